@@ -1,0 +1,1 @@
+from . import test_bom_vendor_portal_security

@@ -1,0 +1,1 @@
+from . import test_media_production_security

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# make demo: PostgreSQL, the FlexNet simulator and Odoo with all addons and demo data.
+# Safe to re-run: an existing demo database is kept (and updated). Ctrl-C stops what it started.
+set -uo pipefail
+source "$(dirname "$0")/lib.sh"
+
+require_odoo
+ensure_postgres
+
+DB="${DEMO_DB:-flexnet_demo}"
+RUN_DIR="${DEMO_RUN_DIR:-$ROOT/.run}"
+mkdir -p "$RUN_DIR"
+pids=()
+stop_all() {
+    trap - INT TERM EXIT
+    [ ${#pids[@]} -gt 0 ] && { info "stopping ${pids[*]}"; kill "${pids[@]}" 2>/dev/null; wait "${pids[@]}" 2>/dev/null; }
+    exit 0
+}
+trap stop_all INT TERM EXIT
+
+port_busy() { "$PYTHON" -c "import socket,sys; s=socket.socket(); sys.exit(s.connect_ex(('127.0.0.1', $1)) != 0)"; }
+
+# FlexNet simulator with its demo data (state kept in the run folder across restarts)
+if "$PYTHON" -c "import flexnet_simulator.__main__" >/dev/null 2>&1; then
+    if port_busy "$FLEXNET_SIM_PORT"; then
+        info "something already listens on 127.0.0.1:$FLEXNET_SIM_PORT; using it as the FlexNet simulator"
+    else
+        info "starting the FlexNet simulator on http://127.0.0.1:$FLEXNET_SIM_PORT"
+        "$PYTHON" -m flexnet_simulator --host 127.0.0.1 --port "$FLEXNET_SIM_PORT" \
+            --data "$RUN_DIR/flexnet-sim.sqlite" --demo >"$RUN_DIR/flexnet-sim.log" 2>&1 &
+        pids+=($!)
+    fi
+fi
+
+port_busy "$ODOO_HTTP_PORT" && die "port $ODOO_HTTP_PORT is taken; stop what uses it or set ODOO_HTTP_PORT"
+mapfile -t dbargs < <(odoo_db_args)
+common=("${dbargs[@]}" -d "$DB" --addons-path "$PROJECT_ADDONS" --load base,web,queue_job
+        --http-interface "$ODOO_HTTP_HOST" --http-port "$ODOO_HTTP_PORT" --db-filter "^$DB\$")
+export FLEXNET_DEMO_URL="http://127.0.0.1:$FLEXNET_SIM_PORT"
+if [ -z "$(psql_cmd -tAc "SELECT 1 FROM pg_database WHERE datname='$DB'")" ]; then
+    info "creating database $DB with all addons and demo data (a few minutes)"
+    "$PYTHON" -m odoo server "${common[@]}" -i "$ALL_ADDONS" --with-demo --stop-after-init \
+        --logfile "$RUN_DIR/odoo-install.log" || die "installation failed; see $RUN_DIR/odoo-install.log"
+else
+    info "database $DB exists; updating the addons"
+    "$PYTHON" -m odoo server "${common[@]}" -u "$ALL_ADDONS" --stop-after-init \
+        --logfile "$RUN_DIR/odoo-install.log" || die "update failed; see $RUN_DIR/odoo-install.log"
+fi
+
+"$PYTHON" -m odoo server "${common[@]}" --logfile "$RUN_DIR/odoo.log" &
+pids+=($!)
+for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
+if [ -f "$ROOT/scripts/demo_setup.py" ]; then
+    "$PYTHON" "$ROOT/scripts/demo_setup.py" --url "http://$ODOO_HTTP_HOST:$ODOO_HTTP_PORT" --db "$DB" \
+        || info "demo set-up step failed; see the messages above"
+fi
+
+cat <<MSG
+
+  Odoo is running: http://$ODOO_HTTP_HOST:$ODOO_HTTP_PORT   (database $DB, log $RUN_DIR/odoo.log)
+  Shop:            http://$ODOO_HTTP_HOST:$ODOO_HTTP_PORT/shop
+  FlexNet sim:     $FLEXNET_DEMO_URL/flexnet/services/...
+
+  Demo logins (login / password):
+    administrator   admin / admin
+    sales user      sales / sales
+    customer        customer / customer      (portal, Northwind Engineering)
+    reseller        reseller / reseller      (portal, Summit Software Partners)
+    vendor          vendor / vendor          (portal, Disc Replication Services)
+    manager         manager / manager        (renewal manager)
+
+  Ctrl-C stops everything this command started.
+MSG
+wait "${pids[@]}"
