@@ -1,0 +1,381 @@
+"""HTTP front of the simulator: SOAP endpoints, authentication, caps, faults, admin API."""
+
+import base64
+import binascii
+import json
+import logging
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from lxml import etree
+
+from . import services
+from .store import now_stamp
+from .wire import PLATFORM_NS, BadRequest, Req, envelope, fault, parse_envelope
+
+_logger = logging.getLogger("flexnet_simulator")
+
+MAX_BODY = 8 * 1024 * 1024
+FAULT_KINDS = (
+    "http401",
+    "http429",
+    "http500",
+    "http503",
+    "delay",
+    "malformed",
+    "soap_fault",
+    "failure",
+    "partial_failure",
+)
+
+
+class Faults:
+    """Faults armed through the admin API for the next N calls of an operation."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.armed = {}  # operation -> list of [kind, remaining, delay]
+
+    def arm(self, operation, kind, count=1, delay=0.0):
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        if operation != "*" and operation not in services.OPERATIONS:
+            raise ValueError(f"unknown operation {operation!r}")
+        with self.lock:
+            self.armed.setdefault(operation, []).append([kind, int(count), float(delay)])
+
+    def take(self, operation):
+        with self.lock:
+            for key in (operation, "*"):
+                queue = self.armed.get(key)
+                if queue:
+                    entry = queue[0]
+                    entry[1] -= 1
+                    if entry[1] <= 0:
+                        queue.pop(0)
+                    return entry[0], entry[2]
+        return None, 0.0
+
+    def clear(self):
+        with self.lock:
+            self.armed.clear()
+
+    def snapshot(self):
+        with self.lock:
+            return {
+                op: [{"fault": k, "remaining": n, "delay": d} for k, n, d in q]
+                for op, q in self.armed.items()
+                if q
+            }
+
+
+class Simulator:
+    """Everything a request handler needs: the store, the credentials and the faults."""
+
+    def __init__(self, store, user="admin", password="admin", api_tokens=()):
+        self.store = store
+        self.user = user
+        self.password = password
+        self.api_tokens = set(api_tokens)
+        self.faults = Faults()
+        self.calls = {}
+        self.calls_lock = threading.Lock()
+
+    def count(self, operation):
+        with self.calls_lock:
+            self.calls[operation] = self.calls.get(operation, 0) + 1
+
+    def check_credentials(self, user, password):
+        user = (user or "").split("##", 1)[0]
+        return secrets.compare_digest(user, self.user.split("##", 1)[0]) and secrets.compare_digest(
+            password or "", self.password
+        )
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "FlexNetSimulator/1.0"
+    protocol_version = "HTTP/1.1"
+
+    @property
+    def sim(self):
+        return self.server.simulator
+
+    def log_message(self, format, *args):
+        _logger.info("%s %s", self.address_string(), format % args)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _send(self, code, body=b"", content_type="text/xml; charset=utf-8", headers=None):
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self, code, data):
+        self._send(code, json.dumps(data, indent=1, default=str).encode(), "application/json")
+
+    def _read_body(self):
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send(400, b"bad Content-Length", "text/plain")
+            return None
+        if length > MAX_BODY:
+            self.close_connection = True
+            self._send(413, f"request body over {MAX_BODY} bytes".encode(), "text/plain")
+            return None
+        return self.rfile.read(length)
+
+    def _http_user(self):
+        """Return the authenticated principal from HTTP headers, or None."""
+        header = self.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, _, password = base64.b64decode(value.strip()).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return None
+            return user if self.sim.check_credentials(user, password) else None
+        if scheme.lower() == "bearer":
+            token = value.strip()
+            if any(secrets.compare_digest(token, t) for t in self.sim.api_tokens):
+                return "api-token"
+        return None
+
+    def _header_user(self, header):
+        if header is None:
+            return None
+        user = header.findtext(f"{{{PLATFORM_NS}}}UserId")
+        encoded = header.findtext(f"{{{PLATFORM_NS}}}UserPassword")
+        if user is None or encoded is None:
+            return None
+        try:
+            password = base64.b64decode(encoded.strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user if self.sim.check_credentials(user, password) else None
+
+    def _unauthorized(self):
+        self._send(
+            401,
+            b"authentication required",
+            "text/plain",
+            {"WWW-Authenticate": 'Basic realm="FlexNet Operations"'},
+        )
+
+    # --- SOAP -----------------------------------------------------------------------------
+
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        if path.startswith("/admin/"):
+            return self._admin("GET", path)
+        if path == "/health":
+            return self._json(200, {"status": "ok"})
+        self._send(404, b"not found", "text/plain")
+
+    def do_DELETE(self):
+        path = urlsplit(self.path).path
+        if path.startswith("/admin/"):
+            return self._admin("DELETE", path)
+        self._send(405, b"method not allowed", "text/plain")
+
+    def do_POST(self):
+        path = urlsplit(self.path).path
+        if path.startswith("/admin/"):
+            return self._admin("POST", path)
+        route = services.ROUTES.get(path.rstrip("/"))
+        if route is None:
+            self._read_body()
+            return self._send(404, b"no such FlexNet service", "text/plain")
+        raw = self._read_body()
+        if raw is None:
+            return None
+        ns, table = route
+        try:
+            header, payload = parse_envelope(raw)
+        except BadRequest as exc:
+            return self._send(500, fault("Client", str(exc)))
+        user = self._http_user() or self._header_user(header)
+        if user is None:
+            return self._unauthorized()
+        qname = etree.QName(payload)
+        if qname.namespace != ns or qname.localname not in table:
+            return self._send(
+                500,
+                fault("Client", f"no operation for element {{{qname.namespace}}}{qname.localname} at {path}"),
+            )
+        operation, handler = table[qname.localname]
+        self.sim.count(operation)
+        kind, delay = self.sim.faults.take(operation)
+        if kind == "http401":
+            return self._unauthorized()
+        if kind in ("http429", "http500", "http503"):
+            code = int(kind[4:])
+            return self._send(code, f"injected HTTP {code}".encode(), "text/plain")
+        if kind == "delay":
+            time.sleep(delay)
+        if kind == "malformed":
+            return self._send(200, b"<?xml version='1.0'?><soapenv:Envelope><broken")
+        if kind == "soap_fault":
+            return self._send(500, fault("Server", f"injected fault in {operation}"))
+        if kind == "failure":
+            response = etree.Element(f"{{{ns}}}{_response_name(payload, table)}", nsmap={"ns1": ns})
+            info = etree.SubElement(response, f"{{{ns}}}statusInfo")
+            etree.SubElement(info, f"{{{ns}}}status").text = "FAILURE"
+            etree.SubElement(info, f"{{{ns}}}reason").text = f"injected FAILURE in {operation}"
+            return self._send(200, envelope(response))
+        ctx = services.Context(self.sim.store, user, partial=kind == "partial_failure")
+        store = self.sim.store
+        with store.lock:
+            store.db.execute("BEGIN IMMEDIATE")
+            try:
+                response = handler(ctx, Req(payload, ns))
+            except BadRequest as exc:
+                store.db.execute("ROLLBACK")
+                return self._send(500, fault("Client", str(exc)))
+            except Exception:
+                store.db.execute("ROLLBACK")
+                _logger.exception("simulator error in %s", operation)
+                return self._send(500, fault("Server", f"internal error in {operation}"))
+            store.db.execute("COMMIT")
+        return self._send(200, envelope(response))
+
+    # --- admin API ----------------------------------------------------------------------
+
+    def _admin(self, method, path):
+        body = self._read_body() if method in ("POST", "DELETE") else b""
+        if body is None:
+            return None
+        if self._http_user() is None:
+            return self._unauthorized()
+        try:
+            data = json.loads(body or b"{}")
+        except ValueError:
+            return self._json(400, {"error": "body is not JSON"})
+        if not isinstance(data, dict):
+            return self._json(400, {"error": "body must be a JSON object"})
+        store = self.sim.store
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            if path == "/admin/stats" and method == "GET":
+                with store.lock:
+                    counts = store.counts()
+                return self._json(200, {"counts": counts, "calls": dict(self.sim.calls)})
+            if path == "/admin/outbox" and method == "GET":
+                where, params = "", []
+                if "entitlement_id" in query:
+                    where, params = " WHERE entitlement_id = ?", [query["entitlement_id"][0]]
+                with store.lock:
+                    rows = store.db.execute(f"SELECT * FROM outbox{where} ORDER BY id", params).fetchall()
+                return self._json(
+                    200,
+                    [dict(r, recipients=json.loads(r["recipients"]), cc=json.loads(r["cc"])) for r in rows],
+                )
+            if path == "/admin/faults":
+                if method == "GET":
+                    return self._json(200, self.sim.faults.snapshot())
+                if method == "DELETE":
+                    self.sim.faults.clear()
+                    return self._json(200, {"cleared": True})
+                self.sim.faults.arm(
+                    data.get("operation", ""),
+                    data.get("fault", ""),
+                    data.get("count", 1),
+                    data.get("delay", 0),
+                )
+                return self._json(200, self.sim.faults.snapshot())
+            if path == "/admin/touch" and method == "POST":
+                return self._json(200, self._touch(data))
+            if path == "/admin/api-tokens" and method == "POST":
+                token = data.get("token") or secrets.token_urlsafe(24)
+                self.sim.api_tokens.add(token)
+                return self._json(200, {"token": token})
+            if path == "/admin/calls" and method == "DELETE":
+                with self.sim.calls_lock:
+                    self.sim.calls.clear()
+                return self._json(200, {"cleared": True})
+        except (ValueError, TypeError) as exc:
+            return self._json(400, {"error": str(exc)})
+        return self._json(404, {"error": f"no admin endpoint {method} {path}"})
+
+    def _touch(self, data):
+        """Change some records (tests of incremental sync): seats of line items, names of accounts."""
+        kind = data.get("kind", "line_items")
+        count = int(data.get("count", 1))
+        store = self.sim.store
+        with store.lock:
+            store.db.execute("BEGIN IMMEDIATE")
+            stamp = store.stamp()
+            if kind == "line_items":
+                rows = store.db.execute(
+                    "SELECT activation_id FROM line_items ORDER BY (id * 7919) % 1000003 LIMIT ?", (count,)
+                ).fetchall()
+                keys = [r[0] for r in rows]
+                store.db.executemany(
+                    "UPDATE line_items SET number_of_copies = number_of_copies + 1, modified = ? WHERE activation_id = ?",
+                    [(stamp, k) for k in keys],
+                )
+            elif kind == "accounts":
+                rows = store.db.execute(
+                    "SELECT account_id FROM accounts ORDER BY account_id LIMIT ?", (count,)
+                )
+                keys = [r[0] for r in rows.fetchall()]
+                store.db.executemany(
+                    "UPDATE accounts SET name = name || ' *', modified = ? WHERE account_id = ?",
+                    [(stamp, k) for k in keys],
+                )
+            elif kind == "users":
+                rows = store.db.execute("SELECT user_name FROM users ORDER BY id LIMIT ?", (count,))
+                keys = [r[0] for r in rows.fetchall()]
+                store.db.executemany(
+                    "UPDATE users SET last_login = ?, modified = ? WHERE user_name = ?",
+                    [(now_stamp(), stamp, k) for k in keys],
+                )
+            else:
+                store.db.execute("ROLLBACK")
+                raise ValueError(f"unknown kind {kind!r}: line_items, accounts or users")
+            store.db.execute("COMMIT")
+        return {"kind": kind, "modified": stamp, "keys": keys}
+
+
+def _response_name(payload, table):
+    """Name of the response element that answers ``payload`` (for injected FAILUREs)."""
+    names = {
+        "getProductsQueryRequest": "getProductsQueryResponse",
+        "getAccountsQueryRequest": "getAccountsQueryResponse",
+        "getUsersQueryRequest": "getUsersQueryResponse",
+        "createAcctRequest": "createAcctResponse",
+        "createUserRequest": "createUserResponse",
+        "getOrganizationsQueryRequest": "getOrganizationsQueryResponse",
+        "searchEntitlementLineItemPropertiesRequest": "searchEntitlementLineItemPropertiesResponse",
+        "searchEntitlementRequest": "searchEntitlementResponse",
+        "createSimpleEntitlementRequest": "createSimpleEntitlementResponse",
+        "emailEntitlementRequest": "emailEntitlementResponse",
+    }
+    return names.get(etree.QName(payload).localname, "statusResponse")
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, simulator):
+        super().__init__(address, Handler)
+        self.simulator = simulator
+
+
+def serve(simulator, host="127.0.0.1", port=0):
+    """Start serving in a background thread; returns the server (``server.server_address``)."""
+    server = SimulatorServer((host, port), simulator)
+    thread = threading.Thread(target=server.serve_forever, name="flexnet-simulator", daemon=True)
+    thread.start()
+    return server

@@ -1,0 +1,123 @@
+"""SQLite state of the simulated FlexNet site (survives restarts)."""
+
+import sqlite3
+import threading
+import uuid
+from datetime import UTC, datetime
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS products (
+    id INTEGER PRIMARY KEY, unique_id TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL DEFAULT '1.0',
+    description TEXT, state TEXT NOT NULL DEFAULT 'DEPLOYED', category TEXT, kind TEXT, carries TEXT,
+    created TEXT NOT NULL, modified TEXT NOT NULL, UNIQUE (name, version));
+CREATE TABLE IF NOT EXISTS part_numbers (
+    part_id TEXT PRIMARY KEY, unique_id TEXT NOT NULL, product_id INTEGER NOT NULL REFERENCES products(id),
+    license_model TEXT, description TEXT);
+CREATE INDEX IF NOT EXISTS part_numbers_product ON part_numbers(product_id);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id TEXT PRIMARY KEY, unique_id TEXT NOT NULL, name TEXT NOT NULL, description TEXT,
+    account_type TEXT NOT NULL DEFAULT 'CUSTOMER', address1 TEXT, address2 TEXT, city TEXT, state TEXT,
+    zipcode TEXT, country TEXT, region TEXT, visible INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL, modified TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS accounts_modified ON accounts(modified);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY, unique_id TEXT NOT NULL, user_name TEXT NOT NULL UNIQUE, first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL, email TEXT NOT NULL, phone TEXT, display_name TEXT, status TEXT NOT NULL DEFAULT 'Active',
+    can_login INTEGER NOT NULL DEFAULT 1, domain TEXT NOT NULL DEFAULT 'FLEXnet', locale TEXT, country TEXT,
+    password TEXT, created TEXT NOT NULL, modified TEXT NOT NULL, last_login TEXT);
+CREATE INDEX IF NOT EXISTS users_email ON users(email);
+CREATE INDEX IF NOT EXISTS users_modified ON users(modified);
+CREATE TABLE IF NOT EXISTS user_accounts (
+    user_id INTEGER NOT NULL REFERENCES users(id), account_id TEXT NOT NULL REFERENCES accounts(account_id),
+    roles TEXT NOT NULL DEFAULT '', PRIMARY KEY (user_id, account_id));
+CREATE INDEX IF NOT EXISTS user_accounts_account ON user_accounts(account_id);
+CREATE TABLE IF NOT EXISTS entitlements (
+    id INTEGER PRIMARY KEY, entitlement_id TEXT NOT NULL UNIQUE, unique_id TEXT NOT NULL,
+    sold_to TEXT NOT NULL REFERENCES accounts(account_id), description TEXT, state TEXT NOT NULL DEFAULT 'DEPLOYED',
+    ship_to_email TEXT, ship_to_address TEXT, email_template_variation TEXT, allow_portal_login INTEGER,
+    created_by TEXT, created TEXT NOT NULL, modified TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS entitlements_sold_to ON entitlements(sold_to);
+CREATE TABLE IF NOT EXISTS line_items (
+    id INTEGER PRIMARY KEY, activation_id TEXT NOT NULL UNIQUE, unique_id TEXT NOT NULL,
+    entitlement INTEGER NOT NULL REFERENCES entitlements(id), part_id TEXT NOT NULL REFERENCES part_numbers(part_id),
+    number_of_copies INTEGER NOT NULL, fulfilled INTEGER NOT NULL DEFAULT 0, order_id TEXT, order_line_number TEXT,
+    start_date TEXT, expiration_date TEXT, is_permanent INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT 'DEPLOYED', description TEXT, support_action TEXT, parent_activation_id TEXT,
+    created TEXT NOT NULL, modified TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS line_items_modified ON line_items(modified, id);
+CREATE INDEX IF NOT EXISTS line_items_entitlement ON line_items(entitlement);
+CREATE INDEX IF NOT EXISTS line_items_order ON line_items(order_id);
+CREATE TABLE IF NOT EXISTS maintenance_items (
+    id INTEGER PRIMARY KEY, activation_id TEXT NOT NULL UNIQUE, unique_id TEXT NOT NULL,
+    entitlement INTEGER NOT NULL REFERENCES entitlements(id), part_id TEXT NOT NULL REFERENCES part_numbers(part_id),
+    parent_activation_id TEXT NOT NULL, order_id TEXT, order_line_number TEXT, start_date TEXT,
+    expiration_date TEXT, is_permanent INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'DEPLOYED',
+    created TEXT NOT NULL, modified TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS maintenance_parent ON maintenance_items(parent_activation_id);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY, entitlement_id TEXT NOT NULL, recipients TEXT NOT NULL, cc TEXT NOT NULL,
+    locale TEXT, subject TEXT NOT NULL, body TEXT NOT NULL, sent TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS secure_tokens (
+    token TEXT PRIMARY KEY, user_name TEXT NOT NULL, expires TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+"""
+
+
+def now_stamp(moment=None):
+    """UTC timestamp with milliseconds; sorts lexically in time order."""
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def new_unique_id():
+    return "HID-" + uuid.uuid4().hex[:16].upper()
+
+
+class Store:
+    """One SQLite database; every request runs under ``store.lock``."""
+
+    def __init__(self, path=":memory:"):
+        self.path = path
+        self.lock = threading.RLock()
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL" if path != ":memory:" else "PRAGMA journal_mode=MEMORY")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA foreign_keys=ON")
+        self.db.executescript(SCHEMA)
+        self._last_stamp = ""
+
+    def is_empty(self):
+        return self.db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 0
+
+    def stamp(self):
+        """A modification time strictly after every earlier one of this process."""
+        value = now_stamp()
+        if value <= self._last_stamp:
+            # same millisecond: move on by one millisecond so that AFTER-queries see it
+            moment = datetime.strptime(self._last_stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            value = now_stamp(moment.fromtimestamp(moment.timestamp() + 0.001, UTC))
+        self._last_stamp = value
+        return value
+
+    def next_number(self, name):
+        row = self.db.execute(
+            "INSERT INTO counters(name, value) VALUES (?, 1) "
+            "ON CONFLICT(name) DO UPDATE SET value = value + 1 RETURNING value",
+            (name,),
+        ).fetchone()
+        return row[0]
+
+    def counts(self):
+        tables = (
+            "products",
+            "part_numbers",
+            "accounts",
+            "users",
+            "entitlements",
+            "line_items",
+            "maintenance_items",
+        )
+        counts = {table: self.db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in tables}
+        counts["outbox"] = self.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        return counts
