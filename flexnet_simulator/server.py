@@ -39,13 +39,14 @@ class Faults:
         self.lock = threading.Lock()
         self.armed = {}  # operation -> list of [kind, remaining, delay]
 
-    def arm(self, operation, kind, count=1, delay=0.0):
+    def arm(self, operation, kind, count=1, delay=0.0, skip=0):
+        """Fail the next ``count`` calls of ``operation`` after letting ``skip`` calls pass."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
         if operation != "*" and operation not in services.OPERATIONS:
             raise ValueError(f"unknown operation {operation!r}")
         with self.lock:
-            self.armed.setdefault(operation, []).append([kind, int(count), float(delay)])
+            self.armed.setdefault(operation, []).append([kind, int(count), float(delay), int(skip)])
 
     def take(self, operation):
         with self.lock:
@@ -53,6 +54,9 @@ class Faults:
                 queue = self.armed.get(key)
                 if queue:
                     entry = queue[0]
+                    if entry[3] > 0:
+                        entry[3] -= 1
+                        return None, 0.0
                     entry[1] -= 1
                     if entry[1] <= 0:
                         queue.pop(0)
@@ -66,7 +70,7 @@ class Faults:
     def snapshot(self):
         with self.lock:
             return {
-                op: [{"fault": k, "remaining": n, "delay": d} for k, n, d in q]
+                op: [{"fault": k, "remaining": n, "delay": d, "skip": s} for k, n, d, s in q]
                 for op, q in self.armed.items()
                 if q
             }
@@ -291,6 +295,7 @@ class Handler(BaseHTTPRequestHandler):
                     data.get("fault", ""),
                     data.get("count", 1),
                     data.get("delay", 0),
+                    data.get("skip", 0),
                 )
                 return self._json(200, self.sim.faults.snapshot())
             if path == "/admin/touch" and method == "POST":

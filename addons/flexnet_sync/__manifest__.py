@@ -11,9 +11,21 @@
     "external_dependencies": {"python": ["lxml", "requests"]},
     "data": [
         "security/flexnet_sync_groups.xml",
+        "security/ir.model.access.csv",
+        "security/flexnet_sync_security.xml",
+        "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
+        "views/flexnet_backend_views.xml",
+        "views/flexnet_sync_run_views.xml",
+        "views/flexnet_entitlement_views.xml",
+        "views/res_partner_views.xml",
+        "views/product_template_views.xml",
+        "views/sale_order_views.xml",
+        "views/flexnet_menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",
+        "demo/flexnet_backend_demo.xml",
     ],
     "application": True,
 }

@@ -51,10 +51,10 @@ class LiveSimulator:
         self.admin = requests.Session()
         self.admin.auth = (user, password)
 
-    def arm(self, operation, fault, count=1, delay=0):
+    def arm(self, operation, fault, count=1, delay=0, skip=0):
         response = self.admin.post(
             f"{self.url}/admin/faults",
-            json={"operation": operation, "fault": fault, "count": count, "delay": delay},
+            json={"operation": operation, "fault": fault, "count": count, "delay": delay, "skip": skip},
             timeout=5,
         )
         response.raise_for_status()

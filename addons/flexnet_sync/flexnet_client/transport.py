@@ -158,7 +158,7 @@ class Transport:
                     error.args = (f"{error.args[0]} after {attempt} attempts",)
                 raise error
             delay = self.backoff * (2 ** (attempt - 1)) * (1 + random.random() / 4)
-            _logger.warning("FlexNet %s: %s; retrying in %.2f s", operation, error, delay)
+            _logger.info("FlexNet %s: %s; retrying in %.2f s", operation, error, delay)
             time.sleep(delay)
 
     def _handle(self, response, operation, shown):

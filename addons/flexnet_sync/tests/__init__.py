@@ -1,1 +1,1 @@
-from . import test_flexnet_sync_security
+from . import test_flexnet_sync_security, test_push, test_sync

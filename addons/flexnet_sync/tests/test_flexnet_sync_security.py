@@ -1,23 +1,62 @@
+from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
 
 @tagged("post_install", "-at_install")
 class TestFlexnetSyncGroups(TransactionCase):
-    def test_manager_implies_user(self):
-        manager = new_test_user(self.env, "fx_manager", groups="flexnet_sync.group_flexnet_manager")
-        self.assertTrue(manager.has_group("flexnet_sync.group_flexnet_user"))
-
-    def test_user_is_not_manager(self):
-        user = new_test_user(self.env, "fx_user", groups="flexnet_sync.group_flexnet_user")
-        self.assertTrue(user.has_group("flexnet_sync.group_flexnet_user"))
-        self.assertFalse(user.has_group("flexnet_sync.group_flexnet_manager"))
-
-    def test_privilege_groups_are_exclusive_levels(self):
-        privilege = self.env.ref("flexnet_sync.res_groups_privilege_flexnet")
-        self.assertEqual(
-            privilege.group_ids,
-            self.env.ref("flexnet_sync.group_flexnet_user")
-            | self.env.ref("flexnet_sync.group_flexnet_manager"),
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend = cls.env["flexnet.backend"].create(
+            {"name": "Secret", "url": "http://127.0.0.1:9", "username": "api", "password": "top-secret"}
         )
+        cls.flexnet_user = new_test_user(cls.env, "fx_user", groups="flexnet_sync.group_flexnet_user")
+        cls.manager = new_test_user(cls.env, "fx_manager", groups="flexnet_sync.group_flexnet_manager")
+        cls.salesman = new_test_user(cls.env, "fx_salesman", groups="sales_team.group_sale_salesman")
+
+    def test_manager_implies_user(self):
+        self.assertTrue(self.manager.has_group("flexnet_sync.group_flexnet_user"))
+        self.assertFalse(self.flexnet_user.has_group("flexnet_sync.group_flexnet_manager"))
         self.assertTrue(self.env.ref("base.user_admin").has_group("flexnet_sync.group_flexnet_manager"))
+
+    def test_only_managers_read_credentials(self):
+        backend = self.backend.with_user(self.flexnet_user)
+        self.assertEqual(backend.name, "Secret")
+        with self.assertRaises(AccessError):
+            backend.read(["password"])
+        with self.assertRaises(AccessError):
+            backend.read(["token"])
+        self.assertEqual(self.backend.with_user(self.manager).password, "top-secret")
+
+    def test_only_managers_sync_or_configure(self):
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.flexnet_user).sync_all()
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.flexnet_user).action_test_connection()
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.flexnet_user).write({"url": "http://evil.example.com"})
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.salesman).read(["name"])
+
+    def test_plain_salesman_reads_no_entitlements(self):
+        with self.assertRaises(AccessError):
+            self.env["flexnet.entitlement.line"].with_user(self.salesman).search([])
+        with self.assertRaises(AccessError):
+            self.env["flexnet.sync.run"].with_user(self.salesman).search([])
+        self.env["flexnet.entitlement.line"].with_user(self.flexnet_user).search([])
+
+    def test_connection_failure_is_reported_not_raised(self):
+        action = self.backend.with_user(self.manager).action_test_connection()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertEqual(self.backend.connection_state, "failed")
+        self.assertNotIn("top-secret", self.backend.connection_message)
+
+    def test_other_company_backend_is_invisible(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        hidden = self.env["flexnet.backend"].create(
+            {"name": "Other", "url": "http://x.example.com", "company_id": other.id}
+        )
+        visible = self.env["flexnet.backend"].with_user(self.manager).search([])
+        self.assertNotIn(hidden, visible)
+        self.assertIn(self.backend, visible)

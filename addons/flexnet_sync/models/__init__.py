@@ -1,0 +1,12 @@
+from . import (
+    flexnet_account_match,
+    flexnet_backend,
+    flexnet_entitled_product,
+    flexnet_entitlement,
+    flexnet_entitlement_line,
+    flexnet_sync_run,
+    product_template,
+    res_partner,
+    sale_order,
+    sale_order_line,
+)

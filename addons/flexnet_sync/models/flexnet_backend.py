@@ -1,0 +1,223 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from .. import flexnet_client as fc
+from ..sync import IMPORTERS, KINDS, SyncEngine
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "flexnet_sync.group_flexnet_manager"
+
+
+class FlexnetBackend(models.Model):
+    """A FlexNet Operations site that this company synchronises with."""
+
+    _name = "flexnet.backend"
+    _description = "FlexNet Operations Backend"
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    url = fields.Char(
+        "Site URL",
+        required=True,
+        help="Address of the FlexNet Operations site, e.g. https://fno.example.com "
+        "(the services live under /flexnet/services).",
+    )
+    account_api = fields.Selection(
+        [
+            ("v3", "Accounts (UserAcctHierarchyService v3)"),
+            ("v1", "Organizations (UserOrgHierarchyService v1)"),
+        ],
+        "Account service",
+        required=True,
+        default="v3",
+        help="Older FlexNet sites know accounts as organizations (v1).",
+    )
+    auth_style = fields.Selection(
+        [("basic", "HTTP Basic"), ("soap_header", "SOAP header"), ("bearer", "Bearer token")],
+        "Authentication",
+        required=True,
+        default="basic",
+    )
+    username = fields.Char(groups=MANAGER_GROUP, help="API user; may be user##domain.")
+    password = fields.Char(groups=MANAGER_GROUP, copy=False)
+    token = fields.Char("Access token", groups=MANAGER_GROUP, copy=False)
+    page_size = fields.Integer(default=200, required=True, help="Records per page read (at most 2,000).")
+    timeout = fields.Integer("Timeout (s)", default=30, required=True)
+    retries = fields.Integer(default=3, required=True, help="Retries of a query on transient network errors.")
+    expiring_days = fields.Integer(
+        "Expiring within (days)",
+        default=60,
+        required=True,
+        help="Maintenance ending within this many days is expiring.",
+    )
+    account_id_prefix = fields.Char(
+        "New account ID prefix", default="ODOO-", required=True, help="FlexNet account IDs created from Odoo."
+    )
+    watermark_products = fields.Datetime(readonly=True, copy=False)
+    watermark_accounts = fields.Datetime(readonly=True, copy=False)
+    watermark_users = fields.Datetime(readonly=True, copy=False)
+    watermark_lines = fields.Datetime("Watermark entitlement lines", readonly=True, copy=False)
+    connection_state = fields.Selection(
+        [("untested", "Not tested"), ("ok", "Connected"), ("failed", "Failed")],
+        default="untested",
+        readonly=True,
+        copy=False,
+    )
+    connection_message = fields.Char(readonly=True, copy=False)
+    last_full_sync = fields.Datetime(readonly=True, copy=False)
+    last_incremental_sync = fields.Datetime(readonly=True, copy=False)
+    sync_run_ids = fields.One2many("flexnet.sync.run", "backend_id")
+    sync_run_count = fields.Integer(compute="_compute_sync_run_count")
+
+    _check_page_size = models.Constraint(
+        "CHECK(page_size BETWEEN 1 AND 2000)", "The page size must be between 1 and 2,000 records."
+    )
+    _check_timeout = models.Constraint(
+        "CHECK(timeout > 0 AND retries >= 0)", "Timeout and retries must be positive."
+    )
+
+    @api.depends("sync_run_ids")
+    def _compute_sync_run_count(self):
+        counts = dict(
+            self.env["flexnet.sync.run"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+            )
+        )
+        for backend in self:
+            backend.sync_run_count = counts.get(backend, 0)
+
+    @api.constrains("url")
+    def _check_url(self):
+        for backend in self:
+            if not (backend.url or "").startswith(("http://", "https://")):
+                raise UserError(self.env._("The FlexNet site URL must start with http:// or https://"))
+
+    # --- client ----------------------------------------------------------------------
+
+    def _check_manager(self):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only FlexNet administrators may connect to FlexNet or run synchronisations.")
+            )
+
+    def _get_client(self):
+        """The FlexNet client of this backend (credentials read as superuser, never returned)."""
+        self.ensure_one()
+        backend = self.sudo()
+        if backend.auth_style == "bearer":
+            if not backend.token:
+                raise UserError(self.env._("Backend %s has no access token.", backend.name))
+            auth = fc.BearerAuth(backend.token)
+        else:
+            if not backend.username or not backend.password:
+                raise UserError(self.env._("Backend %s has no user name or password.", backend.name))
+            cls = fc.SoapHeaderAuth if backend.auth_style == "soap_header" else fc.BasicAuth
+            auth = cls(backend.username, backend.password)
+        return fc.FlexNetClient(
+            backend.url,
+            auth,
+            account_api=backend.account_api,
+            page_size=backend.page_size,
+            timeout=backend.timeout,
+            retries=backend.retries,
+        )
+
+    def action_test_connection(self):
+        self.ensure_one()
+        self._check_manager()
+        try:
+            accounts = next(iter(self._get_client().iter_account_pages(page_size=1)), [])
+        except fc.FlexNetError as exc:
+            self.connection_state = "failed"
+            self.connection_message = str(exc)[:500]
+            kind, title, message = "danger", self.env._("Connection failed"), str(exc)
+        else:
+            self.connection_state = "ok"
+            self.connection_message = self.env._("Connected; %s account(s) on the first page.", len(accounts))
+            kind, title, message = "success", self.env._("Connection works"), self.connection_message
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": title, "message": message, "type": kind, "sticky": kind == "danger"},
+        }
+
+    # --- synchronisation ---------------------------------------------------------------
+
+    def sync_all(self, kinds=KINDS):
+        """Full synchronous reconciliation of every kind; returns the run records."""
+        return self._sync(kinds, incremental=False)
+
+    def sync_incremental(self, kinds=KINDS):
+        """Synchronous sync of what changed since each kind's watermark; returns the runs."""
+        return self._sync(kinds, incremental=True)
+
+    def _sync(self, kinds, incremental):
+        self._check_manager()
+        runs = self.env["flexnet.sync.run"]
+        for backend in self:
+            engine = SyncEngine(backend.sudo())
+            for kind in kinds:
+                runs |= engine.run(kind, incremental=incremental)
+            backend.sudo()[f"last_{'incremental' if incremental else 'full'}_sync"] = fields.Datetime.now()
+        return runs
+
+    def action_sync_full(self):
+        self.ensure_one()
+        self._check_manager()
+        self._enqueue_sync(incremental=False)
+        return self.action_view_sync_runs()
+
+    def action_sync_incremental(self):
+        self.ensure_one()
+        self._check_manager()
+        self._enqueue_sync(incremental=True)
+        return self.action_view_sync_runs()
+
+    def _enqueue_sync(self, incremental):
+        """One job per kind (in dependency order); each imports its pages in page jobs."""
+        for backend in self:
+            for kind in KINDS:
+                backend.with_delay(
+                    channel="root.flexnet",
+                    identity_key=f"flexnet-sync-{backend.id}-{kind}-{'incr' if incremental else 'full'}",
+                    description=f"FlexNet {'incremental' if incremental else 'full'} sync of {kind} ({backend.name})",
+                )._job_sync_kind(kind, incremental)
+
+    def _job_sync_kind(self, kind, incremental):
+        """Job: stream the pages of one kind and enqueue one import job per page."""
+        self.ensure_one()
+        if kind not in IMPORTERS:
+            raise UserError(self.env._("Unknown FlexNet record kind %s", kind))
+        engine = SyncEngine(self.sudo())
+        try:
+            run = engine.enqueue_pages(kind, incremental=incremental)
+        except fc.TransportError as exc:
+            raise RetryableJobError(str(exc), seconds=60) from exc
+        return self.env._("Run %(run)s: %(pages)s page job(s)", run=run.display_name, pages=run.page_count)
+
+    @api.model
+    def _cron_sync(self, incremental=True):
+        for backend in self.search([("active", "=", True)]):
+            backend._enqueue_sync(incremental=incremental)
+
+    def action_view_sync_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("flexnet_sync.flexnet_sync_run_action")
+        action["domain"] = [("backend_id", "=", self.id)]
+        action["context"] = {"default_backend_id": self.id}
+        return action
+
+    @api.model
+    def _default_backend(self, company=None):
+        company = company or self.env.company
+        return self.sudo().search([("company_id", "=", company.id)], limit=1)

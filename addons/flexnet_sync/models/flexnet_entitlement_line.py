@@ -1,0 +1,104 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.fields import Domain
+
+MAINTENANCE_STATUS = [
+    ("none", "No maintenance"),
+    ("active", "Active"),
+    ("expiring", "Expiring"),
+    ("past_due", "Past due"),
+]
+
+
+class FlexnetEntitlementLine(models.Model):
+    """A line item of a FlexNet entitlement (activation ID), or a maintenance line of one."""
+
+    _name = "flexnet.entitlement.line"
+    _description = "FlexNet Entitlement Line"
+    _order = "entitlement_id desc, id"
+    _rec_name = "activation_id"
+
+    activation_id = fields.Char("Activation ID", required=True, readonly=True)
+    backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="restrict", readonly=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    entitlement_id = fields.Many2one(
+        "flexnet.entitlement", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    partner_id = fields.Many2one("res.partner", "Account", required=True, index=True, readonly=True)
+    line_type = fields.Selection(
+        [("entitlement", "Entitlement"), ("maintenance", "Maintenance")], required=True, default="entitlement"
+    )
+    parent_id = fields.Many2one(
+        "flexnet.entitlement.line", "Parent line", index="btree_not_null", ondelete="cascade", readonly=True
+    )
+    maintenance_ids = fields.One2many("flexnet.entitlement.line", "parent_id", readonly=True)
+    product_id = fields.Many2one("product.product", index="btree_not_null", readonly=True)
+    part_number = fields.Char(readonly=True)
+    product_name = fields.Char("FlexNet product", readonly=True)
+    product_version = fields.Char(readonly=True)
+    description = fields.Char(readonly=True)
+    seats = fields.Integer(readonly=True)
+    start_date = fields.Date(readonly=True)
+    expiration_date = fields.Date(readonly=True)
+    is_permanent = fields.Boolean("Permanent", readonly=True)
+    state = fields.Char(readonly=True)
+    order_ref = fields.Char("Order ID", readonly=True)
+    order_line_number = fields.Char(readonly=True)
+    flexnet_modified = fields.Datetime("Modified in FlexNet", readonly=True)
+    maintenance_end = fields.Date(
+        compute="_compute_maintenance_end",
+        store=True,
+        index=True,
+        help="End of the latest maintenance of this line.",
+    )
+    maintenance_status = fields.Selection(
+        MAINTENANCE_STATUS, compute="_compute_maintenance_status", search="_search_maintenance_status"
+    )
+
+    _activation_backend_unique = models.Constraint(
+        "UNIQUE(backend_id, activation_id)", "An activation ID appears once per FlexNet backend."
+    )
+    _partner_product_idx = models.Index("(partner_id, product_id) WHERE line_type = 'entitlement'")
+
+    @api.depends("line_type", "maintenance_ids.expiration_date", "maintenance_ids.is_permanent")
+    def _compute_maintenance_end(self):
+        for line in self:
+            ends = [
+                m.expiration_date for m in line.maintenance_ids if m.expiration_date and not m.is_permanent
+            ]
+            line.maintenance_end = max(ends) if ends else False
+
+    def _status_bounds(self):
+        today = fields.Date.context_today(self)
+        days = self.backend_id[:1].expiring_days or 60
+        return today, today + timedelta(days=days)
+
+    @api.depends("maintenance_end")
+    @api.depends_context("date")
+    def _compute_maintenance_status(self):
+        for line in self:
+            today, horizon = line._status_bounds()
+            end = line.maintenance_end
+            if line.line_type != "entitlement" or not end:
+                line.maintenance_status = "none"
+            elif end < today:
+                line.maintenance_status = "past_due"
+            elif end <= horizon:
+                line.maintenance_status = "expiring"
+            else:
+                line.maintenance_status = "active"
+
+    def _search_maintenance_status(self, operator, value):
+        if operator not in ("in", "="):
+            return NotImplemented
+        values = [value] if isinstance(value, str) else list(value)
+        today, horizon = self._status_bounds()
+        parts = {
+            "none": Domain("maintenance_end", "=", False),
+            "past_due": Domain("maintenance_end", "<", today),
+            "expiring": Domain("maintenance_end", ">=", today) & Domain("maintenance_end", "<=", horizon),
+            "active": Domain("maintenance_end", ">", horizon),
+        }
+        domain = Domain.OR(parts[v] for v in values if v in parts)
+        return Domain("line_type", "=", "entitlement") & domain

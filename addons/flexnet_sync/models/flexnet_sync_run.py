@@ -1,0 +1,118 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..sync import KINDS, SyncEngine
+from ..sync.engine import SyncBusy
+
+RUN_RUNNING = "running"
+RUN_DONE = "done"
+RUN_FAILED = "failed"
+
+
+class FlexnetSyncRun(models.Model):
+    """One synchronisation of one kind of FlexNet record, with its counts and errors."""
+
+    _name = "flexnet.sync.run"
+    _description = "FlexNet Synchronisation Run"
+    _order = "date_start desc, id desc"
+    _rec_name = "kind"
+
+    backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    kind = fields.Selection(
+        [
+            ("products", "Products"),
+            ("accounts", "Accounts"),
+            ("users", "Member users"),
+            ("lines", "Entitlement lines"),
+        ],
+        required=True,
+    )
+    mode = fields.Selection([("full", "Full"), ("incremental", "Incremental")], required=True, default="full")
+    state = fields.Selection(
+        [(RUN_RUNNING, "Running"), (RUN_DONE, "Done"), (RUN_FAILED, "Failed")],
+        default=RUN_RUNNING,
+        required=True,
+    )
+    date_start = fields.Datetime(required=True, default=fields.Datetime.now)
+    date_end = fields.Datetime()
+    duration = fields.Float("Duration (s)", compute="_compute_duration")
+    watermark_from = fields.Datetime(help="Records modified after this time were asked for.")
+    watermark_to = fields.Datetime(
+        help="Latest modification time seen; the next incremental run starts here."
+    )
+    page_count = fields.Integer()
+    fetched_count = fields.Integer("Fetched")
+    created_count = fields.Integer("Created")
+    updated_count = fields.Integer("Updated")
+    unchanged_count = fields.Integer("Unchanged")
+    failed_count = fields.Integer("Failed")
+    error_log = fields.Text(
+        help="One line per record that could not be imported, and the error that ended the run."
+    )
+
+    @api.depends("date_start", "date_end")
+    def _compute_duration(self):
+        for run in self:
+            end = run.date_end or fields.Datetime.now()
+            run.duration = (end - run.date_start).total_seconds() if run.date_start else 0.0
+
+    def _compute_display_name(self):
+        labels = dict(self._fields["kind"].selection)
+        for run in self:
+            run.display_name = f"{labels.get(run.kind, run.kind)} {run.date_start or ''}"
+
+    def _job_import_page(self, records):
+        """Job: import one page of records fetched by ``backend._job_sync_kind``."""
+        self.ensure_one()
+        if self.state != RUN_RUNNING:
+            return self.env._("Run %s is no longer running; page ignored.", self.display_name)
+        try:
+            SyncEngine(self.backend_id.sudo()).import_serialized_page(self, records)
+        except SyncBusy as exc:
+            raise RetryableJobError(str(exc), seconds=30, ignore_retry=True) from exc
+        return self.env._("Imported %s record(s).", len(records))
+
+    def _job_finish(self):
+        """Job: once every page job of the run is done, close it and advance the watermark."""
+        self.ensure_one()
+        if self.state != RUN_RUNNING:
+            return self.env._("Run already closed.")
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search([("model_name", "=", self._name), ("method_name", "=", "_job_import_page")])
+            .filtered(lambda job: self.id in job.record_ids)
+        )
+        pending = jobs.filtered(lambda job: job.state not in ("done", "failed", "cancelled"))
+        if pending:
+            raise RetryableJobError(
+                self.env._("%s page job(s) still to run", len(pending)), seconds=10, ignore_retry=True
+            )
+        broken = jobs.filtered(lambda job: job.state != "done")
+        if broken:
+            self._close(
+                RUN_FAILED, self.env._("%s page job(s) failed; the watermark stays where it was.", len(broken))
+            )
+        else:
+            SyncEngine(self.backend_id.sudo()).finish(self)
+        return self.state
+
+    def _close(self, state, error=None):
+        values = {"state": state, "date_end": fields.Datetime.now()}
+        if error:
+            values["error_log"] = "\n".join(filter(None, [self.error_log, error]))
+        self.write(values)
+
+    def action_retry(self):
+        """Start the same kind again (from the watermark for an incremental run)."""
+        self.ensure_one()
+        self.backend_id._check_manager()
+        if self.kind not in KINDS:
+            raise UserError(self.env._("Unknown kind"))
+        self.backend_id.with_delay(channel="root.flexnet")._job_sync_kind(
+            self.kind, self.mode == "incremental"
+        )
+        return True

@@ -1,0 +1,152 @@
+"""Runs importers for a backend and keeps the books: sync runs, counts, watermarks."""
+
+import logging
+from datetime import UTC
+
+from odoo.tools import SQL
+
+from .. import flexnet_client as fc
+from .importer import IMPORTER_CLASSES, LineImporter, serialize
+from .mapper import naive_utc
+
+_logger = logging.getLogger(__name__)
+
+IMPORTERS = {cls.kind: cls for cls in IMPORTER_CLASSES}
+KINDS = tuple(IMPORTERS)  # dependency order: products, accounts, users, lines
+_LOCK_NAMESPACE = 0x464E4F  # "FNO"
+
+
+class SyncBusy(Exception):
+    """Another synchronisation of the same backend holds the lock."""
+
+
+class SyncEngine:
+    def __init__(self, backend):
+        backend.ensure_one()
+        self.backend = backend
+        self.env = backend.env
+        self._client = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = self.backend._get_client()
+        return self._client
+
+    def _lock(self):
+        """Transaction-level advisory lock: two syncs of one backend never run at once."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", _LOCK_NAMESPACE, self.backend.id))
+        if not self.env.cr.fetchone()[0]:
+            raise SyncBusy(f"another synchronisation of backend {self.backend.name} is running")
+
+    def _new_run(self, kind, incremental):
+        importer_cls = IMPORTERS[kind]
+        since = self.backend[importer_cls.watermark_field] if incremental else False
+        return self.env["flexnet.sync.run"].create(
+            {
+                "backend_id": self.backend.id,
+                "kind": kind,
+                "mode": "incremental" if incremental else "full",
+                "watermark_from": since,
+            }
+        )
+
+    @staticmethod
+    def _since(run):
+        # stored naive UTC; the client wants an aware time
+        return run.watermark_from.replace(tzinfo=UTC) if run.watermark_from else None
+
+    def _account(self, run, importer, pages=0, last_seen=None):
+        """Add an importer's counts and errors to the run."""
+        values = {
+            "page_count": run.page_count + pages,
+            "fetched_count": run.fetched_count + importer.stats["fetched"],
+            "created_count": run.created_count + importer.stats["created"],
+            "updated_count": run.updated_count + importer.stats["updated"],
+            "unchanged_count": run.unchanged_count + importer.stats["unchanged"],
+            "failed_count": run.failed_count + importer.stats["failed"],
+        }
+        if importer.errors:
+            values["error_log"] = "\n".join(filter(None, [run.error_log, *importer.errors]))[-100000:]
+        if last_seen and (not run.watermark_to or last_seen > run.watermark_to):
+            values["watermark_to"] = last_seen
+        run.write(values)
+        importer.stats.clear()
+        importer.errors.clear()
+
+    def run(self, kind, incremental=False):
+        """Synchronous run of one kind; a FlexNet error ends the run as failed (pages already
+        imported stay, the watermark does not move, so a rerun misses nothing)."""
+        run = self._new_run(kind, incremental)
+        try:
+            self._lock()
+        except SyncBusy as exc:
+            run._close("failed", str(exc))
+            return run
+        importer = IMPORTERS[kind](self.backend)
+        try:
+            for page in importer.pages(self.client, self._since(run)):
+                last_seen = max(
+                    (naive_utc(importer.modified(r)) for r in page if importer.modified(r)), default=None
+                )
+                importer.import_page(page)
+                self._account(run, importer, pages=1, last_seen=last_seen)
+        except fc.FlexNetError as exc:
+            self._account(run, importer)
+            run._close("failed", f"{type(exc).__name__}: {exc}")
+            return run
+        self.finish(run)
+        return run
+
+    def finish(self, run):
+        """Close a complete run and move the kind's watermark to the latest change seen."""
+        field = IMPORTERS[run.kind].watermark_field
+        if run.watermark_to and (not self.backend[field] or run.watermark_to > self.backend[field]):
+            self.backend[field] = run.watermark_to
+        run._close("done")
+
+    def enqueue_pages(self, kind, incremental=False):
+        """Job mode: stream the pages and enqueue one import job per page, then a closing job."""
+        run = self._new_run(kind, incremental)
+        importer = IMPORTERS[kind](self.backend)
+        pages = 0
+        for page in importer.pages(self.client, self._since(run)):
+            pages += 1
+            run.with_delay(
+                channel="root.flexnet",
+                description=f"FlexNet {kind} page {pages} ({self.backend.name})",
+            )._job_import_page(serialize(page))
+        run.page_count = pages
+        run.with_delay(
+            channel="root.flexnet", priority=20, description=f"Close FlexNet {kind} run"
+        )._job_finish()
+        return run
+
+    def import_serialized_page(self, run, data):
+        self._lock()
+        importer = IMPORTERS[run.kind](self.backend)
+        records = [importer.record_from_dict(item) for item in data]
+        last_seen = max(
+            (naive_utc(importer.modified(r)) for r in records if importer.modified(r)), default=None
+        )
+        importer.import_page(records)
+        self._account(run, importer, last_seen=last_seen)
+
+    def store_entitlement(self, entitlement, partner):
+        """Store an entitlement read from FlexNet (after a push) like synced lines."""
+        by_parent = {}
+        for item in entitlement.maintenance_line_items:
+            by_parent.setdefault(item.parent_activation_id, []).append(item)
+        for line in entitlement.line_items:
+            line.entitlement_id = line.entitlement_id or entitlement.entitlement_id
+            line.sold_to = line.sold_to or entitlement.sold_to
+            line.maintenance = by_parent.get(line.activation_id, [])
+        importer = LineImporter(self.backend)
+        importer.import_page(entitlement.line_items)
+        if importer.errors:
+            _logger.warning(
+                "FlexNet entitlement %s stored partly: %s", entitlement.entitlement_id, importer.errors
+            )
+        return self.env["flexnet.entitlement"].search(
+            [("backend_id", "=", self.backend.id), ("name", "=", entitlement.entitlement_id)], limit=1
+        )

@@ -1,0 +1,112 @@
+"""Test helpers other addons reuse: a FlexNet simulator on a loopback port and a backend.
+
+Usage::
+
+    from odoo.addons.flexnet_sync.tests.common import FlexnetSimulatorCase
+
+    class TestSomething(FlexnetSimulatorCase):
+        def test_x(self):
+            self.backend.sync_all()
+            self.sim_arm("getUsersQuery", "http503", count=2)
+            ...
+"""
+
+import os
+import sys
+
+import requests
+
+from odoo.tests.common import TransactionCase
+
+try:
+    import flexnet_simulator
+except ImportError:  # a source checkout: the simulator sits at the repository's root
+    sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")))
+    import flexnet_simulator
+
+from flexnet_simulator.data import DEMO_ACCOUNTS, DEMO_CATALOG, DEMO_ENTITLEMENTS, DEMO_USERS, load_demo
+
+SIM_USER = "admin"
+SIM_PASSWORD = "admin"
+
+__all__ = ["DEMO_ACCOUNTS", "DEMO_CATALOG", "DEMO_ENTITLEMENTS", "DEMO_USERS", "FlexnetSimulatorCase"]
+
+
+class FlexnetSimulatorCase(TransactionCase):
+    """A fresh demo simulator per test class, reached over real HTTP, and a backend on it."""
+
+    simulator_loader = staticmethod(load_demo)
+    backend_page_size = 3  # small pages: every sync crosses page boundaries
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        store = flexnet_simulator.Store(":memory:")
+        cls.simulator_loader(store)
+        cls.simulator = flexnet_simulator.Simulator(store, SIM_USER, SIM_PASSWORD, ("test-api-token",))
+        cls.sim_server = flexnet_simulator.serve(cls.simulator, "127.0.0.1", 0)
+        cls.addClassCleanup(cls.sim_server.server_close)
+        cls.addClassCleanup(cls.sim_server.shutdown)
+        host, port = cls.sim_server.server_address
+        cls.sim_url = f"http://{host}:{port}"
+        cls.sim_admin = requests.Session()
+        cls.sim_admin.auth = (SIM_USER, SIM_PASSWORD)
+        cls.backend = cls.env["flexnet.backend"].create(
+            {
+                "name": "Simulator",
+                "url": cls.sim_url,
+                "username": SIM_USER,
+                "password": SIM_PASSWORD,
+                "page_size": cls.backend_page_size,
+                "timeout": 5,
+                "retries": 1,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.addCleanup(self.sim_admin.delete, f"{self.sim_url}/admin/faults", timeout=5)
+
+    # --- simulator admin API -------------------------------------------------------------
+
+    def sim_arm(self, operation, fault, count=1, delay=0, skip=0):
+        response = self.sim_admin.post(
+            f"{self.sim_url}/admin/faults",
+            json={"operation": operation, "fault": fault, "count": count, "delay": delay, "skip": skip},
+            timeout=5,
+        )
+        response.raise_for_status()
+
+    def sim_clear_faults(self):
+        self.sim_admin.delete(f"{self.sim_url}/admin/faults", timeout=5).raise_for_status()
+
+    def sim_stats(self):
+        return self.sim_admin.get(f"{self.sim_url}/admin/stats", timeout=5).json()
+
+    def sim_touch(self, kind, count):
+        response = self.sim_admin.post(
+            f"{self.sim_url}/admin/touch", json={"kind": kind, "count": count}, timeout=5
+        )
+        response.raise_for_status()
+        return response.json()["keys"]
+
+    def sim_outbox(self, entitlement_id=None):
+        params = {"entitlement_id": entitlement_id} if entitlement_id else None
+        return self.sim_admin.get(f"{self.sim_url}/admin/outbox", params=params, timeout=5).json()
+
+    def client(self):
+        return self.backend._get_client()
+
+    # --- expectations from the demo data -------------------------------------------------
+
+    @staticmethod
+    def demo_line_count():
+        return sum(len(lines) for _e, _a, lines in DEMO_ENTITLEMENTS)
+
+    @staticmethod
+    def demo_maintenance_count():
+        return sum(1 for _e, _a, lines in DEMO_ENTITLEMENTS for line in lines if line[2])
+
+    @staticmethod
+    def demo_part_count():
+        return sum(len(items) for _t, _v, items in DEMO_CATALOG)

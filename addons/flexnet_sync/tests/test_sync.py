@@ -1,0 +1,199 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import DEMO_ACCOUNTS, DEMO_USERS, FlexnetSimulatorCase
+
+
+@tagged("post_install", "-at_install")
+class TestSync(FlexnetSimulatorCase):
+    def _bound(self, model, field="flexnet_backend_id"):
+        return self.env[model].with_context(active_test=False).search([(field, "=", self.backend.id)])
+
+    def _lines(self, line_type="entitlement"):
+        return self.env["flexnet.entitlement.line"].search(
+            [("backend_id", "=", self.backend.id), ("line_type", "=", line_type)]
+        )
+
+    def assertExactCounts(self):
+        accounts = self._bound("res.partner").filtered("flexnet_account_id")
+        self.assertEqual(sorted(accounts.mapped("flexnet_account_id")), sorted(a[0] for a in DEMO_ACCOUNTS))
+        members = self._bound("res.partner").filtered("flexnet_user_name")
+        self.assertEqual(sorted(members.mapped("email")), sorted(u[3] for u in DEMO_USERS))
+        self.assertEqual(len(self._bound("product.template")), self.demo_part_count())
+        self.assertEqual(len(self._lines()), self.demo_line_count())
+        self.assertEqual(len(self._lines("maintenance")), self.demo_maintenance_count())
+
+    def test_full_sync_reproduces_the_site(self):
+        runs = self.backend.sync_all()
+        self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
+        self.assertExactCounts()
+        by_kind = {run.kind: run for run in runs}
+        self.assertEqual(
+            by_kind["lines"].created_count, self.demo_line_count() + self.demo_maintenance_count()
+        )
+        self.assertGreater(by_kind["lines"].page_count, 1)
+        self.assertEqual(by_kind["accounts"].failed_count, 0)
+
+        northwind = self.env["res.partner"].search(
+            [("flexnet_backend_id", "=", self.backend.id), ("flexnet_account_id", "=", "NW-0042")]
+        )
+        self.assertTrue(northwind.is_company)
+        self.assertEqual(northwind.country_id.code, "GB")
+        carla = northwind.child_ids.filtered(lambda p: p.email == "carla@northwind.example.com")
+        self.assertEqual(carla.flexnet_roles, "Portal Admin")
+        self.assertTrue(carla.flexnet_can_login and carla.flexnet_last_login)
+        partner = self.env["res.partner"].search([("flexnet_account_id", "=", "SSP-900")])
+        self.assertEqual(partner.flexnet_account_type, "CHANNEL_PARTNER")
+
+        media = self.env["product.template"].search([("default_code", "=", "CADS-MEDIA-DVD")])
+        self.assertEqual(
+            (media.flexnet_kind, media.type, media.flexnet_title), ("media_kit", "consu", "CAD Studio")
+        )
+        self.assertEqual(media.flexnet_title_tmpl_id.default_code, "CADS-PRO-LIC")
+        self.assertEqual(
+            self.env["product.template"].search([("default_code", "=", "CADS-MNT-1Y")]).flexnet_term_months,
+            12,
+        )
+
+        lines = {line.activation_id: line for line in self._lines()}
+        today = fields.Date.context_today(self.env.user)
+        self.assertEqual(lines["ENT-NW-2001-L1"].maintenance_end, today + timedelta(days=45))
+        self.assertEqual(lines["ENT-NW-2001-L1"].maintenance_status, "expiring")
+        self.assertEqual(lines["ENT-NW-2002-L1"].maintenance_status, "past_due")
+        self.assertEqual(lines["ENT-GLX-3001-L1"].maintenance_status, "active")
+        self.assertEqual(lines["ENT-NW-2001-L2"].maintenance_status, "none")
+        past_due = self.env["flexnet.entitlement.line"].search(
+            [("backend_id", "=", self.backend.id), ("maintenance_status", "=", "past_due")]
+        )
+        self.assertEqual(sorted(past_due.mapped("activation_id")), ["ENT-INI-4001-L1", "ENT-NW-2002-L1"])
+
+        entitled = self.env["flexnet.entitled.product"].search([("partner_id", "=", northwind.id)])
+        self.assertEqual(
+            sorted(entitled.product_id.mapped("default_code")), ["CADS-PRO-LIC", "CADS-SEAT", "DVS-LIC"]
+        )
+        self.assertEqual(entitled.filtered(lambda e: e.product_id.default_code == "CADS-PRO-LIC").seats, 4)
+        domain = self.env["flexnet.entitled.product"]._entitled_domain(carla)
+        self.assertEqual(self.env["product.product"].search(domain), entitled.product_id)
+
+    def test_second_run_changes_nothing(self):
+        self.backend.sync_all()
+        runs = self.backend.sync_all()
+        for run in runs:
+            self.assertEqual((run.created_count, run.updated_count, run.failed_count), (0, 0, 0), run.kind)
+            self.assertEqual(run.unchanged_count, run.fetched_count, run.kind)
+        self.assertExactCounts()
+
+    def test_incremental_picks_up_only_changes(self):
+        self.backend.sync_all()
+        watermark = self.backend.watermark_lines
+        self.assertTrue(watermark)
+        nothing = self.backend.sync_incremental()
+        by_kind = {run.kind: run for run in nothing}
+        for kind in ("accounts", "users", "lines"):
+            self.assertEqual(by_kind[kind].fetched_count, 0, kind)
+        # products are filtered by day only: same-day products come again, unchanged
+        self.assertEqual((by_kind["products"].created_count, by_kind["products"].updated_count), (0, 0))
+        seats = {line.activation_id: line.seats for line in self._lines()}
+        touched = self.sim_touch("line_items", 2)
+        run = self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual(
+            (run.state, run.fetched_count, run.updated_count, run.created_count),
+            (
+                "done",
+                2
+                + sum(
+                    len(self._lines().filtered(lambda li, key=key: li.activation_id == key).maintenance_ids)
+                    for key in touched
+                ),
+                2,
+                0,
+            ),
+        )
+        for key in touched:
+            line = self._lines().filtered(lambda li, key=key: li.activation_id == key)
+            self.assertEqual(line.seats, seats[key] + 1)
+        self.assertGreater(self.backend.watermark_lines, watermark)
+        self.assertExactCounts()
+
+    def test_faults_mid_sync_never_duplicate_and_a_rerun_completes(self):
+        self.backend.sync_all(kinds=("products", "accounts", "users"))
+        self.backend.retries = 0  # retries themselves are the client's tests' business
+        faults = [
+            ("http500", {}),
+            ("delay", {"delay": 11}),  # Odoo's test mode raises client timeouts to 10 s
+            ("malformed", {}),
+            ("failure", {}),
+            ("partial_failure", {}),
+            ("http401", {}),
+        ]
+        for fault, options in faults:
+            with self.subTest(fault=fault):
+                self.sim_clear_faults()
+                self.sim_arm("getEntitlementLineItemPropertiesQuery", fault, skip=1, **options)
+                run = self.backend.sync_all(kinds=("lines",))
+                self.assertEqual(run.state, "failed")
+                self.assertTrue(run.error_log)
+                self.assertFalse(self.backend.watermark_lines, "a failed run must not move the watermark")
+                self.assertLess(len(self._lines()), self.demo_line_count())
+                activation_ids = self._lines().mapped("activation_id")
+                self.assertEqual(len(activation_ids), len(set(activation_ids)))
+        self.sim_clear_faults()
+        runs = self.backend.sync_all()
+        self.assertEqual(runs.mapped("state"), ["done"] * 4)
+        self.assertExactCounts()
+
+    def test_unmappable_records_are_logged_and_skipped(self):
+        run = self.backend.sync_all(kinds=("lines",))  # no products nor accounts yet
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.failed_count, self.demo_line_count() + self.demo_maintenance_count())
+        self.assertIn("ENT-NW-2001-L1: account NW-0042 is not in Odoo yet", run.error_log)
+        self.assertFalse(self._lines())
+
+    def test_two_syncs_never_run_at_once(self):
+        with self.env.registry.cursor() as other:
+            other.execute(SQL("SELECT pg_advisory_lock(%s, %s)", 0x464E4F, self.backend.id))
+            try:
+                run = self.backend.sync_all(kinds=("accounts",))
+            finally:
+                other.execute(SQL("SELECT pg_advisory_unlock(%s, %s)", 0x464E4F, self.backend.id))
+        self.assertEqual(run.state, "failed")
+        self.assertIn("another synchronisation", run.error_log)
+        self.assertFalse(self._bound("res.partner"))
+
+    def test_existing_customer_is_adopted_not_duplicated(self):
+        acme = self.env["res.partner"].create({"name": "ACME (Odoo)", "is_company": True, "ref": "ACME-001"})
+        alice = self.env["res.partner"].create(
+            {"name": "Alice W.", "parent_id": acme.id, "email": "alice.walker@acme.example.com"}
+        )
+        self.backend.sync_all(kinds=("accounts", "users"))
+        self.assertEqual(acme.flexnet_account_id, "ACME-001")
+        self.assertEqual(acme.name, "Acme Industries")
+        self.assertEqual(alice.flexnet_user_name, "alice.walker@acme.example.com")
+        self.assertEqual(
+            self.env["res.partner"].search_count([("email", "=", "alice.walker@acme.example.com")]), 1
+        )
+
+    def test_job_mode_imports_page_by_page(self):
+        with trap_jobs() as trap:
+            self.backend._job_sync_kind("accounts", False)
+            pages = -(-len(DEMO_ACCOUNTS) // self.backend_page_size)
+            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+            trap.assert_jobs_count(pages, only=run._job_import_page)
+            trap.assert_jobs_count(1, only=run._job_finish)
+            self.assertEqual(run.state, "running")
+            trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.created_count, len(DEMO_ACCOUNTS))
+        self.assertTrue(self.backend.watermark_accounts)
+
+    def test_cron_enqueues_one_job_per_kind(self):
+        with trap_jobs() as trap:
+            self.env["flexnet.backend"]._cron_sync(incremental=True)
+            trap.assert_jobs_count(4, only=self.backend._job_sync_kind)
+            kinds = [job.args[0] for job in trap.enqueued_jobs if job.recordset == self.backend]
+            self.assertEqual(kinds, ["products", "accounts", "users", "lines"])
