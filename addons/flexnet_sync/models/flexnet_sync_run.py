@@ -94,7 +94,8 @@ class FlexnetSyncRun(models.Model):
         broken = jobs.filtered(lambda job: job.state != "done")
         if broken:
             self._close(
-                RUN_FAILED, self.env._("%s page job(s) failed; the watermark stays where it was.", len(broken))
+                RUN_FAILED,
+                self.env._("%s page job(s) failed; the watermark stays where it was.", len(broken)),
             )
         else:
             SyncEngine(self.backend_id.sudo()).finish(self)

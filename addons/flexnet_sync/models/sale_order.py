@@ -177,7 +177,9 @@ class SaleOrder(models.Model):
                     )
                 )
             if existing is None:
-                raise fc.MalformedResponse(self.env._("FlexNet accepted the entitlement but does not return it."))
+                raise fc.MalformedResponse(
+                    self.env._("FlexNet accepted the entitlement but does not return it.")
+                )
             if not self.flexnet_email_sent:
                 client.email_entitlement(self.name)
         except fc.TransportError as exc:
