@@ -47,13 +47,15 @@ else
         --logfile "$RUN_DIR/odoo-install.log" || die "update failed; see $RUN_DIR/odoo-install.log"
 fi
 
+info "synchronising the demo FlexNet backend with the simulator"
+for _ in $(seq 1 30); do port_busy "$FLEXNET_SIM_PORT" && break; sleep 0.5; done
+"$PYTHON" -m odoo shell "${dbargs[@]}" -d "$DB" --addons-path "$PROJECT_ADDONS" --no-http \
+    --logfile "$RUN_DIR/odoo-setup.log" < "$ROOT/scripts/demo_setup.py" \
+    || info "the first FlexNet sync failed; see $RUN_DIR/odoo-setup.log"
+
 "$PYTHON" -m odoo server "${common[@]}" --logfile "$RUN_DIR/odoo.log" &
 pids+=($!)
 for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
-if [ -f "$ROOT/scripts/demo_setup.py" ]; then
-    "$PYTHON" "$ROOT/scripts/demo_setup.py" --url "http://$ODOO_HTTP_HOST:$ODOO_HTTP_PORT" --db "$DB" \
-        || info "demo set-up step failed; see the messages above"
-fi
 
 cat <<MSG
 

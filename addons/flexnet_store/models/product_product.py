@@ -1,0 +1,15 @@
+from odoo import fields, models
+
+
+class ProductProduct(models.Model):
+    _inherit = "product.product"
+
+    flexnet_entitled_ids = fields.One2many("flexnet.entitled.product", "product_id", "Entitled accounts")
+
+    def _flexnet_allowed_for(self, partner):
+        """The products of ``self`` that ``partner``'s account may buy."""
+        if not self:
+            return self
+        return self.with_context(active_test=False).filtered_domain(
+            self.env["product.template"]._flexnet_gating_domain(partner)
+        )

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Full FlexNet sync into Odoo versus a raw batched ORM create of the same rows, one run.
+
+Simulator generated with N entitlement lines (N/10 accounts, 3N/10 users). Prints lines/s
+for the sync (end to end: SOAP over HTTP, parse, map, upsert) and for raw batched creates
+into the same model, their ratio, peak memory, and the time of an incremental sync after
+1 % of the lines changed. Goals: >= 1,000 lines/s, >= 50 % of the raw rate, incremental
+<= 10 s.
+
+Run through ``make bench`` (which prepares the database), or:
+    BENCH_DB=flexnet_bench python3 tests/benchmarks/bench_flexnet_sync.py [N]
+"""
+
+import os
+import pathlib
+import resource
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import odoo  # noqa: E402
+from odoo.modules.registry import Registry  # noqa: E402
+from odoo.tools import config  # noqa: E402
+
+from flexnet_simulator import Simulator, Store, serve  # noqa: E402
+from flexnet_simulator.data import generate  # noqa: E402
+
+LINES = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("BENCH_LINES", 100_000))
+DB = os.environ.get("BENCH_DB", "flexnet_bench")
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main():
+    args = [
+        "-d",
+        DB,
+        "--addons-path",
+        str(ROOT / "addons"),
+        "--db_host",
+        os.environ.get("DB_HOST", "127.0.0.1"),
+        "--db_port",
+        os.environ.get("DB_PORT", "5432"),
+        "--db_user",
+        os.environ.get("DB_USER", "odoo"),
+    ]
+    if os.environ.get("DB_PASSWORD"):
+        args += ["--db_password", os.environ["DB_PASSWORD"]]
+    config.parse_config(args)
+    registry = Registry(DB)
+
+    started = time.perf_counter()
+    store = Store()
+    generate(store, LINES)
+    counts = store.counts()
+    server = serve(Simulator(store), "127.0.0.1", 0)
+    url = "http://{}:{}".format(*server.server_address)
+    print(
+        f"simulator: {counts['line_items']:,} lines + {counts['maintenance_items']:,} maintenance, "
+        f"{counts['accounts']:,} accounts, {counts['users']:,} users, generated in {time.perf_counter() - started:.1f} s"
+    )
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        backend = env["flexnet.backend"].create(
+            {
+                "name": f"bench {time.time():.0f}",
+                "url": url,
+                "username": "admin",
+                "password": "admin",
+                "page_size": 2000,
+                "timeout": 120,
+            }
+        )
+        rss_before = rss_mb()
+        timings = {}
+        for kind in ("products", "accounts", "users", "lines"):
+            start = time.perf_counter()
+            run = backend.sync_all(kinds=(kind,))
+            env.flush_all()
+            timings[kind] = time.perf_counter() - start
+            assert run.state == "done", run.error_log
+            print(
+                f"  sync {kind:9s} {run.fetched_count:8,} records in {timings[kind]:7.1f} s "
+                f"({run.created_count:,} created, {run.failed_count} failed), peak RSS {rss_mb():,.0f} MB"
+            )
+        lines_run = env["flexnet.sync.run"].search(
+            [("backend_id", "=", backend.id), ("kind", "=", "lines")], limit=1
+        )
+        synced = lines_run.fetched_count
+        sync_rate = synced / timings["lines"]
+
+        # raw batched ORM create of the same number of rows into the same model, no FlexNet
+        Line = env["flexnet.entitlement.line"]
+        template = Line.search([("backend_id", "=", backend.id), ("line_type", "=", "entitlement")], limit=1)
+        values = template.copy_data()[0]
+        start = time.perf_counter()
+        for offset in range(0, synced, 2000):
+            Line.create(
+                [dict(values, activation_id=f"RAW-{i}") for i in range(offset, min(offset + 2000, synced))]
+            )
+            env.flush_all()
+        raw_seconds = time.perf_counter() - start
+        raw_rate = synced / raw_seconds
+        Line.search([("activation_id", "=like", "RAW-%")]).unlink()
+
+        # incremental after 1 % of the lines changed
+        import requests
+
+        requests.post(
+            f"{url}/admin/touch",
+            json={"kind": "line_items", "count": LINES // 100},
+            auth=("admin", "admin"),
+            timeout=60,
+        ).raise_for_status()
+        start = time.perf_counter()
+        incremental = backend.sync_incremental(kinds=("lines",))
+        env.flush_all()
+        incremental_seconds = time.perf_counter() - start
+        incremental_fetched = incremental.fetched_count
+        cr.rollback()  # leave the benchmark database as it was
+
+    server.shutdown()
+    ratio = sync_rate / raw_rate
+    rows = [
+        ("sync lines/s (end to end)", ">= 1000", f"{sync_rate:,.0f}", sync_rate >= 1000),
+        ("raw batched create lines/s", "", f"{raw_rate:,.0f}", True),
+        ("sync / raw", ">= 0.50", f"{ratio:.2f}", ratio >= 0.5),
+        (
+            "incremental, 1 % changed (s)",
+            "<= 10",
+            f"{incremental_seconds:.1f} ({incremental_fetched:,} records)",
+            incremental_seconds <= 10,
+        ),
+        ("peak RSS growth during sync (MB)", "flat", f"{rss_mb() - rss_before:,.0f}", True),
+    ]
+    print()
+    for name, goal, value, ok in rows:
+        print(f"{name:34s} {goal:8s} {value:>24s}  {'PASS' if ok else 'FAIL'}")
+    return 0 if all(ok for *_x, ok in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
