@@ -20,6 +20,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+import requests  # noqa: E402
+
 import odoo  # noqa: E402
 from odoo.modules.registry import Registry  # noqa: E402
 from odoo.tools import config  # noqa: E402
@@ -109,8 +111,6 @@ def main():
         Line.search([("activation_id", "=like", "RAW-%")]).unlink()
 
         # incremental after 1 % of the lines changed
-        import requests
-
         requests.post(
             f"{url}/admin/touch",
             json={"kind": "line_items", "count": LINES // 100},
