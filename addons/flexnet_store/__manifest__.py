@@ -7,6 +7,17 @@
     "author": "FlexNet Odoo Fulfilment",
     "license": "AGPL-3",
     "depends": ["website_sale", "flexnet_sync"],
-    "data": ["security/flexnet_store_groups.xml"],
-    "demo": ["demo/res_users_demo.xml"],
+    "data": [
+        "security/flexnet_store_groups.xml",
+        "security/ir.model.access.csv",
+        "security/flexnet_store_security.xml",
+        "data/flexnet_store_account_type_data.xml",
+        "views/product_template_views.xml",
+        "views/flexnet_store_views.xml",
+        "views/flexnet_store_templates.xml",
+    ],
+    "demo": ["demo/res_users_demo.xml", "demo/flexnet_store_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["flexnet_store/static/src/js/tours/*.js"],
+    },
 }

@@ -1,10 +1,12 @@
-from . import flexnet_store_account_type
-from . import flexnet_store_account_term
-from . import flexnet_store_nonce
-from . import flexnet_backend
-from . import product_template
-from . import product_product
-from . import website
-from . import res_partner
-from . import res_users
-from . import sale_order
+from . import (
+    flexnet_backend,
+    flexnet_store_account_term,
+    flexnet_store_account_type,
+    flexnet_store_nonce,
+    product_product,
+    product_template,
+    res_partner,
+    res_users,
+    sale_order,
+    website,
+)

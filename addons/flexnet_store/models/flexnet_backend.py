@@ -11,7 +11,7 @@ MANAGER_GROUP = "flexnet_sync.group_flexnet_manager"
 LINK_FIELDS = ("account", "email", "name", "part", "ts", "nonce")
 
 
-def _new_secret():
+def _new_secret(*_args):
     return secrets.token_urlsafe(32)
 
 

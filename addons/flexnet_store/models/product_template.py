@@ -75,7 +75,10 @@ class ProductTemplate(models.Model):
         domain = (
             Domain("flexnet_gating", "=", "open")
             | (Domain("flexnet_gating", "=", "entitled") & (Domain.TRUE if has_any else Domain.FALSE))
-            | (Domain("flexnet_gating", "=", "title") & Domain("flexnet_title", "in", [t for t in titles if t]))
+            | (
+                Domain("flexnet_gating", "=", "title")
+                & Domain("flexnet_title", "in", [t for t in titles if t])
+            )
             | (
                 Domain("flexnet_gating", "=", "products")
                 & Domain("flexnet_required_product_ids", "any", Domain("flexnet_entitled_ids", "any", valid))

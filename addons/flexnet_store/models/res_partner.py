@@ -15,5 +15,8 @@ class ResPartner(models.Model):
         Term = self.env["flexnet.store.account.term"]
         for partner in self:
             term = Term._for_partner(partner, website)
-            if term.pricelist_id and partner.commercial_partner_id.property_product_pricelist != term.pricelist_id:
+            if (
+                term.pricelist_id
+                and partner.commercial_partner_id.property_product_pricelist != term.pricelist_id
+            ):
                 partner.commercial_partner_id.sudo().property_product_pricelist = term.pricelist_id

@@ -12,7 +12,9 @@ class Website(models.Model):
         help="Visitors see and buy only what their account's FlexNet entitlements allow; "
         "public visitors see products open to everyone.",
     )
-    flexnet_account_term_ids = fields.One2many("flexnet.store.account.term", "website_id", "Account type terms")
+    flexnet_account_term_ids = fields.One2many(
+        "flexnet.store.account.term", "website_id", "Account type terms"
+    )
 
     def _product_domain(self):
         """Listing, search, category counts, snippets and add-to-cart all pass here."""

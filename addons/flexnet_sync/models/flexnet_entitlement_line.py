@@ -71,7 +71,7 @@ class FlexnetEntitlementLine(models.Model):
 
     def _status_bounds(self):
         today = fields.Date.context_today(self)
-        days = self.backend_id[:1].expiring_days or 60
+        days = self.backend_id[:1].sudo().expiring_days or 60
         return today, today + timedelta(days=days)
 
     @api.depends("maintenance_end")

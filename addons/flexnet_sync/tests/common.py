@@ -29,18 +29,28 @@ from flexnet_simulator.data import DEMO_ACCOUNTS, DEMO_CATALOG, DEMO_ENTITLEMENT
 SIM_USER = "admin"
 SIM_PASSWORD = "admin"
 
-__all__ = ["DEMO_ACCOUNTS", "DEMO_CATALOG", "DEMO_ENTITLEMENTS", "DEMO_USERS", "FlexnetSimulatorCase"]
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "DEMO_CATALOG",
+    "DEMO_ENTITLEMENTS",
+    "DEMO_USERS",
+    "FlexnetSimulatorCase",
+    "FlexnetSimulatorMixin",
+]
 
 
-class FlexnetSimulatorCase(TransactionCase):
-    """A fresh demo simulator per test class, reached over real HTTP, and a backend on it."""
+class FlexnetSimulatorMixin:
+    """A fresh demo simulator per test class, reached over real HTTP, and a backend on it.
+
+    Mix into any Odoo test case (TransactionCase, HttpCase) and call
+    ``cls._start_flexnet_simulator()`` in ``setUpClass``.
+    """
 
     simulator_loader = staticmethod(load_demo)
     backend_page_size = 3  # small pages: every sync crosses page boundaries
 
     @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
+    def _start_flexnet_simulator(cls):
         store = flexnet_simulator.Store(":memory:")
         cls.simulator_loader(store)
         cls.simulator = flexnet_simulator.Simulator(store, SIM_USER, SIM_PASSWORD, ("test-api-token",))
@@ -110,3 +120,10 @@ class FlexnetSimulatorCase(TransactionCase):
     @staticmethod
     def demo_part_count():
         return sum(len(items) for _t, _v, items in DEMO_CATALOG)
+
+
+class FlexnetSimulatorCase(FlexnetSimulatorMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._start_flexnet_simulator()

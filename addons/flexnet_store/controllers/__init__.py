@@ -1,0 +1,1 @@
+from . import media_kit, portal, shop, sign_on

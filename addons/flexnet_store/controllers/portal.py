@@ -1,0 +1,72 @@
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+
+class FlexnetEntitlementPortal(CustomerPortal):
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "flexnet_entitlement_count" in counters:
+            Line = request.env["flexnet.entitlement.line"]
+            values["flexnet_entitlement_count"] = (
+                Line.search_count([("line_type", "=", "entitlement")]) if Line.has_access("read") else 0
+            )
+        return values
+
+    @http.route(
+        ["/my/entitlements", "/my/entitlements/page/<int:page>"], type="http", auth="user", website=True
+    )
+    def portal_my_entitlements(self, page=1, **kwargs):
+        # no sudo: the record rules keep each account to its own lines
+        Line = request.env["flexnet.entitlement.line"]
+        domain = [("line_type", "=", "entitlement")]
+        count = Line.search_count(domain)
+        pager = portal_pager(url="/my/entitlements", total=count, page=page, step=self._items_per_page)
+        lines = Line.search(
+            domain, limit=self._items_per_page, offset=pager["offset"], order="entitlement_id desc, id"
+        )
+        return request.render(
+            "flexnet_store.portal_my_entitlements",
+            {
+                "lines": lines,
+                "pager": pager,
+                "page_name": "flexnet_entitlements",
+                "actions": self._entitlement_actions(lines),
+                "default_url": "/my/entitlements",
+            },
+        )
+
+    @http.route("/my/entitlements/<int:line_id>", type="http", auth="user", website=True)
+    def portal_my_entitlement(self, line_id, **kwargs):
+        try:
+            line = request.env["flexnet.entitlement.line"].browse(line_id).exists()
+            line.check_access("read")
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if not line:
+            return request.redirect("/my")
+        return request.render(
+            "flexnet_store.portal_my_entitlement",
+            {"line": line, "actions": self._entitlement_actions(line), "page_name": "flexnet_entitlements"},
+        )
+
+    def _entitlement_actions(self, lines):
+        """Per line: the products (seats, maintenance, media kit) of its title the customer may buy."""
+        titles = [t for t in lines.product_id.product_tmpl_id.mapped("flexnet_product_name") if t]
+        if not titles:
+            return {}
+        domain = [
+            ("flexnet_title", "in", titles),
+            ("flexnet_kind", "in", ("seats", "maintenance", "media_kit", "addon")),
+        ]
+        shop_domain = request.website.sale_product_domain()
+        products = request.env["product.template"].search(domain + list(shop_domain))
+        by_title = {}
+        for product in products:
+            by_title.setdefault(product.flexnet_title, []).append(product)
+        return {
+            line.id: by_title.get(line.product_id.product_tmpl_id.flexnet_product_name, []) for line in lines
+        }

@@ -1,0 +1,76 @@
+import { registry } from "@web/core/registry";
+import * as tourUtils from "@website_sale/js/tours/tour_utils";
+
+// an entitled customer finds the add-on of their title and puts it in the cart
+registry.category("web_tour.tours").add("flexnet_store_entitled_buys_addon", {
+    steps: () => [
+        {
+            content: "the add-on of an entitled title is listed",
+            trigger: ".oe_product_cart a:contains(CAD Studio Render Module)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "add it to the cart",
+            trigger: "#product_detail form #add_to_cart",
+            run: "click",
+        },
+        tourUtils.goToCart({ quantity: 1 }),
+        ...tourUtils.assertCartContains({ productName: "CAD Studio Render Module" }),
+    ],
+});
+
+// an unentitled customer sees the open license of a title, not its add-on
+registry.category("web_tour.tours").add("flexnet_store_unentitled_does_not_see_addon", {
+    steps: () => [
+        {
+            content: "the license is listed",
+            trigger: ".oe_product_cart a:contains(SimFlow Analyzer)",
+        },
+        {
+            content: "the add-on is not",
+            trigger: "#products_grid:not(:has(.oe_product_cart:contains(SimFlow CFD Solver)))",
+        },
+    ],
+});
+
+// a reseller sees reseller prices (20 % off the list price of 1,000.00)
+registry.category("web_tour.tours").add("flexnet_store_reseller_price", {
+    steps: () => [
+        {
+            content: "the reseller price is shown",
+            trigger: ".oe_product_cart:contains(DataVault Server) .oe_currency_value:contains(800.00)",
+        },
+    ],
+});
+
+// the media-kit link of a priced kit lands on the cart with the kit in it
+registry.category("web_tour.tours").add("flexnet_store_media_kit_cart", {
+    steps: () => [...tourUtils.assertCartContains({ productName: "CAD Studio Media Kit" })],
+});
+
+// the media-kit link of a free kit asks for the ship-to address, then orders
+registry.category("web_tour.tours").add("flexnet_store_media_kit_free", {
+    steps: () => [
+        {
+            content: "the address form is prefilled",
+            trigger: "form.o_flexnet_ship_form input[name=street]",
+            run: "edit 7 Quay Street",
+        },
+        {
+            content: "give the zip code",
+            trigger: "form.o_flexnet_ship_form input[name=zip]",
+            run: "edit BS1 4DJ",
+        },
+        {
+            content: "confirm",
+            trigger: "form.o_flexnet_ship_form .o_flexnet_ship_confirm",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "the order is placed",
+            trigger: ".o_flexnet_kit_ordered",
+        },
+    ],
+});

@@ -1,0 +1,53 @@
+"""A shop on the FlexNet demo simulator: synced catalog with prices, entitled customers."""
+
+from odoo.tests import HttpCase, new_test_user
+
+from odoo.addons.flexnet_sync.tests.common import FlexnetSimulatorMixin
+
+PRICES = {
+    "CADS-PRO-LIC": 2000.0,
+    "CADS-SEAT": 400.0,
+    "CADS-RENDER": 600.0,
+    "CADS-MNT-1Y": 350.0,
+    "CADS-MEDIA-DVD": 25.0,
+    "SIMF-LIC": 1500.0,
+    "SIMF-CFD": 900.0,
+    "SIMF-MEDIA-USB": 0.0,
+    "DVS-LIC": 1000.0,
+    "DVS-HA": 700.0,
+    "DVS-MEDIA-DVD": 0.0,
+}
+
+
+class FlexnetStoreCase(FlexnetSimulatorMixin, HttpCase):
+    """Simulator synced into Odoo; members of Northwind (entitled to CAD Studio and
+    DataVault), Globex (SimFlow), a reseller, all with portal users."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._start_flexnet_simulator()
+        cls.backend.sync_all()
+        cls.website = cls.env["website"].get_current_website()
+        cls.env["website"].search([]).flexnet_gating = True
+        cls.env["product.pricelist"].create({"name": "Public prices", "sequence": 1})
+        products = cls.env["product.product"].search([("flexnet_backend_id", "=", cls.backend.id)])
+        cls.products = {p.default_code: p for p in products}
+        for code, price in PRICES.items():
+            cls.products[code].product_tmpl_id.write({"list_price": price, "is_published": True})
+        Partner = cls.env["res.partner"]
+        cls.northwind = Partner.search([("flexnet_account_id", "=", "NW-0042")])
+        cls.globex = Partner.search([("flexnet_account_id", "=", "GLX-017")])
+        cls.summit = Partner.search([("flexnet_account_id", "=", "SSP-900")])
+        cls.nw_user = cls._portal_user("nw_member", "dev.patel@northwind.example.com")
+        cls.glx_user = cls._portal_user("glx_member", "grace@globex.example.com")
+
+    def _anonymous(self):
+        """A fresh public session."""
+        self.authenticate(None, None)
+
+    @classmethod
+    def _portal_user(cls, login, member_email):
+        member = cls.env["res.partner"].search([("flexnet_user_name", "=", member_email)])
+        user = new_test_user(cls.env, login, groups="base.group_portal", partner_id=member.id)
+        return user

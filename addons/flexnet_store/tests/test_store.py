@@ -1,0 +1,342 @@
+import time
+from urllib.parse import urlsplit
+
+from odoo import sql_db
+from odoo.exceptions import AccessDenied, UserError, ValidationError
+from odoo.tests import JsonRpcException, tagged
+
+from .common import FlexnetStoreCase
+
+
+@tagged("post_install", "-at_install")
+class TestGating(FlexnetStoreCase):
+    def _shop(self, search):
+        return self.url_open(f"/shop?search={search}").text
+
+    def test_listing_follows_entitlements(self):
+        self.authenticate("nw_member", "nw_member")
+        page = self._shop("CAD Studio")
+        self.assertIn("CAD Studio Render Module", page)  # add-on of an entitled title
+        self.assertIn("CAD Studio Extra Seat", page)
+        page = self._shop("SimFlow")
+        self.assertIn("SimFlow Analyzer", page)  # licenses are open to everyone
+        self.assertNotIn("SimFlow CFD Solver", page)  # not entitled to SimFlow
+        self.authenticate("glx_member", "glx_member")
+        self.assertIn("SimFlow CFD Solver", self._shop("SimFlow"))
+        self.assertNotIn("CAD Studio Render Module", self._shop("CAD Studio"))
+
+    def test_public_visitor_sees_open_products_only(self):
+        self._anonymous()
+        page = self._shop("CAD Studio")
+        self.assertIn("CAD Studio", page)
+        self.assertNotIn("CAD Studio Render Module", page)
+        self.assertNotIn("CAD Studio Media Kit", page)
+
+    def test_gated_product_page_is_not_found(self):
+        render = self.products["CADS-RENDER"].product_tmpl_id
+        self.authenticate("glx_member", "glx_member")
+        response = self.url_open(render.website_url)
+        self.assertEqual(response.status_code, 404)
+        self.authenticate("nw_member", "nw_member")
+        self.assertEqual(self.url_open(render.website_url).status_code, 200)
+
+    def test_cart_add_of_a_gated_product_is_refused(self):
+        render = self.products["CADS-RENDER"]
+        self.authenticate("glx_member", "glx_member")
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/shop/cart/add",
+                {"product_template_id": render.product_tmpl_id.id, "product_id": render.id, "quantity": 1},
+            )
+        order = self.env["sale.order"].search([("partner_id", "=", self.glx_user.partner_id.id)])
+        self.assertFalse(order.order_line.filtered(lambda line: line.product_id == render))
+        # the same product is fine for an entitled customer
+        self.authenticate("nw_member", "nw_member")
+        self.make_jsonrpc_request(
+            "/shop/cart/add",
+            {"product_template_id": render.product_tmpl_id.id, "product_id": render.id, "quantity": 2},
+        )
+        order = self.env["sale.order"].search([("partner_id", "=", self.nw_user.partner_id.id)], limit=1)
+        self.assertEqual(order.order_line.product_id, render)
+
+    def test_every_cart_path_is_gated(self):
+        render = self.products["CADS-RENDER"]
+        cart = self.env["sale.order"].create(
+            {"partner_id": self.glx_user.partner_id.id, "website_id": self.website.id}
+        )
+        with self.assertRaises(UserError):
+            cart._cart_add(product_id=render.id, quantity=1)
+        # a line slipped in by other means (quantity update, stale cart) is caught again
+        allowed = self.products["SIMF-CFD"]
+        cart._cart_add(product_id=allowed.id, quantity=1)
+        line = self.env["sale.order.line"].create({"order_id": cart.id, "product_id": render.id})
+        with self.assertRaises(UserError):
+            cart._cart_update_line_quantity(line.id, 3)
+        self.assertFalse(cart._is_cart_ready())
+        with self.assertRaises(ValidationError):
+            cart._check_cart_is_ready_to_be_paid()
+        line.unlink()
+        self.assertTrue(cart._is_cart_ready())
+
+    def test_entitlement_expiry_and_account_type_rules(self):
+        cfd = self.products["SIMF-CFD"].product_tmpl_id
+        self.assertTrue(self.products["SIMF-CFD"]._flexnet_allowed_for(self.globex))
+        cfd.flexnet_account_type_ids = self.env.ref("flexnet_store.account_type_channel_partner")
+        self.assertFalse(self.products["SIMF-CFD"]._flexnet_allowed_for(self.globex))
+        cfd.write(
+            {
+                "flexnet_account_type_ids": [(5,)],
+                "flexnet_gating": "products",
+                "flexnet_required_product_ids": [(6, 0, self.products["DVS-LIC"].ids)],
+            }
+        )
+        self.assertFalse(self.products["SIMF-CFD"]._flexnet_allowed_for(self.globex))
+        self.assertTrue(self.products["SIMF-CFD"]._flexnet_allowed_for(self.northwind))
+        cfd.flexnet_gating = "entitled"
+        nobody = self.env["res.partner"].create({"name": "No entitlements", "is_company": True})
+        self.assertFalse(self.products["SIMF-CFD"]._flexnet_allowed_for(nobody))
+        self.assertTrue(self.products["SIMF-CFD"]._flexnet_allowed_for(self.globex))
+
+    def test_query_count_does_not_grow_with_entitlements(self):
+        Template = self.env["product.template"]
+        products = self.env["product.product"].search([("flexnet_backend_id", "=", self.backend.id)])
+        others = self.env["product.product"].search([("flexnet_backend_id", "=", False)], limit=1000)
+        account_ids = []
+        for size in (10, 1000):
+            account = self.env["res.partner"].create({"name": f"{size} entitlements", "is_company": True})
+            rows = (products | others)[:size]
+            self.env["flexnet.entitled.product"].create(
+                [{"partner_id": account.id, "product_id": p.id, "backend_id": self.backend.id} for p in rows]
+            )
+            account_ids.append(account.id)
+        self.env.flush_all()
+        Template.search_count(Template._flexnet_gating_domain(self.globex))  # warm the caches
+        counts = []
+        for account_id in account_ids:
+            self.env.invalidate_all()
+            partner = self.env["res.partner"].browse(account_id)  # no shared prefetching
+            start = sql_db.sql_counter
+            Template.search_count(Template._flexnet_gating_domain(partner))
+            counts.append(sql_db.sql_counter - start)
+        self.assertEqual(counts[0], counts[1])
+
+    def test_tour_entitled_customer_buys_addon(self):
+        self.start_tour("/shop?search=Render", "flexnet_store_entitled_buys_addon", login="nw_member")
+
+    def test_tour_unentitled_customer_does_not_see_addon(self):
+        self.start_tour(
+            "/shop?search=SimFlow", "flexnet_store_unentitled_does_not_see_addon", login="nw_member"
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMediaKitLink(FlexnetStoreCase):
+    def _link(self, **overrides):
+        values = {
+            "account": "NW-0042",
+            "email": "dev.patel@northwind.example.com",
+            "name": "Dev Patel",
+            "part": "CADS-MEDIA-DVD",
+        }
+        values.update(overrides)
+        return self.backend._media_link_url(**values)
+
+    def test_priced_kit_lands_in_the_cart(self):
+        self._anonymous()
+        response = self.url_open(self._link())
+        self.assertEqual(urlsplit(response.url).path, "/shop/cart")
+        order = self.env["sale.order"].search([("partner_id", "=", self.nw_user.partner_id.id)], limit=1)
+        self.assertEqual(order.order_line.product_id.default_code, "CADS-MEDIA-DVD")
+
+    def test_tour_priced_kit(self):
+        self.start_tour(self._link(), "flexnet_store_media_kit_cart", login="nw_member")
+
+    def test_free_kit_asks_for_the_address_and_orders(self):
+        self.authenticate("nw_member", "nw_member")
+        response = self.url_open(self._link(part="DVS-MEDIA-DVD"))
+        self.assertIn("o_flexnet_ship_form", response.text)
+        token = response.text.split('name="csrf_token" value="')[1].split('"')[0]
+        response = self.url_open(
+            "/flexnet/media-kit/ship",
+            data={
+                "csrf_token": token,
+                "name": "Dev Patel",
+                "street": "1 Dock Road",
+                "city": "Bristol",
+                "zip": "BS1 1AA",
+                "country_id": self.env.ref("base.uk").id,
+            },
+        )
+        self.assertIn("o_flexnet_kit_ordered", response.text)
+        order = self.env["sale.order"].search(
+            [("partner_id", "=", self.nw_user.partner_id.id), ("state", "=", "sale")], limit=1
+        )
+        self.assertEqual(order.amount_total, 0)
+        self.assertEqual(order.partner_shipping_id.street, "1 Dock Road")
+        self.assertEqual(order.order_line.product_id.default_code, "DVS-MEDIA-DVD")
+
+    def test_tour_free_kit(self):
+        self.start_tour(self._link(part="DVS-MEDIA-DVD"), "flexnet_store_media_kit_free", login="nw_member")
+
+    def _assert_refused(self, url, text):
+        before = self.env["sale.order"].search_count([])
+        response = self.url_open(url)
+        self.assertIn(response.status_code, (400, 403, 404))
+        self.assertIn("o_flexnet_error", response.text)
+        self.assertIn(text, response.text)
+        self.assertEqual(self.env["sale.order"].search_count([]), before)
+
+    def test_forged_expired_replayed_and_cross_account_links(self):
+        self._anonymous()
+        forged = self._link().replace("part=CADS-MEDIA-DVD", "part=DVS-MEDIA-DVD")
+        self._assert_refused(forged, "not genuine")
+        self._assert_refused(
+            self.backend._media_link_url(
+                "NW-0042",
+                "dev.patel@northwind.example.com",
+                "Dev",
+                "CADS-MEDIA-DVD",
+                ts=int(time.time()) - 3600,
+            ),
+            "expired",
+        )
+        link = self._link()
+        self.url_open(link)
+        self._anonymous()
+        self._assert_refused(link, "already used")
+        # a member of Globex cannot order on Northwind's account
+        self._assert_refused(self._link(email="grace@globex.example.com"), "not a member")
+        # Globex is not entitled to CAD Studio media
+        self._assert_refused(self._link(account="GLX-017", email="grace@globex.example.com"), "not entitled")
+        self._assert_refused("/flexnet/media-kit?backend=1&account=NW-0042", "incomplete")
+
+
+@tagged("post_install", "-at_install")
+class TestSignOn(FlexnetStoreCase):
+    def _token(self, user="carla@northwind.example.com"):
+        return self.client().get_secure_token(user, timeout_seconds=120)
+
+    def test_hand_off_signs_in_and_provisions_the_member(self):
+        self._anonymous()
+        carla_member = self.env["res.partner"].search(
+            [("flexnet_user_name", "=", "carla@northwind.example.com")]
+        )
+        token = self._token()
+        response = self.url_open(
+            f"/flexnet/sso?token={token}&user=carla@northwind.example.com&redirect=/my/entitlements"
+        )
+        self.assertEqual(urlsplit(response.url).path, "/my/entitlements")
+        self.assertIn("ENT-NW-2001-L1", response.text)
+        self.assertNotIn("ENT-ACME", response.text)
+        user = self.env["res.users"].search([("partner_id", "=", carla_member.id)])
+        self.assertTrue(user._is_portal())
+
+    def test_replayed_tampered_and_foreign_tokens_open_no_session(self):
+        self._anonymous()
+        token = self._token()
+        self.url_open(f"/flexnet/sso?token={token}&user=carla@northwind.example.com")
+        self._anonymous()
+        for url in (
+            f"/flexnet/sso?token={token}&user=carla@northwind.example.com",  # replayed
+            f"/flexnet/sso?token={token[:-2]}xx&user=carla@northwind.example.com",  # tampered
+            f"/flexnet/sso?token={self._token('dev.patel@northwind.example.com')}&user=carla@northwind.example.com",
+        ):
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 403, url)
+            self.assertEqual(self.url_open("/my", allow_redirects=False).status_code, 303)  # still anonymous
+
+    def test_open_redirects_are_refused(self):
+        for target in (
+            "//evil.example.com/x",
+            "https://evil.example.com",
+            "/\\evil.example.com",
+            "javascript:alert(1)",
+        ):
+            self._anonymous()
+            response = self.url_open(
+                f"/flexnet/sso?token={self._token()}&user=carla@northwind.example.com&redirect={target}",
+                allow_redirects=False,
+            )
+            location = urlsplit(response.headers["Location"])
+            self.assertEqual(location.path, "/my", target)
+            self.assertNotIn("evil", location.netloc)
+
+    def test_flexnet_down_gives_a_clear_page_and_no_session(self):
+        self._anonymous()
+        token = self._token()
+        self.sim_arm("validateToken", "http503", count=10)
+        response = self.url_open(f"/flexnet/sso?token={token}&user=carla@northwind.example.com")
+        self.assertEqual(response.status_code, 503)
+        self.assertIn("could not confirm", response.text)
+        self.assertEqual(self.url_open("/my", allow_redirects=False).status_code, 303)
+
+    def test_login_page_accepts_flexnet_credentials(self):
+        self._anonymous()
+        hank = self.env["res.partner"].search([("flexnet_user_name", "=", "hank@globex.example.com")])
+        self.assertFalse(self.env["res.users"].search([("partner_id", "=", hank.id)]))
+        self.authenticate("hank@globex.example.com", "flexnet")
+        user = self.env["res.users"].search([("partner_id", "=", hank.id)])
+        self.assertTrue(user._is_portal())
+        self.assertIn("ENT-GLX-3001", self.url_open("/my/entitlements").text)
+        credential = {"type": "password", "login": "hank@globex.example.com", "password": "wrong"}
+        with self.assertRaises(AccessDenied):
+            self.env["res.users"].authenticate(credential, {"interactive": True})
+        credential["password"] = "flexnet"
+        self.assertEqual(
+            self.env["res.users"].authenticate(credential, {"interactive": True})["uid"], user.id
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestAccountTerms(FlexnetStoreCase):
+    def test_reseller_gets_reseller_pricelist(self):
+        reseller = self.env.ref("flexnet_store.pricelist_reseller_demo", raise_if_not_found=False)
+        if not reseller:
+            reseller = self.env["product.pricelist"].create({"name": "Resellers"})
+            self.env["flexnet.store.account.term"].create(
+                {
+                    "website_id": self.website.id,
+                    "account_type_id": self.env.ref("flexnet_store.account_type_channel_partner").id,
+                    "pricelist_id": reseller.id,
+                }
+            )
+        self.summit.flexnet_account_type = "CUSTOMER"
+        self.summit.flexnet_account_type = "CHANNEL_PARTNER"
+        self.assertEqual(self.summit.property_product_pricelist, reseller)
+        self.assertNotEqual(self.northwind.property_product_pricelist, reseller)
+
+    def test_tour_reseller_price(self):
+        reseller = self.env["product.pricelist"].create(
+            {
+                "name": "Resellers 20",
+                "item_ids": [
+                    (0, 0, {"compute_price": "percentage", "percent_price": 20, "applied_on": "3_global"})
+                ],
+            }
+        )
+        self.env["flexnet.store.account.term"].search([]).unlink()
+        self.env["flexnet.store.account.term"].create(
+            {
+                "website_id": self.website.id,
+                "account_type_id": self.env.ref("flexnet_store.account_type_channel_partner").id,
+                "pricelist_id": reseller.id,
+            }
+        )
+        member = self.env["res.partner"].search(
+            [("flexnet_user_name", "=", "sue@summit-partners.example.com")]
+        )
+        self._portal_user("ssp_member", member.flexnet_user_name)
+        self.summit._flexnet_apply_account_terms()
+        self.start_tour("/shop?search=DataVault Server", "flexnet_store_reseller_price", login="ssp_member")
+
+    def test_portal_shows_own_entitlements_only(self):
+        acme_line = self.env["flexnet.entitlement.line"].search([("activation_id", "=", "ENT-ACME-1001-L1")])
+        self.authenticate("nw_member", "nw_member")
+        page = self.url_open("/my/entitlements").text
+        self.assertIn("ENT-NW-2001-L1", page)
+        self.assertNotIn("ENT-ACME-1001-L1", page)
+        self.assertIn("o_flexnet_action_seats", page)  # buy more CAD Studio seats
+        response = self.url_open(f"/my/entitlements/{acme_line.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
+        lines = self.env["flexnet.entitlement.line"].with_user(self.nw_user).search([])
+        self.assertEqual(lines.partner_id, self.northwind)
