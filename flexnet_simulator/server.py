@@ -5,6 +5,7 @@ import binascii
 import json
 import logging
 import secrets
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -376,6 +377,13 @@ class SimulatorServer(ThreadingHTTPServer):
     def __init__(self, address, simulator):
         super().__init__(address, Handler)
         self.simulator = simulator
+
+    def handle_error(self, request, client_address):
+        """A client that gave up (timeout) is no error of the server's."""
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            _logger.info("client %s went away before the answer", client_address[0])
+            return
+        super().handle_error(request, client_address)
 
 
 def serve(simulator, host="127.0.0.1", port=0):

@@ -11,6 +11,12 @@ if [ -z "$(psql_cmd -tAc "SELECT 1 FROM pg_database WHERE datname='$BENCH_DB'")"
     "$PYTHON" -m odoo server "${dbargs[@]}" -d "$BENCH_DB" --addons-path "$PROJECT_ADDONS" \
         -i "$ALL_ADDONS" --stop-after-init --workers 0 --logfile "$ROOT/.artifacts/bench-install.log" \
         || die "could not create $BENCH_DB; see .artifacts/bench-install.log"
+else
+    info "updating the addons in $BENCH_DB"
+    mapfile -t dbargs < <(odoo_db_args)
+    "$PYTHON" -m odoo server "${dbargs[@]}" -d "$BENCH_DB" --addons-path "$PROJECT_ADDONS" \
+        -u "$ALL_ADDONS" --stop-after-init --workers 0 --logfile "$ROOT/.artifacts/bench-install.log" \
+        || die "could not update $BENCH_DB; see .artifacts/bench-install.log"
 fi
 export DB_HOST DB_PORT DB_USER DB_PASSWORD
 rc=0

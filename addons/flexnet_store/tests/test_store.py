@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from odoo import sql_db
 from odoo.exceptions import AccessDenied, UserError, ValidationError
 from odoo.tests import JsonRpcException, tagged
+from odoo.tools import mute_logger
 
 from .common import FlexnetStoreCase
 
@@ -265,7 +266,8 @@ class TestSignOn(FlexnetStoreCase):
         self._anonymous()
         token = self._token()
         self.sim_arm("validateToken", "http503", count=10)
-        response = self.url_open(f"/flexnet/sso?token={token}&user=carla@northwind.example.com")
+        with mute_logger("odoo.addons.flexnet_store.controllers.sign_on"):
+            response = self.url_open(f"/flexnet/sso?token={token}&user=carla@northwind.example.com")
         self.assertEqual(response.status_code, 503)
         self.assertIn("could not confirm", response.text)
         self.assertEqual(self.url_open("/my", allow_redirects=False).status_code, 303)

@@ -188,7 +188,10 @@ class TestSync(FlexnetSimulatorCase):
             self.assertEqual(run.state, "running")
             trap.perform_enqueued_jobs()
         self.assertEqual(run.state, "done")
-        self.assertEqual(run.created_count, len(DEMO_ACCOUNTS))
+        self.assertEqual(run.fetched_count, len(DEMO_ACCOUNTS))
+        # customers whose reference is their account ID (demo data of other addons) are adopted
+        self.assertEqual(run.created_count + run.updated_count, len(DEMO_ACCOUNTS))
+        self.assertEqual(len(self._bound("res.partner").filtered("flexnet_account_id")), len(DEMO_ACCOUNTS))
         self.assertTrue(self.backend.watermark_accounts)
 
     def test_cron_enqueues_one_job_per_kind(self):
