@@ -20,9 +20,10 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
 import requests  # noqa: E402
+from _bench_common import db_args  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import sql_db  # noqa: E402
@@ -33,20 +34,6 @@ DB = os.environ.get("BENCH_DB", "flexnet_bench")
 PRODUCTS = 5000
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 15))
 PASSWORD = "bench-customer-pw"
-
-
-def db_args():
-    args = [
-        "--db_host",
-        os.environ.get("DB_HOST", "127.0.0.1"),
-        "--db_port",
-        os.environ.get("DB_PORT", "5432"),
-        "--db_user",
-        os.environ.get("DB_USER", "odoo"),
-    ]
-    if os.environ.get("DB_PASSWORD"):
-        args += ["--db_password", os.environ["DB_PASSWORD"]]
-    return args
 
 
 def prepare(env):

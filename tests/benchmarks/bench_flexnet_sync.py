@@ -18,9 +18,10 @@ import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
 import requests  # noqa: E402
+from _bench_common import db_args  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo.modules.registry import Registry  # noqa: E402
@@ -38,20 +39,7 @@ def rss_mb():
 
 
 def main():
-    args = [
-        "-d",
-        DB,
-        "--addons-path",
-        str(ROOT / "addons"),
-        "--db_host",
-        os.environ.get("DB_HOST", "127.0.0.1"),
-        "--db_port",
-        os.environ.get("DB_PORT", "5432"),
-        "--db_user",
-        os.environ.get("DB_USER", "odoo"),
-    ]
-    if os.environ.get("DB_PASSWORD"):
-        args += ["--db_password", os.environ["DB_PASSWORD"]]
+    args = ["-d", DB, "--addons-path", str(ROOT / "addons"), *db_args()]
     config.parse_config(args)
     registry = Registry(DB)
 

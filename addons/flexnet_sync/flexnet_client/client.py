@@ -679,23 +679,24 @@ def _product(element):
     return product
 
 
-def _account(element):
+def _account(element, id_tag="account", id_key="id", name_tag="name", type_tag="accountType"):
+    """An ``acctData`` (v3); with the v1 tag names, an ``orgData`` (organization)."""
     account = Account(account_id="", name="")
     for child in element:
         name = local(child.tag)
-        if name == "account":
-            account.account_id = identifier(child, "id")
+        if name == id_tag:
+            account.account_id = identifier(child, id_key)
             account.unique_id = next((c.text for c in child if local(c.tag) == "uniqueId"), None)
-        elif name == "name":
+        elif name == name_tag:
             account.name = child.text
+        elif name == type_tag:
+            account.account_type = child.text
         elif name == "description":
             account.description = child.text
         elif name == "address":
             account.address = _address(child)
         elif name == "visible":
             account.visible = to_bool(child.text)
-        elif name == "accountType":
-            account.account_type = child.text
         elif name == "customAttributes":
             account.attributes = attributes(child)
         elif name == "dateLastModified":
@@ -706,27 +707,7 @@ def _account(element):
 
 
 def _organization(element):
-    account = Account(account_id="", name="")
-    for child in element:
-        name = local(child.tag)
-        if name == "organization":
-            account.account_id = identifier(child, "name")
-            account.unique_id = next((c.text for c in child if local(c.tag) == "uniqueId"), None)
-        elif name == "displayName":
-            account.name = child.text
-        elif name == "description":
-            account.description = child.text
-        elif name == "address":
-            account.address = _address(child)
-        elif name == "visible":
-            account.visible = to_bool(child.text)
-        elif name == "orgType":
-            account.account_type = child.text
-        elif name == "customAttributes":
-            account.attributes = attributes(child)
-        elif name == "dateLastModified":
-            account.last_modified = to_datetime(child.text)
-    return account
+    return _account(element, id_tag="organization", id_key="name", name_tag="displayName", type_tag="orgType")
 
 
 def _user(element):
