@@ -30,7 +30,7 @@ if backend:
             f"created {run.created_count:5d} updated {run.updated_count:5d} failed {run.failed_count}"
         )
     for product in env["product.template"].search([("flexnet_backend_id", "=", backend.id)]):  # noqa: F821
-        if product.default_code in PRICES and not product.list_price:
+        if product.default_code in PRICES:
             product.list_price = PRICES[product.default_code]
     env.cr.commit()  # noqa: F821
 else:
