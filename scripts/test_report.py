@@ -22,6 +22,8 @@ PROJECT_ADDONS = (
     "bom_vendor_portal",
     "maintenance_renewal",
 )
+# model names of the project: a warning about one of them is the project's too
+PROJECT_MODELS = ("flexnet.", "media.production", "media.station", "bom.vendor", "maintenance.renewal")
 
 
 def scan_odoo_log(path):
@@ -45,7 +47,10 @@ def scan_odoo_log(path):
                 skipped += 1
             if level in ("ERROR", "CRITICAL"):
                 problems.append(raw.rstrip())
-            elif level == "WARNING" and any(name in logger or f"/{name}/" in msg for name in PROJECT_ADDONS):
+            elif level == "WARNING" and (
+                any(name in logger or f"/{name}/" in msg for name in PROJECT_ADDONS)
+                or any(model in msg for model in PROJECT_MODELS)
+            ):
                 problems.append(raw.rstrip())
     if not seen_result:
         problems.append(f"{path}: Odoo printed no test result line (did it stop early?)")
