@@ -19,11 +19,34 @@ SECTIONS = [
 ]
 
 
+def _table(rows):
+    """A Markdown table as an RST list-table."""
+    cells = [[c.strip() for c in row.strip().strip("|").split("|")] for row in rows]
+    cells = [row for row in cells if not all(set(c) <= set("-: ") for c in row)]
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for row in cells:
+        out.append(f"   * - {_inline(row[0])}")
+        out.extend(f"     - {_inline(cell)}" for cell in row[1:])
+    return [*out, ""]
+
+
+def _inline(line):
+    line = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", line)
+    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`_", line)
+
+
 def md_to_rst(text):
     """Convert the small Markdown subset used in fragments to reStructuredText."""
     out = []
     in_code = False
-    for line in text.strip().splitlines():
+    table = []
+    for line in [*text.strip().splitlines(), ""]:
+        if not in_code and line.startswith("|"):
+            table.append(line)
+            continue
+        if table:
+            out.extend(_table(table))
+            table = []
         if line.startswith("```"):
             in_code = not in_code
             out.extend(["::", ""] if in_code else [""])
@@ -36,10 +59,8 @@ def md_to_rst(text):
             title = heading[2]
             out.extend([title, "~" * len(title)])
             continue
-        line = re.sub(r"(?<!`)`([^`]+)`(?!`)", r"``\1``", line)
-        line = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`_", line)
-        out.append(line)
-    return "\n".join(out)
+        out.append(_inline(line))
+    return "\n".join(out).rstrip()
 
 
 def render(addon):

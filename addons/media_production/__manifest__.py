@@ -7,5 +7,14 @@
     "author": "FlexNet Odoo Fulfilment",
     "license": "AGPL-3",
     "depends": ["sale_mrp", "sale_stock", "flexnet_sync"],
-    "data": ["security/media_production_groups.xml"],
+    "data": [
+        "security/media_production_groups.xml",
+        "security/ir.model.access.csv",
+        "security/media_production_security.xml",
+        "data/media_production_data.xml",
+        "views/media_production_views.xml",
+        "views/product_template_views.xml",
+        "views/media_label_report.xml",
+    ],
+    "demo": ["demo/media_production_demo.xml"],
 }

@@ -174,9 +174,9 @@ def main():
     try:
         for _ in range(120):
             try:
-                requests.get(f"{base}/web/login", timeout=2)
+                requests.get(f"{base}/web/login", timeout=60)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.5)
         session = requests.Session()
         page = session.get(f"{base}/web/login", timeout=30).text

@@ -47,10 +47,9 @@ class FlexnetEntitlementLine(models.Model):
     order_line_number = fields.Char(readonly=True)
     flexnet_modified = fields.Datetime("Modified in FlexNet", readonly=True)
     maintenance_end = fields.Date(
-        compute="_compute_maintenance_end",
-        store=True,
+        readonly=True,
         index=True,
-        help="End of the latest maintenance of this line.",
+        help="End of the latest maintenance of this line (kept by the synchronisation).",
     )
     maintenance_status = fields.Selection(
         MAINTENANCE_STATUS, compute="_compute_maintenance_status", search="_search_maintenance_status"
@@ -60,14 +59,6 @@ class FlexnetEntitlementLine(models.Model):
         "UNIQUE(backend_id, activation_id)", "An activation ID appears once per FlexNet backend."
     )
     _partner_product_idx = models.Index("(partner_id, product_id) WHERE line_type = 'entitlement'")
-
-    @api.depends("line_type", "maintenance_ids.expiration_date", "maintenance_ids.is_permanent")
-    def _compute_maintenance_end(self):
-        for line in self:
-            ends = [
-                m.expiration_date for m in line.maintenance_ids if m.expiration_date and not m.is_permanent
-            ]
-            line.maintenance_end = max(ends) if ends else False
 
     def _status_bounds(self):
         today = fields.Date.context_today(self)

@@ -91,6 +91,9 @@ class SyncEngine:
                 )
                 importer.import_page(page)
                 self._account(run, importer, pages=1, last_seen=last_seen)
+                # keep memory flat: what a page loaded is not needed by the next one
+                self.env.flush_all()
+                self.env.invalidate_all(flush=False)
         except fc.FlexNetError as exc:
             self._account(run, importer)
             run._close("failed", f"{type(exc).__name__}: {exc}")

@@ -117,6 +117,10 @@ def map_line(line, backend, entitlement, partner, product):
         "order_ref": line.order_id or False,
         "order_line_number": line.order_line_number or False,
         "flexnet_modified": naive_utc(line.last_modified),
+        "maintenance_end": max(
+            (m.expiration_date for m in line.maintenance if m.expiration_date and not m.is_permanent),
+            default=False,
+        ),
     }
 
 

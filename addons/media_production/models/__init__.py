@@ -1,0 +1,10 @@
+from . import (
+    media_label_template,
+    media_production_job,
+    media_production_site,
+    media_routing_rule,
+    media_title_file,
+    media_type,
+    mrp_production,
+    product_template,
+)

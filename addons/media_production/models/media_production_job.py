@@ -1,0 +1,380 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing"
+DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
+ACTIVE_STATES = (CLAIMED, STAGING, PRODUCING)
+STATION_GROUP = "media_production.group_media_station"
+
+
+class MediaProductionJob(models.Model):
+    """One media kit to produce at one site: manifest, label data, robot parameters, state."""
+
+    _name = "media.production.job"
+    _description = "Media Production Job"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    # fields a station's reports drive: written only by the job's own methods
+    _protected_fields = ("state", "site_id", "lease_until", "claimed_by", "serials", "copies_done")
+
+    name = fields.Char(required=True, readonly=True, default="/", copy=False)
+    production_id = fields.Many2one("mrp.production", "Manufacturing order", readonly=True, index=True)
+    sale_line_id = fields.Many2one("sale.order.line", readonly=True, index="btree_not_null")
+    order_id = fields.Many2one(related="sale_line_id.order_id", store=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+    )
+    product_id = fields.Many2one("product.product", "Media kit", required=True, readonly=True)
+    part_number = fields.Char(related="product_id.default_code")
+    title = fields.Char("Software title", readonly=True)
+    media_type_id = fields.Many2one("media.type", readonly=True)
+    copies = fields.Integer(required=True, default=1, readonly=True)
+    site_id = fields.Many2one("media.production.site", readonly=True, tracking=True, index=True)
+    state = fields.Selection(
+        [
+            (QUEUED, "Queued"),
+            (CLAIMED, "Claimed"),
+            (STAGING, "Staging files"),
+            (PRODUCING, "Producing"),
+            (DONE, "Done"),
+            (FAILED, "Failed"),
+            (CANCELLED, "Cancelled"),
+        ],
+        default=QUEUED,
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    lease_until = fields.Datetime(
+        readonly=True, help="A claimed job returns to the queue when its lease runs out."
+    )
+    claimed_by = fields.Char("Station", readonly=True)
+    attempts = fields.Integer(readonly=True)
+    manifest_line_ids = fields.One2many("media.production.job.file", "job_id", "Manifest", readonly=True)
+    volume_name = fields.Char(compute="_compute_volume_name")
+    copies_done = fields.Integer(readonly=True)
+    serials = fields.Text(readonly=True)
+    failure_reason = fields.Text(readonly=True)
+    station_log = fields.Text(readonly=True)
+    rerouted_from_ids = fields.Many2many("media.production.site", string="Failed at", readonly=True)
+    label_template_id = fields.Many2one(
+        "media.label.template", default=lambda self: self.env["media.label.template"].search([], limit=1)
+    )
+
+    @api.depends("title", "order_id.name")
+    def _compute_volume_name(self):
+        for job in self:
+            # ISO 9660 volume identifiers: 32 characters of A-Z, 0-9 and _
+            raw = f"{job.title or 'MEDIA'}_{job.order_id.name or job.name}".upper()
+            job.volume_name = "".join(c if c.isalnum() else "_" for c in raw)[:32]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("media.production.job") or "/"
+        jobs = super().create(vals_list)
+        jobs._refresh_manifest()
+        return jobs
+
+    def write(self, vals):
+        if not self.env.su and set(vals) & set(self._protected_fields):
+            raise AccessError(self.env._("Production job state is changed through its actions only."))
+        return super().write(vals)
+
+    # --- manifest -----------------------------------------------------------------------
+
+    def _refresh_manifest(self):
+        """Freeze the latest released files of the title (queued jobs only)."""
+        Files = self.env["media.title.file"].sudo()
+        for job in self.filtered(lambda j: j.state == QUEUED):
+            latest = Files._latest_released(job.title)
+            current = {(line.path, line.md5) for line in job.manifest_line_ids}
+            wanted = {(f.name, f.md5.lower()) for f in latest}
+            if current == wanted:
+                continue
+            commands = [fields.Command.clear()] + [
+                fields.Command.create(
+                    {
+                        "path": f.name,
+                        "version": f.version,
+                        "size": f.size,
+                        "md5": f.md5.lower(),
+                        "url": f.url,
+                        "file_id": f.id,
+                    }
+                )
+                for f in latest
+            ]
+            job.sudo().manifest_line_ids = commands
+            if current:
+                job.message_post(body=self.env._("New file release: the manifest was refreshed."))
+
+    # --- routing ----------------------------------------------------------------------------
+
+    def _route(self):
+        Rule = self.env["media.routing.rule"].sudo()
+        for job in self:
+            country = job.sale_line_id.order_id.partner_shipping_id.country_id
+            site = Rule._route(
+                country, job.media_type_id, job.product_id, job.company_id, job.rerouted_from_ids
+            )
+            job.sudo().site_id = site
+
+    def action_reroute(self):
+        """A person sends failed jobs to the next site and queues them again."""
+        for job in self.filtered(lambda j: j.state == FAILED):
+            job.sudo().write(
+                {
+                    "rerouted_from_ids": [fields.Command.link(job.site_id.id)],
+                    "state": QUEUED,
+                    "lease_until": False,
+                    "claimed_by": False,
+                }
+            )
+            job._route()
+        return True
+
+    def action_cancel(self):
+        self.filtered(lambda j: j.state not in (DONE,)).sudo().write(
+            {"state": CANCELLED, "lease_until": False}
+        )
+        return True
+
+    # --- station API (JSON-2 / XML-RPC, as the site's station user) ----------------------------
+
+    @api.model
+    def _station_site(self):
+        if not self.env.user.has_group(STATION_GROUP):
+            raise AccessError(self.env._("Only production stations use this API."))
+        site = (
+            self.env["media.production.site"].sudo().search([("station_user_id", "=", self.env.uid)], limit=1)
+        )
+        if not site:
+            raise AccessError(self.env._("This user is the station of no production site."))
+        return site
+
+    @api.model
+    def _station_job(self, job_id):
+        site = self._station_site()
+        if not isinstance(job_id, int):
+            raise ValidationError(self.env._("job_id must be an integer"))
+        job = self.sudo().browse(job_id).exists()
+        if not job or job.site_id != site:
+            raise AccessError(self.env._("Job %s is not one of this site's jobs.", job_id))
+        return job, site
+
+    @api.model
+    def station_claim(self, station="station", limit=1, lease_seconds=900):
+        """Claim up to ``limit`` queued jobs of the caller's site for ``lease_seconds``."""
+        site = self._station_site()
+        if not (
+            isinstance(limit, int)
+            and 1 <= limit <= 50
+            and isinstance(lease_seconds, int)
+            and 60 <= lease_seconds <= 86400
+        ):
+            raise ValidationError(self.env._("limit must be 1-50 and lease_seconds 60-86400"))
+        self.sudo()._release_expired_leases()
+        self.flush_model(["state", "site_id"])  # the SQL below must see the released jobs
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM media_production_job WHERE site_id = %s AND state = 'queued'
+               ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                site.id,
+                limit,
+            )
+        )
+        jobs = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        jobs.write(
+            {
+                "state": CLAIMED,
+                "claimed_by": str(station)[:64],
+                "lease_until": fields.Datetime.now() + timedelta(seconds=lease_seconds),
+                "attempts": 0,
+            }
+        )
+        for job in jobs:
+            job.attempts += 1
+        site.heartbeat = fields.Datetime.now()
+        return [job._station_package() for job in jobs]
+
+    @api.model
+    def station_package(self, job_id):
+        job, _site = self._station_job(job_id)
+        return job._station_package()
+
+    def _label_values(self):
+        """Merge fields of the label (also what the robot's label software receives)."""
+        self.ensure_one()
+        order = self.sale_line_id.order_id
+        return {
+            "order": order.name or "",
+            "part_number": self.part_number or "",
+            "title": self.title or "",
+            "version": ", ".join(sorted(set(self.manifest_line_ids.mapped("version")))),
+            "customer": order.partner_id.commercial_partner_id.name or "",
+            "barcode": f"{order.name or ''}-{self.part_number or ''}",
+        }
+
+    def _station_package(self):
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "copies": self.copies,
+            "volume_name": self.volume_name,
+            "media_type": self.media_type_id.code or "dvd",
+            "is_disc": bool(self.media_type_id.is_disc) if self.media_type_id else True,
+            "lease_until": fields.Datetime.to_string(self.lease_until) if self.lease_until else False,
+            "files": [
+                {
+                    "path": line.path,
+                    "md5": line.md5,
+                    "size": line.size,
+                    "url": line.url,
+                    "version": line.version,
+                }
+                for line in self.manifest_line_ids
+            ],
+            "label": self._label_values(),
+        }
+
+    @api.model
+    def station_heartbeat(self, job_ids=(), lease_seconds=900):
+        """The station is alive; leases of its running jobs are renewed."""
+        site = self._station_site()
+        site.sudo().heartbeat = fields.Datetime.now()
+        jobs = self.sudo().search(
+            [("id", "in", list(job_ids)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
+        )
+        jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=int(lease_seconds))})
+        return jobs.ids
+
+    @api.model
+    def station_progress(self, job_id, state, message=""):
+        job, _site = self._station_job(job_id)
+        if state not in (STAGING, PRODUCING):
+            raise ValidationError(self.env._("Progress state must be staging or producing."))
+        if job.state not in ACTIVE_STATES:
+            return job.state  # a late or repeated report changes nothing
+        job.write({"state": state})
+        if message:
+            job.message_post(body=str(message)[:2000])
+        return job.state
+
+    @api.model
+    def station_report_success(self, job_id, copies, serials=(), checksums_verified=True):
+        """The robot produced the copies: the manufacturing order is completed (idempotent)."""
+        job, _site = self._station_job(job_id)
+        if job.state == DONE:
+            return DONE
+        if job.state not in ACTIVE_STATES:
+            raise ValidationError(
+                self.env._("Job %(job)s is %(state)s; it cannot succeed now.", job=job.name, state=job.state)
+            )
+        if not isinstance(copies, int) or copies < job.copies or not checksums_verified:
+            raise ValidationError(self.env._("A success report needs every copy and verified checksums."))
+        job.write(
+            {
+                "state": DONE,
+                "copies_done": copies,
+                "serials": "\n".join(map(str, serials))[:20000],
+                "lease_until": False,
+            }
+        )
+        job._complete_production()
+        job.message_post(
+            body=self.env._("Produced %(copies)s cop(ies) at %(site)s.", copies=copies, site=job.site_id.name)
+        )
+        return DONE
+
+    @api.model
+    def station_report_failure(self, job_id, reason, log=""):
+        """The job failed at the site: people are told and the reroute policy applies (idempotent)."""
+        job, _site = self._station_job(job_id)
+        if job.state in (FAILED, DONE, CANCELLED):
+            return job.state
+        if not reason or not isinstance(reason, str):
+            raise ValidationError(self.env._("A failure report needs a reason."))
+        job.write(
+            {
+                "state": FAILED,
+                "failure_reason": reason[:2000],
+                "station_log": str(log)[-20000:],
+                "lease_until": False,
+            }
+        )
+        job._notify_failure()
+        return FAILED
+
+    # --- internals ------------------------------------------------------------------------
+
+    @api.model
+    def _release_expired_leases(self):
+        expired = self.sudo().search(
+            [("state", "in", ACTIVE_STATES), ("lease_until", "<", fields.Datetime.now())]
+        )
+        for job in expired:
+            job.write({"state": QUEUED, "lease_until": False, "claimed_by": False})
+            job.message_post(body=self.env._("The station's lease ran out: the job is back in the queue."))
+        return expired
+
+    def _complete_production(self):
+        production = self.production_id.sudo()
+        if not production or production.state in ("done", "cancel"):
+            return
+        if production.state == "draft":
+            production.action_confirm()
+        production.qty_producing = production.product_qty
+        for move in production.move_raw_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        production.with_context(skip_backorder=True).button_mark_done()
+
+    def _notify_failure(self):
+        for job in self:
+            note = self.env._(
+                "Media job %(job)s failed at %(site)s: %(reason)s",
+                job=job.name,
+                site=job.site_id.name,
+                reason=job.failure_reason,
+            )
+            order = job.sale_line_id.order_id.sudo()
+            if order:
+                order.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    note=note,
+                    summary=self.env._("Media production failed"),
+                    user_id=(order.user_id or self.env.ref("base.user_admin")).id,
+                )
+            job.message_post(body=note)
+
+    @api.model
+    def _cron_release_expired_leases(self):
+        self._release_expired_leases()
+
+
+class MediaProductionJobFile(models.Model):
+    """One file of a job's frozen manifest."""
+
+    _name = "media.production.job.file"
+    _description = "Media Production Job File"
+    _order = "path"
+
+    job_id = fields.Many2one("media.production.job", required=True, ondelete="cascade", index=True)
+    file_id = fields.Many2one("media.title.file", readonly=True)
+    path = fields.Char(required=True)
+    version = fields.Char()
+    size = fields.Integer()
+    md5 = fields.Char(required=True)
+    url = fields.Char(required=True)

@@ -1,0 +1,31 @@
+from odoo import api, models
+
+
+class MrpProduction(models.Model):
+    _inherit = "mrp.production"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        productions = super().create(vals_list)
+        kits = productions.filtered(lambda p: p.sale_line_id and p.product_id.flexnet_kind == "media_kit")
+        if kits:
+            jobs = (
+                self.env["media.production.job"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "production_id": production.id,
+                            "sale_line_id": production.sale_line_id.id,
+                            "company_id": production.company_id.id,
+                            "product_id": production.product_id.id,
+                            "title": production.product_id.flexnet_title,
+                            "media_type_id": production.product_id.media_type_id.id,
+                            "copies": int(production.product_qty),
+                        }
+                        for production in kits
+                    ]
+                )
+            )
+            jobs._route()
+        return productions
