@@ -98,7 +98,13 @@ def prepare(env):
             )
         )
     gated_addon = env["product.template"].search(
-        [("default_code", "=like", "BENCH-%"), ("flexnet_gating", "=", "title")], limit=1, order="id"
+        [
+            ("default_code", "=like", "BENCH-%"),
+            ("flexnet_gating", "=", "title"),
+            ("flexnet_title", "=", "Bench title 02"),
+        ],
+        limit=1,
+        order="id",
     )
     return accounts, user, gated_addon
 
