@@ -197,12 +197,13 @@ class FlexNetClient:
             b.sub(root, "returnContainedObjects", True)
             return root
 
-        def parse(body):
-            data = next((c for c in body if local(c.tag) == "responseData"), None)
-            return [] if data is None else [_product(el) for el in data]
-
         return self._pages(
-            NS_PRODUCTS, "getProductsQuery", "getProductsQueryResponse", build, parse, page_size
+            NS_PRODUCTS,
+            "getProductsQuery",
+            "getProductsQueryResponse",
+            build,
+            lambda body: _response_data(body, _product),
+            page_size,
         )
 
     def iter_products(self, **kwargs):
@@ -213,51 +214,29 @@ class FlexNetClient:
 
     def iter_account_pages(self, *, modified_since=None, account_id=None, account_type=None, page_size=None):
         """Pages of :class:`Account` (organizations on a v1 site, keyed by their name)."""
-        if self.account_api == ACCOUNT_API_V1:
-            return self._org_pages(modified_since, account_id, account_type, page_size)
-        b = Builder(NS_ACCOUNTS)
+        v1 = self.account_api == ACCOUNT_API_V1
+        ns = NS_ORGANIZATIONS if v1 else NS_ACCOUNTS
+        operation = "getOrganizationsQuery" if v1 else "getAccountsQuery"
+        id_tag, type_tag = ("orgName", "orgType") if v1 else ("accountID", "accountType")
+        parse_one = _organization if v1 else _account
+        b = Builder(ns)
 
         def build(page, size):
-            root = b.root("getAccountsQueryRequest")
+            root = b.root(f"{operation}Request")
             params = b.sub(root, "queryParams")
-            b.query(params, "accountID", account_id)
-            b.opt(params, "accountType", account_type)
+            b.query(params, id_tag, account_id)
+            b.opt(params, type_tag, account_type)
             b.query(params, "lastModifiedDateTime", modified_since, "AFTER")
             b.sub(root, "pageNumber", page)
             b.sub(root, "batchSize", size)
             return root
 
-        def parse(body):
-            data = next((c for c in body if local(c.tag) == "responseData"), None)
-            return [] if data is None else [_account(el) for el in data]
-
         return self._pages(
-            NS_ACCOUNTS, "getAccountsQuery", "getAccountsQueryResponse", build, parse, page_size
-        )
-
-    def _org_pages(self, modified_since, org_name, org_type, page_size):
-        b = Builder(NS_ORGANIZATIONS)
-
-        def build(page, size):
-            root = b.root("getOrganizationsQueryRequest")
-            params = b.sub(root, "queryParams")
-            b.query(params, "orgName", org_name)
-            b.opt(params, "orgType", org_type)
-            b.query(params, "lastModifiedDateTime", modified_since, "AFTER")
-            b.sub(root, "pageNumber", page)
-            b.sub(root, "batchSize", size)
-            return root
-
-        def parse(body):
-            data = next((c for c in body if local(c.tag) == "responseData"), None)
-            return [] if data is None else [_organization(el) for el in data]
-
-        return self._pages(
-            NS_ORGANIZATIONS,
-            "getOrganizationsQuery",
-            "getOrganizationsQueryResponse",
+            ns,
+            operation,
+            f"{operation}Response",
             build,
-            parse,
+            lambda body: _response_data(body, parse_one),
             page_size,
         )
 
@@ -284,11 +263,14 @@ class FlexNetClient:
             b.sub(root, "batchSize", size)
             return root
 
-        def parse(body):
-            data = next((c for c in body if local(c.tag) == "responseData"), None)
-            return [] if data is None else [_user(el) for el in data]
-
-        return self._pages(ns, "getUsersQuery", "getUsersQueryResponse", build, parse, page_size)
+        return self._pages(
+            ns,
+            "getUsersQuery",
+            "getUsersQueryResponse",
+            build,
+            lambda body: _response_data(body, _user),
+            page_size,
+        )
 
     def iter_users(self, **kwargs):
         for page in self.iter_user_pages(**kwargs):
@@ -621,6 +603,12 @@ class FlexNetClient:
 
 
 # --- response parsing ----------------------------------------------------------------------
+
+
+def _response_data(body, parse_one):
+    """Records of a query answer's ``responseData`` element (none when it is absent)."""
+    data = next((c for c in body if local(c.tag) == "responseData"), None)
+    return [] if data is None else [parse_one(el) for el in data]
 
 
 def _check_page_size(size):
