@@ -1,9 +1,25 @@
-from odoo import models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
+
+    flexnet_download_url = fields.Char(
+        "FlexNet download centre",
+        compute="_compute_flexnet_download_url",
+        compute_sudo=True,
+        help="Where the customer downloads what this order put in FlexNet.",
+    )
+
+    @api.depends("flexnet_state", "flexnet_entitlement_id")
+    def _compute_flexnet_download_url(self):
+        # computed as superuser: customers read this URL, never the backend record
+        for order in self:
+            backend = order.flexnet_entitlement_id.backend_id
+            order.flexnet_download_url = (
+                order.flexnet_state == "done" and backend.download_center_url
+            ) or False
 
     def _flexnet_gate_applies(self):
         self.ensure_one()

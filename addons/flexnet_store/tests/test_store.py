@@ -2,7 +2,7 @@ import time
 from urllib.parse import urlsplit
 
 from odoo import sql_db
-from odoo.exceptions import AccessDenied, UserError, ValidationError
+from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
 from odoo.tests import JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -342,3 +342,26 @@ class TestAccountTerms(FlexnetStoreCase):
         self.assertEqual(response.status_code, 303)
         lines = self.env["flexnet.entitlement.line"].with_user(self.nw_user).search([])
         self.assertEqual(lines.partner_id, self.northwind)
+
+
+@tagged("post_install", "-at_install")
+class TestOrderDownloadLink(FlexnetStoreCase):
+    def test_portal_order_shows_the_download_centre_without_reading_the_backend(self):
+        self.backend.download_center_url = "https://downloads.example.com/portal"
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.nw_user.partner_id.id,
+                "order_line": [(0, 0, {"product_id": self.products["CADS-RENDER"].id, "product_uom_qty": 1})],
+            }
+        )
+        order.with_context(queue_job__no_delay=True).action_confirm()
+        self.assertEqual(order.flexnet_state, "done", order.flexnet_error)
+        portal_order = order.with_user(self.nw_user)
+        self.assertEqual(portal_order.flexnet_download_url, "https://downloads.example.com/portal")
+        with self.assertRaises(AccessError):
+            self.env["flexnet.backend"].with_user(self.nw_user).browse(self.backend.id).read(
+                ["download_center_url"]
+            )
+        self.authenticate("nw_member", "nw_member")
+        page = self.url_open(order.get_portal_url()).text
+        self.assertIn("https://downloads.example.com/portal", page)
