@@ -112,6 +112,7 @@ def prepare(env):
 def queries(env, user):
     """SQL queries of the gated shop listing search, as the portal user."""
     env.invalidate_all()
+    env.cr.cache.pop("flexnet_store.gating", None)  # count the gating query of every request
     website = env["website"].search([], limit=1)
     portal_env = env(user=user.id)
     start = sql_db.sql_counter
@@ -142,9 +143,10 @@ def main():
             }
         )
         env["website"].search([]).flexnet_gating = True
-        queries(env, user)  # warm
-        count_10 = queries(env, user10)
-        count_1000 = queries(env, user)
+        # steady state: the fewest queries of three passes, once the registry caches
+        # (groups, rules) of both users are warm
+        count_10 = min(queries(env, user10) for _pass in range(3))
+        count_1000 = min(queries(env, user) for _pass in range(3))
         cr.rollback()
         product_url = product.website_url
 

@@ -1,5 +1,6 @@
 from . import (
     flexnet_backend,
+    flexnet_entitled_product,
     flexnet_store_account_term,
     flexnet_store_account_type,
     flexnet_store_nonce,

@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .product_template import clear_gating_cache
+
 
 class FlexnetStoreAccountType(models.Model):
     """A FlexNet account type (customer, channel partner, ...) as a record for rules."""
@@ -13,3 +15,8 @@ class FlexnetStoreAccountType(models.Model):
     sequence = fields.Integer(default=10)
 
     _code_unique = models.Constraint("UNIQUE(code)", "Each FlexNet account type exists once.")
+
+    def write(self, vals):
+        if "code" in vals:
+            clear_gating_cache(self.env)
+        return super().write(vals)

@@ -15,5 +15,5 @@ class ProductProduct(models.Model):
         if not self:
             return self
         return self.with_context(active_test=False).filtered_domain(
-            self.env["product.template"]._flexnet_gating_domain(partner)
+            self.env["product.template"]._flexnet_gating_domain(partner, template_field="product_tmpl_id")
         )

@@ -1,7 +1,20 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 GATED_KINDS = ("addon", "seats", "maintenance", "media_kit")
+GATING_FIELDS = {
+    "flexnet_gating",
+    "flexnet_required_product_ids",
+    "flexnet_account_type_ids",
+    "flexnet_title",
+}
+# what an account may buy, kept for the transaction (a page evaluates the domain several times)
+GATING_CACHE = "flexnet_store.gating"
+
+
+def clear_gating_cache(env):
+    env.cr.cache.pop(GATING_CACHE, None)
 
 
 class ProductTemplate(models.Model):
@@ -42,50 +55,84 @@ class ProductTemplate(models.Model):
                 if vals["flexnet_kind"] in GATED_KINDS:
                     vals.setdefault("flexnet_gating", "title")
                 vals.setdefault("is_published", True)
+        clear_gating_cache(self.env)
         return super().create(vals_list)
 
-    @api.model
-    def _flexnet_gating_domain(self, partner, on_date=None):
-        """Domain (on product.template or product.product) of what ``partner`` may buy.
+    def write(self, vals):
+        if GATING_FIELDS.intersection(vals) or "flexnet_product_name" in vals:
+            clear_gating_cache(self.env)
+        return super().write(vals)
 
-        One query gives the titles and the account's entitlement state; everything else is
-        a SQL-level domain, evaluated with the product search itself.
+    @api.model
+    def _flexnet_gating_domain(self, partner, on_date=None, template_field="id"):
+        """Domain (on product.template, or on product.product with ``template_field``
+        ``"product_tmpl_id"``) of what ``partner`` may buy.
+
+        One query reads what the account's entitlements open up (titles, templates gated
+        by given products, templates closed to its account type); the resulting domain is
+        plain column comparisons, cheap for PostgreSQL to plan and run on every row.
         """
         commercial = partner.commercial_partner_id
         on_date = on_date or fields.Date.context_today(self)
-        valid = Domain("partner_id", "=", commercial.id) & (
-            Domain("date_end", "=", False) | Domain("date_end", ">=", on_date)
-        )
-        titles = []
-        has_any = False
-        if commercial.id:
-            self.env["flexnet.entitled.product"].flush_model()
-            self.env.cr.execute(
-                """
-                SELECT DISTINCT COALESCE(t.flexnet_product_name, '')
-                  FROM flexnet_entitled_product e
-                  JOIN product_product p ON p.id = e.product_id
-                  JOIN product_template t ON t.id = p.product_tmpl_id
-                 WHERE e.partner_id = %s AND (e.date_end IS NULL OR e.date_end >= %s)
-                """,
-                (commercial.id, on_date),
-            )
-            titles = [row[0] for row in self.env.cr.fetchall()]
-            has_any = bool(titles)
+        key = (commercial.id, commercial.flexnet_account_type, str(on_date))
+        cache = self.env.cr.cache.setdefault(GATING_CACHE, {})
+        if key not in cache:
+            cache[key] = self._flexnet_gating_data(commercial, on_date)
+        titles, by_products, closed = cache[key]
         domain = (
             Domain("flexnet_gating", "=", "open")
-            | (Domain("flexnet_gating", "=", "entitled") & (Domain.TRUE if has_any else Domain.FALSE))
+            | (Domain("flexnet_gating", "=", "entitled") & (Domain.TRUE if titles else Domain.FALSE))
             | (
                 Domain("flexnet_gating", "=", "title")
                 & Domain("flexnet_title", "in", [t for t in titles if t])
             )
-            | (
-                Domain("flexnet_gating", "=", "products")
-                & Domain("flexnet_required_product_ids", "any", Domain("flexnet_entitled_ids", "any", valid))
+            | (Domain("flexnet_gating", "=", "products") & Domain(template_field, "in", by_products))
+        )
+        if closed:
+            domain &= Domain(template_field, "not in", closed)
+        return domain
+
+    @api.model
+    def _flexnet_gating_data(self, commercial, on_date):
+        """(titles entitled, template ids opened by required products, template ids closed
+        to the account type) for the commercial partner ``commercial``, in one query."""
+        self.env["flexnet.entitled.product"].flush_model()
+        self.flush_model(["flexnet_required_product_ids", "flexnet_account_type_ids"])
+        self.env["flexnet.store.account.type"].flush_model(["code"])
+        required = self._fields["flexnet_required_product_ids"]
+        types = self._fields["flexnet_account_type_ids"]
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH valid AS (
+                    SELECT e.product_id, e.product_name
+                      FROM flexnet_entitled_product e
+                     WHERE e.partner_id = %(partner)s
+                       AND (e.date_end IS NULL OR e.date_end >= %(on_date)s)
+                )
+                SELECT
+                    ARRAY(SELECT DISTINCT COALESCE(valid.product_name, '') FROM valid),
+                    ARRAY(SELECT DISTINCT r.%(req_tmpl)s
+                            FROM %(req_table)s r
+                            JOIN valid ON valid.product_id = r.%(req_product)s),
+                    ARRAY(SELECT DISTINCT r.%(type_tmpl)s
+                            FROM %(type_table)s r
+                           WHERE NOT EXISTS (
+                                 SELECT 1
+                                   FROM %(type_table)s r2
+                                   JOIN flexnet_store_account_type a ON a.id = r2.%(type_type)s
+                                  WHERE r2.%(type_tmpl)s = r.%(type_tmpl)s AND a.code = %(code)s))
+                """,
+                partner=commercial.id or 0,
+                on_date=on_date,
+                req_table=SQL.identifier(required.relation),
+                req_tmpl=SQL.identifier(required.column1),
+                req_product=SQL.identifier(required.column2),
+                type_table=SQL.identifier(types.relation),
+                type_tmpl=SQL.identifier(types.column1),
+                type_type=SQL.identifier(types.column2),
+                code=commercial.flexnet_account_type or "",
             )
         )
-        account_type = commercial.flexnet_account_type
-        type_domain = Domain("flexnet_account_type_ids", "=", False)
-        if account_type:
-            type_domain |= Domain("flexnet_account_type_ids.code", "=", account_type)
-        return domain & type_domain
+        titles, by_products, closed = self.env.cr.fetchone()
+        return titles, by_products, closed

@@ -21,6 +21,8 @@ class FlexnetEntitledProduct(models.Model):
     backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="cascade", readonly=True)
     seats = fields.Integer(readonly=True)
     date_end = fields.Date("Valid until", readonly=True, help="Empty when the entitlement is permanent.")
+    # kept on the row so "which titles is this account entitled to" reads one table
+    product_name = fields.Char(related="product_id.product_tmpl_id.flexnet_product_name", store=True)
 
     _partner_product_unique = models.Constraint(
         "UNIQUE(partner_id, product_id, backend_id)", "One row per account, product and backend."
@@ -39,10 +41,14 @@ class FlexnetEntitledProduct(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO flexnet_entitled_product (partner_id, product_id, backend_id, seats, date_end)
+                INSERT INTO flexnet_entitled_product
+                       (partner_id, product_id, backend_id, seats, date_end, product_name)
                 SELECT l.partner_id, l.product_id, l.backend_id, SUM(l.seats),
-                       CASE WHEN BOOL_OR(l.is_permanent) THEN NULL ELSE MAX(l.expiration_date) END
+                       CASE WHEN BOOL_OR(l.is_permanent) THEN NULL ELSE MAX(l.expiration_date) END,
+                       MIN(t.flexnet_product_name)
                   FROM flexnet_entitlement_line l
+                  JOIN product_product p ON p.id = l.product_id
+                  JOIN product_template t ON t.id = p.product_tmpl_id
                  WHERE l.partner_id = ANY(%s) AND l.line_type = 'entitlement' AND l.product_id IS NOT NULL
                    AND COALESCE(l.state, '') NOT IN ('INACTIVE', 'OBSOLETE')
                  GROUP BY l.partner_id, l.product_id, l.backend_id
