@@ -1,1 +1,6 @@
-from . import test_bom_vendor_portal_security
+from . import (
+    test_bom_vendor_access,
+    test_bom_vendor_portal,
+    test_bom_vendor_portal_security,
+    test_bom_vendor_ramp,
+)

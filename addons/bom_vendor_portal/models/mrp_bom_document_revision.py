@@ -1,0 +1,236 @@
+import base64
+import hashlib
+import logging
+import mimetypes
+import os
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+IMPORT_ROOT_PARAM = "bom_vendor_portal.import_root"
+
+
+class MrpBomDocumentRevision(models.Model):
+    """A revision of a BOM document: its file, checksums and release state."""
+
+    _name = "mrp.bom.document.revision"
+    _description = "BOM Document Revision"
+    _order = "document_id, effective_date desc, id desc"
+
+    name = fields.Char("Revision", required=True, help="The revision label, e.g. A, B or 1.2.")
+    document_id = fields.Many2one("mrp.bom.document", required=True, ondelete="cascade", index=True)
+    bom_id = fields.Many2one(related="document_id.bom_id", store=True, index=True)
+    company_id = fields.Many2one(related="document_id.company_id", store=True)
+    document_type = fields.Selection(related="document_id.document_type")
+    state = fields.Selection(
+        [("draft", "Draft"), ("released", "Released"), ("superseded", "Superseded")],
+        default="draft",
+        required=True,
+        readonly=True,
+        index=True,
+        help="Vendors see released revisions only. Released revisions stay downloadable after a "
+        "newer one is released; a superseded revision is withdrawn from vendors.",
+    )
+    effective_date = fields.Date(help="From when this revision applies; the latest released one is current.")
+    change_note = fields.Text()
+    file = fields.Binary(attachment=True, copy=False)
+    file_name = fields.Char()
+    # ISO images pass 2 GiB: a numeric column, not an integer one
+    file_size = fields.Float("Size (bytes)", digits=(20, 0), readonly=True, copy=False)
+    file_size_human = fields.Char("Size", compute="_compute_file_size_human")
+    checksum_md5 = fields.Char("MD5", readonly=True, copy=False)
+    checksum_sha256 = fields.Char("SHA-256", readonly=True, copy=False)
+    released_date = fields.Datetime(readonly=True, copy=False)
+    released_uid = fields.Many2one("res.users", "Released by", readonly=True, copy=False)
+    is_current = fields.Boolean(compute="_compute_is_current")
+
+    _document_name_unique = models.Constraint(
+        "UNIQUE(document_id, name)", "A document has one revision of each label."
+    )
+
+    def _compute_file_size_human(self):
+        for revision in self:
+            size = revision.file_size or 0
+            for unit in ("bytes", "KiB", "MiB", "GiB"):
+                if size < 1024 or unit == "GiB":
+                    break
+                size /= 1024
+            revision.file_size_human = f"{int(size)} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+
+    def _compute_is_current(self):
+        for revision in self:
+            revision.is_current = revision.document_id.current_revision_id == revision
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            vals.update(self._file_facts(vals.get("file")))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "file" in vals:
+            if self.filtered(lambda r: r.state != "draft"):
+                raise UserError(self.env._("The file of a released or superseded revision cannot change."))
+            vals.update(self._file_facts(vals["file"]))
+        return super().write(vals)
+
+    @api.model
+    def _file_facts(self, value):
+        if not value:
+            return {"file_size": 0, "checksum_md5": False, "checksum_sha256": False}
+        raw = base64.b64decode(value) if isinstance(value, str | bytes) else b""
+        return {
+            "file_size": len(raw),
+            "checksum_md5": hashlib.md5(raw, usedforsecurity=False).hexdigest(),
+            "checksum_sha256": hashlib.sha256(raw).hexdigest(),
+        }
+
+    def _file_attachment(self):
+        self.ensure_one()
+        return (
+            self.env["ir.attachment"]
+            .sudo()
+            .search(
+                [("res_model", "=", self._name), ("res_id", "=", self.id), ("res_field", "=", "file")],
+                limit=1,
+            )
+        )
+
+    def _file_path(self):
+        """Path of the file in the filestore (for streaming), or None."""
+        attachment = self._file_attachment()
+        if not attachment.store_fname:
+            return None
+        return attachment._full_path(attachment.store_fname)
+
+    def action_release(self):
+        for revision in self:
+            if revision.state != "draft":
+                raise UserError(
+                    self.env._("Revision %(revision)s is not a draft.", revision=revision.display_name)
+                )
+            if not revision.file_size:
+                raise UserError(
+                    self.env._(
+                        "Revision %(revision)s has no file; attach one before releasing it.",
+                        revision=revision.display_name,
+                    )
+                )
+        now = fields.Datetime.now()
+        self.write({"state": "released", "released_date": now, "released_uid": self.env.uid})
+        for revision in self.filtered(lambda r: not r.effective_date):
+            revision.effective_date = fields.Date.context_today(self)
+        # a date the portal filters on, kept by the system: document managers need not edit BOMs
+        self.bom_id.sudo().write({"last_release_date": now})
+        self._notify_vendors()
+        return True
+
+    def action_supersede(self):
+        self.filtered(lambda r: r.state == "released").write({"state": "superseded"})
+        return True
+
+    def action_reset_to_draft(self):
+        if self.filtered(lambda r: r.state != "superseded"):
+            raise UserError(self.env._("Only superseded revisions go back to draft."))
+        self.write({"state": "draft", "released_date": False, "released_uid": False})
+        return True
+
+    def _compute_display_name(self):
+        for revision in self:
+            revision.display_name = f"{revision.document_id.name} rev. {revision.name}"
+
+    def _notify_vendors(self):
+        """E-mail the portal users of vendors who asked for it and see the BOM."""
+        template = self.env.ref("bom_vendor_portal.mail_template_revision_released", raise_if_not_found=False)
+        if not template:
+            return
+        for revision in self:
+            vendors = revision.bom_id.vendor_access_ids.filtered("bom_notify_revisions")
+            users = vendors._bom_vendor_portal_users()
+            for partner in users.partner_id.filtered("email"):
+                template.with_context(recipient_partner=partner).send_mail(
+                    revision.id,
+                    email_values={"recipient_ids": [(6, 0, partner.ids)], "email_to": False},
+                )
+
+    # importing large files (ISO images) from the server's import folder
+    @api.model
+    def _import_root(self):
+        root = self.env["ir.config_parameter"].sudo().get_param(IMPORT_ROOT_PARAM)
+        if not root:
+            raise UserError(
+                self.env._(
+                    "No import folder is configured (system parameter %(param)s).", param=IMPORT_ROOT_PARAM
+                )
+            )
+        return os.path.realpath(root)
+
+    def _import_file_from_server(self, relative_path):
+        """Move a file from the import folder into the filestore as this revision's file,
+        reading it once in chunks for its checksums (flat memory, any size)."""
+        self.ensure_one()
+        if not self.env.user.has_group("bom_vendor_portal.group_bom_document_manager"):
+            raise UserError(self.env._("Only BOM document managers import files from the server."))
+        if self.state != "draft":
+            raise UserError(self.env._("The file of a released or superseded revision cannot change."))
+        root = self._import_root()
+        path = os.path.realpath(os.path.join(root, relative_path))
+        if os.path.commonpath([root, path]) != root or not os.path.isfile(path):
+            raise ValidationError(
+                self.env._("%(path)s is not a file of the import folder.", path=relative_path)
+            )
+        sha1, md5, sha256 = (
+            hashlib.sha1(usedforsecurity=False),
+            hashlib.md5(usedforsecurity=False),
+            hashlib.sha256(),
+        )
+        size = 0
+        with open(path, "rb") as source:
+            while chunk := source.read(CHUNK):
+                sha1.update(chunk)
+                md5.update(chunk)
+                sha256.update(chunk)
+                size += len(chunk)
+        Attachment = self.env["ir.attachment"].sudo()
+        checksum = sha1.hexdigest()
+        fname = f"{checksum[:2]}/{checksum}"
+        full_path = Attachment._full_path(fname)
+        os.makedirs(os.path.dirname(full_path), exist_ok=True)
+        if os.path.exists(full_path):
+            os.unlink(path)  # same content already stored
+        else:
+            Attachment._mark_for_gc(fname)  # collected if this transaction rolls back
+            os.replace(path, full_path)
+        self._file_attachment().unlink()
+        name = os.path.basename(path)
+        attachment = Attachment.create(
+            {"name": name, "res_model": self._name, "res_id": self.id, "res_field": "file", "raw": b""}
+        )
+        mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        # the ORM computes these from the content it holds in memory; this content never is
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ir_attachment SET store_fname = %s, file_size = %s, checksum = %s, mimetype = %s "
+                "WHERE id = %s",
+                fname,
+                size if size < 2**31 else None,  # an int4 column
+                checksum,
+                mimetype,
+                attachment.id,
+            )
+        )
+        attachment.invalidate_recordset()
+        super().write(
+            {
+                "file_name": name,
+                "file_size": size,
+                "checksum_md5": md5.hexdigest(),
+                "checksum_sha256": sha256.hexdigest(),
+            }
+        )
+        _logger.info("imported %s (%d bytes) as %s", name, size, self.display_name)
+        return True

@@ -1,0 +1,112 @@
+import base64
+import hashlib
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+from odoo.tests.common import TransactionCase
+
+from .common import BomVendorMixin
+
+
+@tagged("post_install", "-at_install")
+class TestBomVendorAccess(BomVendorMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._setup_bom_vendor_data()
+
+    def test_vendor_sees_only_assigned_boms(self):
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a)
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b)
+        self.assertFalse(self.env["mrp.bom"].with_user(self.user_customer).search([]))
+
+    def test_vendor_cannot_read_other_vendor_records_by_id(self):
+        for record in (self.bom_b, self.bom_b.bom_line_ids, self.doc_b, self.rev_b):
+            with self.subTest(model=record._name), self.assertRaises(AccessError):
+                record.with_user(self.user_a).check_access("read")
+
+    def test_vendor_sees_released_revisions_only(self):
+        Revision = self.env["mrp.bom.document.revision"].with_user(self.user_a)
+        self.assertEqual(Revision.search([]), self.rev_a)
+        for hidden in (self.rev_a_draft, self.rev_a_old):
+            with self.subTest(state=hidden.state), self.assertRaises(AccessError):
+                hidden.with_user(self.user_a).check_access("read")
+
+    def test_attachment_of_other_vendor_is_refused(self):
+        attachment = self.rev_b._file_attachment()
+        self.assertTrue(attachment)
+        with self.assertRaises(AccessError):
+            attachment.with_user(self.user_a).check_access("read")
+
+    def test_internal_document_user_sees_all_but_cannot_release(self):
+        Revision = self.env["mrp.bom.document.revision"].with_user(self.doc_user)
+        self.assertIn(self.rev_b_draft, Revision.search([]))
+        with self.assertRaises(AccessError):
+            self.rev_a_draft.with_user(self.doc_user).action_release()
+
+    def test_plain_employee_sees_no_document(self):
+        employee = self.env["res.users"].create(
+            {"name": "Emp", "login": "t_emp", "group_ids": [Command.set(self.env.ref("base.group_user").ids)]}
+        )
+        with self.assertRaises(AccessError):
+            self.env["mrp.bom.document"].with_user(employee).search([])
+
+    def test_assignment_through_category_includes_sub_categories(self):
+        self.vendor_b.bom_vendor_categ_ids = [Command.link(self.categ.id)]
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b | self.bom_c)
+        # moving the product out of the category removes the BOM
+        self.kit_c.product_tmpl_id.categ_id = self.env["product.category"].create({"name": "Elsewhere"})
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b)
+
+    def test_site_change_updates_access(self):
+        self.bom_b.production_site_ids = [Command.link(self.site_a.id)]
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a | self.bom_b)
+        self.vendor_a.bom_vendor_site_ids = [Command.clear()]
+        self.assertFalse(self.env["mrp.bom"].with_user(self.user_a).search([]))
+
+    def test_checksums_computed_on_upload(self):
+        content = b"artwork bytes" * 100
+        self.rev_a_draft.file = base64.b64encode(content)
+        self.assertEqual(self.rev_a_draft.checksum_md5, hashlib.md5(content).hexdigest())
+        self.assertEqual(self.rev_a_draft.checksum_sha256, hashlib.sha256(content).hexdigest())
+        self.assertEqual(self.rev_a_draft.file_size, len(content))
+
+    def test_released_file_is_frozen(self):
+        with self.assertRaises(UserError):
+            self.rev_a.file = base64.b64encode(b"changed after release")
+
+    def test_latest_released_revision_is_current(self):
+        self.assertEqual(self.doc_a.current_revision_id, self.rev_a)
+        self.rev_a_draft.effective_date = "2026-06-01"
+        self.rev_a_draft.with_user(self.doc_manager).action_release()
+        self.assertEqual(self.doc_a.current_revision_id, self.rev_a_draft)
+        # the older one stays released, downloadable for the record
+        self.assertEqual(self.rev_a.state, "released")
+        self.assertEqual(
+            self.env["mrp.bom.document.revision"].with_user(self.user_a).search([]),
+            self.rev_a | self.rev_a_draft,
+        )
+
+    def test_release_without_file_is_refused(self):
+        empty = self.env["mrp.bom.document.revision"].create({"document_id": self.doc_a.id, "name": "E"})
+        with self.assertRaises(UserError):
+            empty.with_user(self.doc_manager).action_release()
+
+    def test_release_notifies_vendors_who_asked(self):
+        self.vendor_a.bom_notify_revisions = True
+        self.vendor_b.bom_notify_revisions = True
+        self.rev_a_draft.with_user(self.doc_manager).action_release()
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "mrp.bom.document.revision"), ("res_id", "=", self.rev_a_draft.id)]
+        )
+        self.assertEqual(mails.recipient_ids, self.user_a.partner_id)
+        self.assertIn("Spec A", mails.subject)
+
+    def test_no_notification_without_opt_in(self):
+        self.rev_a_draft.with_user(self.doc_manager).action_release()
+        self.assertFalse(
+            self.env["mail.mail"].search(
+                [("model", "=", "mrp.bom.document.revision"), ("res_id", "=", self.rev_a_draft.id)]
+            )
+        )

@@ -1,0 +1,1 @@
+from . import bom_vendor_ramp_wizard
