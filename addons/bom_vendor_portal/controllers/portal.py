@@ -1,13 +1,16 @@
 import logging
+import mimetypes
 import os
 import re
 import zipfile
 
 from werkzeug.exceptions import NotFound
+from werkzeug.wsgi import wrap_file
 
 from odoo import fields, http
 from odoo.fields import Domain
-from odoo.http import request
+from odoo.http import Response, request
+from odoo.tools import config
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -106,6 +109,32 @@ class BomVendorPortal(CustomerPortal):
             request.env["product.category"].sudo().search([("id", "in", templates.subselect("categ_id"))])
         )
         return [(s.id, s.name) for s in sites], [(c.id, c.display_name) for c in categs]
+
+    def _bom_file_response(self, revision):
+        """The revision's file as a streamed response honouring Range and conditional
+        requests. Read in 1 MiB blocks straight from the filestore (ISO images of several
+        GB); behind a proxy with --x-sendfile, or for files kept in the database, Odoo's own
+        stream does it."""
+        filename = revision.file_name or _safe_name(revision.display_name)
+        path = revision.sudo()._file_path()  # the revision was read as the user just before
+        if config["x_sendfile"] or not path or not os.path.isfile(path):
+            stream = request.env["ir.binary"]._get_stream_from(revision, "file", filename=filename)
+            return stream.get_response(as_attachment=True)
+        environ = request.httprequest.environ
+        # closed by the WSGI server once the response is sent
+        source = open(path, "rb")
+        size = os.fstat(source.fileno()).st_size
+        response = Response(
+            wrap_file(environ, source, buffer_size=CHUNK),
+            mimetype=mimetypes.guess_type(filename)[0] or "application/octet-stream",
+            direct_passthrough=True,
+        )
+        response.headers["Content-Disposition"] = http.content_disposition(filename)
+        response.headers["Cache-Control"] = "private, max-age=0"
+        response.content_length = size
+        response.set_etag(revision.checksum_sha256 or revision.checksum_md5 or str(revision.id))
+        response.last_modified = revision.released_date or revision.write_date
+        return response.make_conditional(environ, accept_ranges=True, complete_length=size)
 
     @staticmethod
     def _bom_row(bom_sudo):
@@ -242,11 +271,8 @@ class BomVendorPortal(CustomerPortal):
             raise NotFound()
         if not revision.file_size:
             raise NotFound()
-        stream = request.env["ir.binary"]._get_stream_from(
-            revision, "file", filename=revision.file_name or _safe_name(revision.display_name)
-        )
         self._bom_log_download(revision, byte_range=request.httprequest.headers.get("Range"))
-        response = stream.get_response(as_attachment=True)
+        response = self._bom_file_response(revision)
         response.headers["X-Content-MD5"] = revision.checksum_md5 or ""
         response.headers["X-Content-SHA256"] = revision.checksum_sha256 or ""
         return response
