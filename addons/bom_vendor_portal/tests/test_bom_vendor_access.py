@@ -1,5 +1,7 @@
 import base64
 import hashlib
+import os
+import tempfile
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -110,3 +112,19 @@ class TestBomVendorAccess(BomVendorMixin, TransactionCase):
                 [("model", "=", "mrp.bom.document.revision"), ("res_id", "=", self.rev_a_draft.id)]
             )
         )
+
+    def test_import_wizard_lists_and_imports_server_files(self):
+        with tempfile.TemporaryDirectory() as root:
+            self.env["ir.config_parameter"].sudo().set_param("bom_vendor_portal.import_root", root)
+            with open(os.path.join(root, "image.iso"), "wb") as iso:
+                iso.write(b"iso content")
+            Wizard = self.env["bom.document.import.wizard"].with_user(self.doc_manager)
+            self.assertEqual(Wizard._selection_file_name(), [("image.iso", "image.iso")])
+            Wizard.create({"revision_id": self.rev_a_draft.id, "file_name": "image.iso"}).action_import()
+        self.assertEqual(self.rev_a_draft.file_size, len(b"iso content"))
+        self.assertEqual(self.rev_a_draft.checksum_md5, hashlib.md5(b"iso content").hexdigest())
+        self.assertEqual(base64.b64decode(self.rev_a_draft.file), b"iso content")
+        with self.assertRaises(AccessError):
+            self.env["bom.document.import.wizard"].with_user(self.doc_user).create(
+                {"revision_id": self.rev_a_draft.id, "file_name": "image.iso"}
+            )
