@@ -7,4 +7,5 @@ from . import (
     media_type,
     mrp_production,
     product_template,
+    sale_order,
 )

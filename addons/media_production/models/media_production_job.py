@@ -65,9 +65,19 @@ class MediaProductionJob(models.Model):
     failure_reason = fields.Text(readonly=True)
     station_log = fields.Text(readonly=True)
     rerouted_from_ids = fields.Many2many("media.production.site", string="Failed at", readonly=True)
+    delivery_id = fields.Many2one(
+        "stock.picking", "Delivery", compute="_compute_delivery_id", help="The delivery that ships the kits."
+    )
     label_template_id = fields.Many2one(
         "media.label.template", default=lambda self: self.env["media.label.template"].search([], limit=1)
     )
+
+    def _compute_delivery_id(self):
+        for job in self:
+            pickings = job.sale_line_id.sudo().move_ids.picking_id.filtered(
+                lambda p: p.picking_type_code == "outgoing" and p.state != "cancel"
+            )
+            job.delivery_id = pickings[:1]
 
     @api.depends("title", "order_id.name")
     def _compute_volume_name(self):
@@ -129,19 +139,61 @@ class MediaProductionJob(models.Model):
             )
             job.sudo().site_id = site
 
+    def _next_site(self):
+        """The site a failed job would go to next, or an empty recordset."""
+        self.ensure_one()
+        country = self.sale_line_id.order_id.partner_shipping_id.country_id
+        excluded = self.rerouted_from_ids | self.site_id
+        site = (
+            self.env["media.routing.rule"]
+            .sudo()
+            ._route(country, self.media_type_id, self.product_id, self.company_id, excluded)
+        )
+        if site in excluded or (self.media_type_id and self.media_type_id not in site.media_type_ids):
+            return self.env["media.production.site"]
+        return site
+
     def action_reroute(self):
         """A person sends failed jobs to the next site and queues them again."""
         for job in self.filtered(lambda j: j.state == FAILED):
-            job.sudo().write(
-                {
-                    "rerouted_from_ids": [fields.Command.link(job.site_id.id)],
-                    "state": QUEUED,
-                    "lease_until": False,
-                    "claimed_by": False,
-                }
-            )
-            job._route()
+            site = job._next_site()
+            if not site:
+                raise ValidationError(
+                    self.env._(
+                        "No other site can produce %(job)s (%(media)s); it failed at: %(sites)s.",
+                        job=job.name,
+                        media=job.media_type_id.name or "-",
+                        sites=", ".join((job.rerouted_from_ids | job.site_id).mapped("name")),
+                    )
+                )
+            job._reroute_to(site)
         return True
+
+    def _reroute_to(self, site):
+        self.ensure_one()
+        previous = self.site_id
+        self.sudo().write(
+            {
+                "rerouted_from_ids": [fields.Command.link(previous.id)] if previous else [],
+                "site_id": site.id,
+                "state": QUEUED,
+                "lease_until": False,
+                "claimed_by": False,
+            }
+        )
+        self.message_post(
+            body=self.env._("Rerouted from %(old)s to %(new)s.", old=previous.name or "-", new=site.name)
+        )
+
+    def _apply_reroute_policy(self):
+        """After a failure: the next site takes the job when the failed site says so."""
+        for job in self:
+            site = job.site_id
+            if not site.auto_reroute or len(job.rerouted_from_ids) >= site.max_reroutes:
+                continue
+            target = job._next_site()
+            if target:
+                job._reroute_to(target)
 
     def action_cancel(self):
         self.filtered(lambda j: j.state not in (DONE,)).sudo().write(
@@ -301,6 +353,10 @@ class MediaProductionJob(models.Model):
     @api.model
     def station_report_failure(self, job_id, reason, log=""):
         """The job failed at the site: people are told and the reroute policy applies (idempotent)."""
+        site = self._station_site()
+        rerouted = self.sudo().browse(job_id).exists() if isinstance(job_id, int) else None
+        if rerouted and site in rerouted.rerouted_from_ids and rerouted.site_id != site:
+            return FAILED  # a repeated report after the job moved on to another site
         job, _site = self._station_job(job_id)
         if job.state in (FAILED, DONE, CANCELLED):
             return job.state
@@ -315,6 +371,7 @@ class MediaProductionJob(models.Model):
             }
         )
         job._notify_failure()
+        job._apply_reroute_policy()
         return FAILED
 
     # --- internals ------------------------------------------------------------------------
@@ -372,6 +429,11 @@ class MediaProductionJobFile(models.Model):
     _order = "path"
 
     job_id = fields.Many2one("media.production.job", required=True, ondelete="cascade", index=True)
+    sale_line_id = fields.Many2one(related="job_id.sale_line_id")
+    production_id = fields.Many2one(related="job_id.production_id")
+    job_state = fields.Selection(related="job_id.state", string="Job state")
+    site_id = fields.Many2one(related="job_id.site_id")
+    delivery_id = fields.Many2one(related="job_id.delivery_id")
     file_id = fields.Many2one("media.title.file", readonly=True)
     path = fields.Char(required=True)
     version = fields.Char()

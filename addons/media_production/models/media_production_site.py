@@ -24,6 +24,13 @@ class MediaProductionSite(models.Model):
         "Station user",
         help="Technical user whose API key the site's station uses; it sees this site's jobs only.",
     )
+    auto_reroute = fields.Boolean(
+        "Reroute failed jobs automatically",
+        default=True,
+        help="A job that fails here goes to the next site that can produce it (routing rules, then "
+        "the default site), up to the maximum number of reroutes; otherwise it waits for a person.",
+    )
+    max_reroutes = fields.Integer("Maximum reroutes per job", default=2)
     heartbeat = fields.Datetime("Last heartbeat", readonly=True)
     down_after = fields.Integer(
         "Down after (minutes)", default=30, help="No heartbeat for that long: the site is down."

@@ -1,1 +1,1 @@
-from . import test_media_production, test_media_production_security
+from . import test_media_production, test_media_production_security, test_station_api_http

@@ -107,7 +107,30 @@ class TestMediaProduction(MediaProductionCase):
         self.assertEqual(package["id"], job.id)
         self.assertEqual(job.claimed_by, "second")
 
+    def test_failure_reroutes_automatically_per_site_policy(self):
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        self.assertEqual(job.site_id, self.site_eu)
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        Job.station_claim()
+        self.assertEqual(Job.station_report_failure(job.id, "robot jammed"), "failed")
+        # Eindhoven reroutes by default: the job waits in Denver's queue, people are told
+        self.assertEqual((job.state, job.site_id), ("queued", self.site_us))
+        self.assertEqual(job.rerouted_from_ids, self.site_eu)
+        self.assertTrue(order.activity_ids)
+        # the Eindhoven station repeating its report changes nothing
+        self.assertEqual(Job.station_report_failure(job.id, "robot jammed"), "failed")
+        self.assertEqual((job.state, job.site_id), ("queued", self.site_us))
+        # Denver fails too: no site is left, the job stays failed for a person
+        Us = self.env["media.production.job"].with_user(self.station_us)
+        Us.station_claim()
+        Us.station_report_failure(job.id, "no blanks")
+        self.assertEqual((job.state, job.site_id), ("failed", self.site_us))
+        with self.assertRaisesRegex(ValidationError, "No other site"):
+            job.action_reroute()
+
     def test_failure_notifies_and_reroutes(self):
+        self.site_eu.auto_reroute = False
         order = self._sell(self.customer_de)
         job = self._job(order)
         Job = self.env["media.production.job"].with_user(self.station_eu)
@@ -137,3 +160,18 @@ class TestMediaProduction(MediaProductionCase):
         self.assertIn("CADS-MEDIA-DVD", html)
         self.assertIn("CAD Studio", html)
         self.assertIn("#aa0000", html)
+
+    def test_sale_order_shows_jobs_and_traceability(self):
+        order = self._sell(self.customer_de, qty=2)
+        job = self._job(order)
+        salesman = new_test_user(self.env, "t_mp_salesman", groups="sales_team.group_sale_salesman")
+        order_as_salesman = order.with_user(salesman)
+        self.assertEqual(order_as_salesman.media_job_count, 1)
+        action = order_as_salesman.action_view_media_traceability()
+        rows = self.env["media.production.job.file"].with_user(salesman).search(action["domain"])
+        self.assertEqual(rows, job.manifest_line_ids)
+        self.assertEqual(set(rows.mapped("md5")), {"0" * 32, "a" * 32})
+        self.assertEqual(rows.production_id, job.production_id)
+        self.assertEqual(
+            rows.delivery_id, order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        )

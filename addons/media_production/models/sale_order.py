@@ -1,0 +1,33 @@
+from odoo import fields, models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    media_job_ids = fields.One2many("media.production.job", "order_id", "Media production jobs")
+    media_job_count = fields.Integer("Media jobs", compute="_compute_media_job_count")
+
+    def _compute_media_job_count(self):
+        counts = dict(
+            self.env["media.production.job"]._read_group(
+                [("order_id", "in", self.ids)], ["order_id"], ["__count"]
+            )
+        )
+        for order in self:
+            order.media_job_count = counts.get(order, 0)
+
+    def action_view_media_jobs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("media_production.media_production_job_action")
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_media_traceability(self):
+        """Sale line → job → manufacturing order → files and MD5s → delivery, one row per file."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "media_production.media_production_job_file_traceability_action"
+        )
+        action["domain"] = [("job_id.order_id", "=", self.id)]
+        return action

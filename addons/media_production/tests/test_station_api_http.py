@@ -1,0 +1,103 @@
+"""The station contract over real HTTP: Odoo 19's JSON-2 API and XML-RPC, with API keys."""
+
+import json
+import xmlrpc.client
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import MediaProductionCase
+
+
+@tagged("post_install", "-at_install")
+class TestStationApiOverHttp(MediaProductionCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        tomorrow = fields.Datetime.now() + timedelta(days=1)
+        Keys = self.env["res.users.apikeys"]
+        self.key_eu = Keys.with_user(self.station_eu)._generate(None, "Eindhoven station", tomorrow)
+        self.key_us = Keys.with_user(self.station_us)._generate(None, "Denver station", tomorrow)
+
+    def _json2(self, method, key, **params):
+        return self.url_open(
+            f"/json/2/media.production.job/{method}",
+            data=json.dumps(params),
+            headers={
+                "Authorization": f"bearer {key}",
+                "Content-Type": "application/json",
+                "X-Odoo-Database": self.env.cr.dbname,
+            },
+        )
+
+    def test_json2_claim_progress_and_success(self):
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        response = self._json2("station_claim", self.key_eu, station="eu-http", lease_seconds=300)
+        self.assertEqual(response.status_code, 200, response.text)
+        [package] = response.json()
+        self.assertEqual(package["id"], job.id)
+        self.assertEqual(package["label"]["order"], order.name)
+        self.assertEqual(
+            self._json2("station_progress", self.key_eu, job_id=job.id, state="producing").json(), "producing"
+        )
+        response = self._json2(
+            "station_report_success", self.key_eu, job_id=job.id, copies=1, serials=["S-1"]
+        )
+        self.assertEqual(response.json(), "done")
+        self.assertEqual(job.production_id.state, "done")
+        # repeated over the wire: harmless
+        self.assertEqual(
+            self._json2("station_report_success", self.key_eu, job_id=job.id, copies=1).json(), "done"
+        )
+
+    def test_json2_refuses_other_sites_bad_and_expired_keys(self):
+        job = self._job(self._sell(self.customer_de))  # an Eindhoven job
+        response = self._json2("station_report_failure", self.key_us, job_id=job.id, reason="not mine")
+        self.assertEqual(response.status_code, 403, response.text)
+        self.assertEqual(job.state, "queued")
+        self.assertEqual(self._json2("station_claim", "not-a-key").status_code, 401)
+        self.env.cr.execute(
+            "UPDATE res_users_apikeys SET expiration_date = %s WHERE user_id = %s",
+            [fields.Datetime.now() - timedelta(minutes=1), self.station_eu.id],
+        )
+        self.assertEqual(self._json2("station_claim", self.key_eu).status_code, 401)
+        self.assertEqual(job.state, "queued")
+
+    def test_json2_refuses_malformed_reports(self):
+        job = self._job(self._sell(self.customer_de))
+        self._json2("station_claim", self.key_eu)
+        response = self._json2("station_report_success", self.key_eu, job_id=str(job.id), copies=1)
+        self.assertEqual(response.status_code, 422, response.text)
+        self.assertEqual(job.state, "claimed")
+
+    def test_xmlrpc_claim_and_failure(self):
+        job = self._job(self._sell(self.customer_de))
+        self.site_eu.auto_reroute = False
+        models = self.xmlrpc_object  # a real XML-RPC client over HTTP (carrying the test cookie)
+        db = self.env.cr.dbname
+        [package] = models.execute_kw(
+            db,
+            self.station_eu.id,
+            self.key_eu,
+            "media.production.job",
+            "station_claim",
+            [],
+            {"station": "xmlrpc"},
+        )
+        self.assertEqual(package["id"], job.id)
+        state = models.execute_kw(
+            db,
+            self.station_eu.id,
+            self.key_eu,
+            "media.production.job",
+            "station_report_failure",
+            [job.id, "label printer offline"],
+            {"log": "tail of the robot log"},
+        )
+        self.assertEqual(state, "failed")
+        self.assertEqual(job.failure_reason, "label printer offline")
+        with self.assertRaises(xmlrpc.client.Fault):
+            models.execute_kw(
+                db, self.station_us.id, self.key_us, "media.production.job", "station_package", [job.id], {}
+            )
