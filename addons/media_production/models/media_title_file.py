@@ -1,5 +1,10 @@
+import base64
+import hashlib
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+SERVED_PATH = "/media_production/files/%s"
 
 
 class MediaTitleFile(models.Model):
@@ -16,13 +21,64 @@ class MediaTitleFile(models.Model):
     version = fields.Char(required=True)
     size = fields.Integer("Size (bytes)", required=True)
     md5 = fields.Char("MD5", required=True)
-    url = fields.Char("Download URL", required=True, help="Where stations fetch it (with their API key).")
+    url = fields.Char(
+        "Download URL",
+        required=True,
+        help="Where stations fetch it with their API key: FlexNet's download URL for synced "
+        "versions, this Odoo for uploaded files.",
+    )
+    file = fields.Binary(
+        "Uploaded file", attachment=True, copy=False, help="Upload a file Odoo serves to the stations itself."
+    )
+    file_name = fields.Char()
     state = fields.Selection(
         [("draft", "Draft"), ("released", "Released"), ("superseded", "Superseded")],
         default="draft",
         required=True,
     )
     release_date = fields.Datetime(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        uploaded = []
+        for index, vals in enumerate(vals_list):
+            if vals.get("file"):
+                vals.update(self._upload_facts(vals["file"]))
+                vals.setdefault("url", "/")  # replaced by this Odoo's address once the record exists
+                uploaded.append(index)
+        records = super().create(vals_list)
+        for index in uploaded:
+            records[index]._set_served_url()
+        return records
+
+    def write(self, vals):
+        if vals.get("file"):
+            if self.filtered(lambda f: f.state != "draft"):
+                raise UserError(self.env._("A released file does not change; upload a new version instead."))
+            vals.update(self._upload_facts(vals["file"]))
+        res = super().write(vals)
+        if vals.get("file"):
+            for record in self:
+                record._set_served_url()
+        return res
+
+    @api.onchange("file")
+    def _onchange_file(self):
+        if self.file and not self.env.context.get("bin_size"):
+            try:
+                self.update(self._upload_facts(self.file))
+            except (ValueError, TypeError):
+                return
+            self.url = self.url or "/"
+
+    @api.model
+    def _upload_facts(self, value):
+        raw = base64.b64decode(value)
+        return {"size": len(raw), "md5": hashlib.md5(raw, usedforsecurity=False).hexdigest()}
+
+    def _set_served_url(self):
+        self.ensure_one()
+        super().write({"url": self.get_base_url() + SERVED_PATH % self.id})
 
     @api.constrains("md5", "name")
     def _check_file(self):

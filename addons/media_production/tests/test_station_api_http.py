@@ -1,5 +1,7 @@
 """The station contract over real HTTP: Odoo 19's JSON-2 API and XML-RPC, with API keys."""
 
+import base64
+import hashlib
 import json
 import xmlrpc.client
 from datetime import timedelta
@@ -101,3 +103,43 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
             models.execute_kw(
                 db, self.station_us.id, self.key_us, "media.production.job", "station_package", [job.id], {}
             )
+
+    def test_uploaded_file_is_served_to_the_station_of_its_jobs_only(self):
+        content = b"uploaded installer bytes"
+        uploaded = self.env["media.title.file"].create(
+            {
+                "title": "CAD Studio",
+                "name": "setup/readme.txt",
+                "version": "2025.2",
+                "file": base64.b64encode(content),
+                "file_name": "readme.txt",
+            }
+        )
+        self.assertEqual(uploaded.md5, hashlib.md5(content).hexdigest())
+        self.assertEqual(uploaded.size, len(content))
+        self.assertTrue(uploaded.url.endswith(f"/media_production/files/{uploaded.id}"))
+        uploaded.action_release()
+        job = self._job(self._sell(self.customer_de))  # Eindhoven
+        line = job.manifest_line_ids.filtered(lambda f: f.file_id == uploaded)
+        self.assertEqual((line.md5, line.url), (uploaded.md5, uploaded.url))
+        path = f"/media_production/files/{uploaded.id}"
+        headers = {"X-Odoo-Database": self.env.cr.dbname}
+        response = self.url_open(path, headers={**headers, "Authorization": f"bearer {self.key_eu}"})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.content, content)
+        partial = self.url_open(
+            path, headers={**headers, "Authorization": f"bearer {self.key_eu}", "Range": "bytes=0-7"}
+        )
+        self.assertEqual((partial.status_code, partial.content), (206, content[:8]))
+        # Denver has no job with this file; a wrong key and no key get nothing
+        for auth in (f"bearer {self.key_us}", "bearer wrong-key"):
+            with self.subTest(auth=auth[:12]):
+                refused = self.url_open(
+                    path, headers={**headers, "Authorization": auth}, allow_redirects=False
+                )
+                self.assertIn(refused.status_code, (401, 403, 404))
+                self.assertNotIn(content, refused.content)
+        self.authenticate(None, None)
+        refused = self.url_open(path, headers=headers, allow_redirects=False)
+        self.assertNotEqual(refused.status_code, 200)
+        self.assertNotIn(content, refused.content)
