@@ -133,6 +133,10 @@ class MediaProductionJob(models.Model):
     def _route(self):
         Rule = self.env["media.routing.rule"].sudo()
         for job in self:
+            chosen = job.sale_line_id.media_site_id
+            if chosen and chosen not in job.rerouted_from_ids and not chosen.is_down:
+                job.sudo().site_id = chosen  # the site whose warehouse makes and ships the kit
+                continue
             country = job.sale_line_id.order_id.partner_shipping_id.country_id
             site = Rule._route(
                 country, job.media_type_id, job.product_id, job.company_id, job.rerouted_from_ids

@@ -175,3 +175,19 @@ class TestMediaProduction(MediaProductionCase):
         self.assertEqual(
             rows.delivery_id, order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
         )
+
+    def test_kit_is_made_and_shipped_in_the_sites_warehouse(self):
+        warehouse = self.env["stock.warehouse"].create({"name": "Eindhoven plant", "code": "TEIN"})
+        self.site_eu.warehouse_id = warehouse
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        self.assertEqual(order.order_line.media_site_id, self.site_eu)
+        self.assertEqual(job.site_id, self.site_eu)
+        self.assertEqual(job.production_id.picking_type_id.warehouse_id, warehouse)
+        delivery = order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+        self.assertEqual(delivery.picking_type_id.warehouse_id, warehouse)
+        # a site without a warehouse of its own leaves the order's warehouse in charge
+        order_us = self._sell(self.customer_br)  # no rule: the default site, Denver
+        self.assertEqual(
+            self._job(order_us).production_id.picking_type_id.warehouse_id, order_us.warehouse_id
+        )
