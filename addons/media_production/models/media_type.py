@@ -12,5 +12,27 @@ class MediaType(models.Model):
     code = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     is_disc = fields.Boolean(default=True, help="Discs get an ISO image; USB media get a folder image.")
+    component_ids = fields.One2many(
+        "media.type.component",
+        "media_type_id",
+        "Kit components",
+        help="Blank media, case, insert, label stock: the bill of materials of a new media kit.",
+    )
 
     _code_unique = models.Constraint("UNIQUE(code)", "Each media type code exists once.")
+
+    def _from_part_number(self, part_number):
+        """The media type a part number ends with (e.g. CADS-MEDIA-DVD), if any."""
+        suffix = (part_number or "").rsplit("-", 1)[-1].lower()
+        return self.search([("code", "=", suffix)], limit=1) if suffix else self.browse()
+
+
+class MediaTypeComponent(models.Model):
+    _name = "media.type.component"
+    _description = "Media Kit Component"
+    _order = "media_type_id, sequence, id"
+
+    media_type_id = fields.Many2one("media.type", required=True, ondelete="cascade", index=True)
+    sequence = fields.Integer(default=10)
+    product_id = fields.Many2one("product.product", "Component", required=True)
+    product_qty = fields.Float("Quantity", default=1.0, required=True, digits="Product Unit")

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
 from .common import MediaProductionCase
@@ -191,3 +192,32 @@ class TestMediaProduction(MediaProductionCase):
         self.assertEqual(
             self._job(order_us).production_id.picking_type_id.warehouse_id, order_us.warehouse_id
         )
+
+    def test_synced_media_kit_is_ready_for_production(self):
+        blank = self.env["product.product"].create({"name": "Blank DVD", "type": "consu"})
+        case = self.env["product.product"].create({"name": "DVD case", "type": "consu"})
+        self.dvd.component_ids = [
+            Command.create({"product_id": blank.id, "product_qty": 1}),
+            Command.create({"product_id": case.id, "product_qty": 1}),
+        ]
+        # as the FlexNet product sync creates it: kind and part number, nothing of production
+        kit = self.env["product.template"].create(
+            {
+                "name": "Render Pro Media Kit",
+                "default_code": "RNDR-MEDIA-DVD",
+                "type": "consu",
+                "flexnet_kind": "media_kit",
+            }
+        )
+        self.assertEqual(kit.media_type_id, self.dvd)
+        self.assertIn(self.env.ref("mrp.route_warehouse0_manufacture"), kit.route_ids)
+        self.assertIn(self.env.ref("stock.route_warehouse0_mto"), kit.route_ids)
+        bom = self.env["mrp.bom"].search([("product_tmpl_id", "=", kit.id)])
+        self.assertEqual(bom.bom_line_ids.product_id, blank | case)
+        kit.media_type_id = self.usb  # an existing BOM is kept
+        self.assertEqual(self.env["mrp.bom"].search([("product_tmpl_id", "=", kit.id)]), bom)
+        other = self.env["product.template"].create(
+            {"name": "Manual", "default_code": "MAN-PDF", "type": "consu", "flexnet_kind": "media_kit"}
+        )
+        self.assertFalse(other.media_type_id)
+        self.assertFalse(self.env["mrp.bom"].search([("product_tmpl_id", "=", other.id)]))
