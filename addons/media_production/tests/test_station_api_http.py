@@ -2,9 +2,12 @@
 
 import base64
 import hashlib
+import io
 import json
 import xmlrpc.client
 from datetime import timedelta
+
+from PyPDF2 import PdfReader
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -143,3 +146,17 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
         refused = self.url_open(path, headers=headers, allow_redirects=False)
         self.assertNotEqual(refused.status_code, 200)
         self.assertNotIn(content, refused.content)
+
+    def test_label_pdf_renders_with_order_and_part_numbers(self):
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        pdf, kind = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("media_production.report_media_label", job.ids)
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+        self.assertIn(order.name, text)
+        self.assertIn("CADS-MEDIA-DVD", text)
