@@ -66,7 +66,7 @@ class MediaProductionJob(models.Model):
     station_log = fields.Text(readonly=True)
     rerouted_from_ids = fields.Many2many("media.production.site", string="Failed at", readonly=True)
     delivery_id = fields.Many2one(
-        "stock.picking", "Delivery", compute="_compute_delivery_id", help="The delivery that ships the kits."
+        "stock.picking", compute="_compute_delivery_id", help="The delivery that ships the kits."
     )
     label_template_id = fields.Many2one(
         "media.label.template", default=lambda self: self.env["media.label.template"].search([], limit=1)

@@ -78,7 +78,7 @@ class MediaTitleFile(models.Model):
 
     def _set_served_url(self):
         self.ensure_one()
-        super().write({"url": self.get_base_url() + SERVED_PATH % self.id})
+        return super().write({"url": self.get_base_url() + SERVED_PATH % self.id})
 
     @api.constrains("md5", "name")
     def _check_file(self):
