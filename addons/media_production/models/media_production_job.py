@@ -317,6 +317,18 @@ class MediaProductionJob(models.Model):
         return jobs.ids
 
     @api.model
+    def station_release(self, job_ids=()):
+        """A station shutting down hands its unfinished jobs back to the queue (idempotent)."""
+        site = self._station_site()
+        jobs = self.sudo().search(
+            [("id", "in", list(job_ids)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
+        )
+        jobs.write({"state": QUEUED, "lease_until": False, "claimed_by": False})
+        for job in jobs:
+            job.message_post(body=self.env._("The station released the job: it is back in the queue."))
+        return jobs.ids
+
+    @api.model
     def station_progress(self, job_id, state, message=""):
         job, _site = self._station_job(job_id)
         if state not in (STAGING, PRODUCING):

@@ -37,28 +37,30 @@ class ProductTemplate(models.Model):
             route = self.env.ref(xmlid, raise_if_not_found=False)
             if route:
                 routes |= route.sudo()
-        routes.filtered(lambda r: not r.active).write({"active": True})
         Bom = self.env["mrp.bom"].sudo()
         with_bom = set(Bom.search([("product_tmpl_id", "in", kits.ids)]).product_tmpl_id.ids)
         bom_vals = []
-        for kit in kits:
+        for kit in kits.filtered(lambda k: k.id not in with_bom and k.media_type_id.component_ids):
+            bom_vals.append(
+                {
+                    "product_tmpl_id": kit.id,
+                    "product_qty": 1.0,
+                    "company_id": kit.company_id.id,
+                    "bom_line_ids": [
+                        fields.Command.create({"product_id": c.product_id.id, "product_qty": c.product_qty})
+                        for c in kit.media_type_id.component_ids
+                    ],
+                }
+            )
+            with_bom.add(kit.id)
+        if bom_vals:
+            Bom.create(bom_vals)
+        # made to order only when there is something to make it from: a kit without a bill
+        # of materials stays as it is (sold from stock, or not produced here)
+        targets = kits.filtered(lambda k: k.id in with_bom)
+        if targets:
+            routes.filtered(lambda r: not r.active).write({"active": True})  # MTO ships archived
+        for kit in targets:
             missing = routes - kit.route_ids
             if missing:
                 kit.sudo().route_ids = [fields.Command.link(r.id) for r in missing]
-            components = kit.media_type_id.component_ids
-            if kit.id not in with_bom and components:
-                bom_vals.append(
-                    {
-                        "product_tmpl_id": kit.id,
-                        "product_qty": 1.0,
-                        "company_id": kit.company_id.id,
-                        "bom_line_ids": [
-                            fields.Command.create(
-                                {"product_id": c.product_id.id, "product_qty": c.product_qty}
-                            )
-                            for c in components
-                        ],
-                    }
-                )
-        if bom_vals:
-            Bom.create(bom_vals)

@@ -1,1 +1,6 @@
-from . import test_media_production, test_media_production_security, test_station_api_http
+from . import (
+    test_media_production,
+    test_media_production_security,
+    test_station_api_http,
+    test_station_e2e,
+)

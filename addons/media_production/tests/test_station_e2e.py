@@ -1,0 +1,154 @@
+"""The station program (media_station/) against this Odoo over HTTP, with the robot simulator."""
+
+import base64
+import hashlib
+import os
+import pathlib
+import sys
+import tempfile
+import unittest
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import Transport
+
+from .common import MediaProductionCase
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+if (ROOT / "media_station").is_dir() and str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))
+try:
+    from media_station.api import XmlRpcApi
+    from media_station.paths import safe_name
+    from media_station.robot_simulator import RobotSimulator
+    from media_station.station import Station, StationConfig
+except ImportError:  # the addon installed without the project's station program
+    Station = None
+
+
+@tagged("post_install", "-at_install")
+class TestStationEndToEnd(MediaProductionCase, HttpCase):
+    def setUp(self):
+        super().setUp()
+        if Station is None:
+            raise unittest.SkipTest("media_station is not next to the addons")
+        self.key = (
+            self.env["res.users.apikeys"]
+            .with_user(self.station_eu)
+            ._generate(None, "Eindhoven station", fields.Datetime.now() + timedelta(days=1))
+        )
+        self.setup_bytes = os.urandom(200_000)
+        uploads = self.env["media.title.file"].create(
+            [
+                {
+                    "title": "CAD Studio",
+                    "name": "setup/cadstudio.exe",
+                    "version": "2025.2",
+                    "file": base64.b64encode(self.setup_bytes),
+                    "file_name": "cadstudio.exe",
+                },
+                {
+                    "title": "CAD Studio",
+                    "name": "README.txt",
+                    "version": "2025.2",
+                    "file": base64.b64encode(b"Read me first"),
+                    "file_name": "README.txt",
+                },
+            ]
+        )
+        uploads.action_release()
+        self.uploads = uploads
+        folder = tempfile.TemporaryDirectory()
+        self.addCleanup(folder.cleanup)
+        self.folder = pathlib.Path(folder.name)
+
+    def _station(self, protocol="json2", name="eu-1"):
+        config = StationConfig(
+            url=self.base_url(),
+            db=self.env.cr.dbname,
+            site="T-EU",
+            key=self.key,
+            repo=str(self.folder / "repo"),
+            hot_folder=str(self.folder / "hot"),
+            protocol=protocol,
+            login=self.station_eu.login,
+            station=name,
+            poll=0.1,
+            robot_timeout=60,
+        )
+        api = None
+        if protocol == "xmlrpc":
+            api = XmlRpcApi(config.url, config.db, config.key, config.login, transport=Transport(self))
+        # the test client's session carries the test cursor cookie
+        return Station(config, api=api, session=self.opener)
+
+    def _robot(self, **kwargs):
+        robot = RobotSimulator(str(self.folder / "hot"), delay=0.05, seed=1, **kwargs)
+        os.makedirs(robot.hot_folder, exist_ok=True)
+        robot.start()
+        self.addCleanup(robot.stop)
+        return robot
+
+    def test_order_to_disc(self):
+        order = self._sell(self.customer_de, qty=2)
+        job = self._job(order)
+        robot = self._robot()
+        station = self._station()
+        self.assertEqual(station.run_once(), 1)
+        self.assertEqual(job.state, "done")
+        self.assertEqual(job.copies_done, 2)
+        self.assertEqual(job.production_id.state, "done")
+        self.assertEqual(robot.processed, [(safe_name(job.name), None)])
+        stored = station.repository.path_for(hashlib.md5(self.setup_bytes).hexdigest())
+        self.assertEqual(pathlib.Path(stored).read_bytes(), self.setup_bytes)
+        self.assertEqual(station.run_once(), 0)
+
+    def test_xmlrpc_protocol(self):
+        job = self._job(self._sell(self.customer_de))
+        self._robot()
+        self.assertEqual(self._station(protocol="xmlrpc").run_once(), 1)
+        self.assertEqual(job.state, "done")
+
+    def test_corrupted_download_fails_the_job_without_an_order_file(self):
+        self.site_eu.auto_reroute = False
+        readme = self.uploads.filtered(lambda f: f.name == "README.txt")
+        job = self._job(self._sell(self.customer_de))
+        line = job.manifest_line_ids.filtered(lambda f: f.file_id == readme)
+        line.sudo().md5 = "f" * 32  # what the manifest promises is not what the server sends
+        self._station().run_once()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("f" * 32, job.failure_reason)
+        self.assertIn(hashlib.md5(b"Read me first").hexdigest(), job.failure_reason)
+        self.assertIn("README.txt", job.failure_reason)
+        self.assertFalse(list((self.folder / "hot").glob("*.ord")) if (self.folder / "hot").exists() else [])
+
+    def test_robot_error_is_reported_with_its_log(self):
+        self.site_eu.auto_reroute = False
+        job = self._job(self._sell(self.customer_de))
+        self._robot(failure_rate=1.0, error_text="Printer ribbon out")
+        self._station().run_once()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("Printer ribbon out", job.failure_reason)
+        self.assertIn("Printer ribbon out", job.station_log)
+
+    def test_station_killed_mid_job_is_completed_once_by_the_next_run(self):
+        job = self._job(self._sell(self.customer_de))
+        crashed = self._station(name="eu-crashed")
+        crashed.api.claim("eu-crashed", 1, 600)  # claims, then dies before doing anything
+        self.assertEqual((job.state, job.claimed_by), ("claimed", "eu-crashed"))
+        self._robot()
+        second = self._station(name="eu-2")
+        self.assertEqual(second.run_once(), 0)  # the lease still holds: nobody else takes it
+        job.sudo().lease_until = fields.Datetime.now() - timedelta(seconds=1)
+        self.assertEqual(second.run_once(), 1)
+        self.assertEqual((job.state, job.claimed_by), ("done", "eu-2"))
+        self.assertEqual(len(job.production_id.filtered(lambda p: p.state == "done")), 1)
+
+    def test_shutdown_releases_the_jobs_in_hand(self):
+        job = self._job(self._sell(self.customer_de))
+        station = self._station()
+        station.api.claim("eu-1", 1, 600)
+        station.running.add(job.id)
+        station.shutdown()
+        self.assertEqual((job.state, job.claimed_by), ("queued", False))

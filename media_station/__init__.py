@@ -1,0 +1,3 @@
+"""Production-site station: turns Odoo media production jobs into discs through a robot's hot folder."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,101 @@
+"""The job API of media_production, over Odoo 19's JSON-2 API (default) or XML-RPC."""
+
+import logging
+import time
+import xmlrpc.client
+
+import requests
+
+from .errors import OdooUnavailable, StationError
+
+_logger = logging.getLogger(__name__)
+
+MODEL = "media.production.job"
+
+
+class _Api:
+    retries = 5
+    backoff = 1.0
+
+    def _retry(self, method, **params):
+        delay = self.backoff
+        for attempt in range(1, self.retries + 1):
+            try:
+                return self._call(method, **params)
+            except (requests.ConnectionError, requests.Timeout, ConnectionError, OSError) as exc:
+                if attempt == self.retries:
+                    raise OdooUnavailable(
+                        f"{method}: Odoo unreachable after {attempt} attempts ({exc})"
+                    ) from exc
+                _logger.warning("%s: Odoo unreachable (%s); retry in %.0f s", method, exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 60)
+
+    def claim(self, station, limit=1, lease_seconds=900):
+        return self._retry("station_claim", station=station, limit=limit, lease_seconds=lease_seconds)
+
+    def package(self, job_id):
+        return self._retry("station_package", job_id=job_id)
+
+    def heartbeat(self, job_ids=(), lease_seconds=900):
+        return self._retry("station_heartbeat", job_ids=list(job_ids), lease_seconds=lease_seconds)
+
+    def progress(self, job_id, state, message=""):
+        return self._retry("station_progress", job_id=job_id, state=state, message=message)
+
+    def success(self, job_id, copies, serials=(), checksums_verified=True):
+        return self._retry(
+            "station_report_success",
+            job_id=job_id,
+            copies=copies,
+            serials=list(serials),
+            checksums_verified=checksums_verified,
+        )
+
+    def failure(self, job_id, reason, log=""):
+        return self._retry("station_report_failure", job_id=job_id, reason=reason, log=log)
+
+    def release(self, job_ids):
+        return self._retry("station_release", job_ids=list(job_ids))
+
+
+class Json2Api(_Api):
+    """``POST /json/2/media.production.job/<method>`` with the API key as bearer token."""
+
+    def __init__(self, url, db, key, session=None, timeout=60):
+        self.url, self.db, self.timeout = url.rstrip("/"), db, timeout
+        self.session = session or requests.Session()
+        self.headers = {"Authorization": f"bearer {key}", "X-Odoo-Database": db}
+
+    def _call(self, method, **params):
+        response = self.session.post(
+            f"{self.url}/json/2/{MODEL}/{method}", json=params, headers=self.headers, timeout=self.timeout
+        )
+        if response.status_code == 200:
+            return response.json()
+        try:
+            message = response.json().get("message") or response.text
+        except ValueError:
+            message = response.text
+        raise StationError(f"{method}: HTTP {response.status_code}: {message[:500]}")
+
+
+class XmlRpcApi(_Api):
+    """``/xmlrpc/2/object`` ``execute_kw`` with the station user's login and API key."""
+
+    def __init__(self, url, db, key, login, transport=None):
+        self.db, self.key = db, key
+        url = url.rstrip("/")
+        common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common", transport=transport, allow_none=True)
+        self.uid = common.authenticate(db, login, key, {})
+        if not self.uid:
+            raise StationError(f"XML-RPC: {login} could not authenticate with this API key")
+        self.models = xmlrpc.client.ServerProxy(
+            f"{url}/xmlrpc/2/object", transport=transport, allow_none=True
+        )
+
+    def _call(self, method, **params):
+        try:
+            return self.models.execute_kw(self.db, self.uid, self.key, MODEL, method, [], params)
+        except xmlrpc.client.Fault as fault:
+            raise StationError(f"{method}: {fault.faultString.strip().splitlines()[-1][:500]}") from fault

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Station staging throughput versus md5sum, and its memory, in one run.
+
+2 GB of files (8 x 256 MB) served over HTTP by a separate process (sendfile); the station's
+repository fetches and verifies them (download, MD5, store) and the same files are hashed by
+``md5sum``. Prints both rates, their ratio and the station's peak RSS after the first file and
+after all of them. Goals: >= 80 % of md5sum's rate; RSS flat (no growth with the data).
+"""
+
+import hashlib
+import os
+import pathlib
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from media_station.repository import Repository  # noqa: E402
+
+FILES = int(os.environ.get("BENCH_STATION_FILES", 8))
+SIZE = 256 << 20
+PARALLEL = int(os.environ.get("BENCH_STATION_PARALLEL", 2))  # the station default: parallel_downloads
+
+
+# the file server, in a process of its own: sendfile(2), as nginx serves Odoo's filestore
+# with --x-sendfile
+SERVER = """
+import http.server, os, sys
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def copyfile(self, source, outputfile):
+        outputfile.flush()
+        self.connection.sendfile(source)
+
+    def log_message(self, *args):
+        pass
+
+os.chdir(sys.argv[2])
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    work = pathlib.Path(tempfile.mkdtemp(prefix="bench-station-"))
+    try:
+        served = work / "served"
+        served.mkdir()
+        md5s = {}
+        block = os.urandom(1 << 20)
+        for i in range(FILES):
+            digest = hashlib.md5(usedforsecurity=False)
+            with open(served / f"file{i}.bin", "wb") as handle:
+                for j in range(SIZE >> 20):
+                    shift = (i * 131 + j) % 997  # every file and block different
+                    chunk = block[shift:] + block[:shift]
+                    handle.write(chunk)
+                    digest.update(chunk)
+            md5s[f"file{i}.bin"] = digest.hexdigest()
+        assert len(set(md5s.values())) == FILES, "files must differ, or the store would download one"
+        total = FILES * SIZE
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "http.server",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--directory",
+                str(served),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            time.sleep(1.0)
+            # md5sum over the same files (page cache warm, as for the server)
+            start = time.perf_counter()
+            subprocess.run(
+                ["md5sum", *sorted(str(p) for p in served.iterdir())], check=True, capture_output=True
+            )
+            md5sum_rate = total / (time.perf_counter() - start) / 1e6
+            repo = Repository(work / "repo")
+            entries = [
+                {"url": f"http://127.0.0.1:{port}/{name}", "md5": md5, "size": SIZE, "name": name}
+                for name, md5 in md5s.items()
+            ]
+            repo.fetch_many(entries[:1])  # one file alone: the memory baseline
+            after_first = peak_rss_mb()
+            start = time.perf_counter()
+            repo.fetch_many(entries[1:], parallel=PARALLEL)  # as the station stages a manifest
+            station_rate = (total - SIZE) / (time.perf_counter() - start) / 1e6
+            after_all = peak_rss_mb()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    ratio = station_rate / md5sum_rate
+    growth = after_all - after_first
+    print(f"{FILES} files, {total / 1e9:.1f} GB")
+    print(
+        f"{'station stage + verify / md5sum':42s} {'>= 0.80':10s} {station_rate:,.0f} / {md5sum_rate:,.0f} MB/s = {ratio:.2f}  {'PASS' if ratio >= 0.8 else 'FAIL'}"
+    )
+    print(
+        f"{'station peak RSS, first file -> all files':42s} {'flat':10s} {after_first:.0f} -> {after_all:.0f} MB  {'PASS' if growth < 20 else 'FAIL'}"
+    )
+    return 0 if ratio >= 0.8 and growth < 20 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

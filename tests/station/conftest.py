@@ -1,0 +1,61 @@
+"""A file server with Range support and a switch to corrupt or cut its answers."""
+
+import http.server
+import threading
+
+import pytest
+
+
+class FileServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.files = {}
+        self.requests = []
+        self.cut_after = None  # bytes sent before the connection drops (once)
+
+    @property
+    def base(self):
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        server = self.server
+        server.requests.append((self.path, self.headers.get("Range"), self.headers.get("Authorization")))
+        data = server.files.get(self.path)
+        if data is None:
+            self.send_error(404)
+            return
+        start = 0
+        status = 200
+        if rng := self.headers.get("Range"):
+            start = int(rng.split("=")[1].split("-")[0])
+            status = 206
+        body = data[start:]
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        self.end_headers()
+        if server.cut_after is not None:
+            cut, server.cut_after = server.cut_after, None
+            self.wfile.write(body[:cut])
+            self.wfile.flush()
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def file_server():
+    server = FileServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,137 @@
+"""The station's repository, image builder and hot folder, without Odoo."""
+
+import hashlib
+import io
+import os
+import time
+
+import pycdlib
+import pytest
+import requests
+
+from media_station.errors import ChecksumMismatch, UnsafePath
+from media_station.media import build_folder, build_iso
+from media_station.paths import safe_join
+from media_station.repository import Repository
+from media_station.robot import HotFolder
+from media_station.robot_simulator import RobotSimulator
+
+
+def md5(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def test_fetch_verifies_stores_by_md5_and_downloads_once(tmp_path, file_server):
+    data = os.urandom(300_000)
+    file_server.files["/setup.exe"] = data
+    repo = Repository(tmp_path / "repo")
+    path = repo.fetch(file_server.base + "/setup.exe", md5(data), len(data), name="setup.exe")
+    assert open(path, "rb").read() == data
+    assert os.path.basename(path) == md5(data)
+    repo.fetch(file_server.base + "/setup.exe", md5(data), len(data))
+    assert len(file_server.requests) == 1  # shared files are downloaded once
+
+
+def test_interrupted_download_resumes_with_a_range(tmp_path, file_server):
+    data = os.urandom(2_000_000)
+    file_server.files["/big.iso"] = data
+    file_server.cut_after = 700_000
+    repo = Repository(tmp_path / "repo")
+    with pytest.raises((requests.RequestException, Exception)):
+        repo.fetch(file_server.base + "/big.iso", md5(data), len(data))
+    assert os.path.getsize(repo.path_for(md5(data)) + ".part") > 0
+    path = repo.fetch(file_server.base + "/big.iso", md5(data), len(data))
+    assert open(path, "rb").read() == data
+    assert file_server.requests[-1][1].startswith("bytes=")
+
+
+def test_corrupted_download_is_refused_and_never_kept(tmp_path, file_server):
+    file_server.files["/setup.exe"] = b"tampered"
+    repo = Repository(tmp_path / "repo")
+    expected = md5(b"original")
+    with pytest.raises(ChecksumMismatch) as caught:
+        repo.fetch(file_server.base + "/setup.exe", expected, name="setup.exe")
+    assert caught.value.expected == expected and caught.value.actual == md5(b"tampered")
+    assert "setup.exe" in str(caught.value)
+    assert not repo.has(expected)
+    assert not os.path.exists(repo.path_for(expected) + ".part")
+
+
+def test_verify_and_prune(tmp_path, file_server):
+    repo = Repository(tmp_path / "repo")
+    for name, data in (("/a", b"a" * 10), ("/b", b"b" * 10)):
+        file_server.files[name] = data
+        repo.fetch(file_server.base + name, md5(data))
+    old = repo.path_for(md5(b"a" * 10))
+    os.utime(old, (time.time() - 40 * 86400,) * 2)
+    assert all(ok for _md5, ok in repo.verify())
+    with open(repo.path_for(md5(b"b" * 10)), "ab") as handle:
+        handle.write(b"!")
+    assert [m for m, ok in repo.verify() if not ok] == [md5(b"b" * 10)]
+    assert repo.prune(max_age_days=30, keep=[md5(b"b" * 10)]) == [md5(b"a" * 10)]
+
+
+@pytest.mark.parametrize("name", ["../etc/passwd", "/abs", "a/../../b", "ok\\..\\bad", "c:/win", "", "a//b"])
+def test_hostile_manifest_names_are_refused(tmp_path, name):
+    with pytest.raises(UnsafePath):
+        safe_join(tmp_path, name)
+
+
+def test_iso_image_holds_the_files_under_their_joliet_names(tmp_path):
+    files = []
+    for media_path, data in (("setup/CADStudio-2025 Installer.exe", b"x" * 5000), ("README.txt", b"read me")):
+        local = tmp_path / md5(data)
+        local.write_bytes(data)
+        files.append((media_path, str(local)))
+    out = build_iso(files, "CAD Studio 2025", str(tmp_path / "kit.iso"))
+    iso = pycdlib.PyCdlib()
+    iso.open(out)
+    try:
+        assert iso.pvd.volume_identifier.decode().strip() == "CAD_STUDIO_2025"
+        buffer = io.BytesIO()
+        iso.get_file_from_iso_fp(buffer, joliet_path="/setup/CADStudio-2025 Installer.exe")
+        assert buffer.getvalue() == b"x" * 5000
+        names = [c.file_identifier().decode("utf-16-be") for c in iso.list_children(joliet_path="/")]
+        assert "README.txt" in names
+    finally:
+        iso.close()
+    with pytest.raises(UnsafePath):
+        build_iso([("../escape.txt", files[1][1])], "X", str(tmp_path / "bad.iso"))
+
+
+def test_usb_folder_image(tmp_path):
+    local = tmp_path / "data"
+    local.write_bytes(b"usb content")
+    out = build_folder([("tools/run.sh", str(local))], str(tmp_path / "usb"))
+    assert (tmp_path / "usb" / "tools" / "run.sh").read_bytes() == b"usb content"
+    assert out == str(tmp_path / "usb")
+
+
+def test_hot_folder_with_the_robot_simulator(tmp_path):
+    folder = HotFolder(tmp_path / "hot")
+    image = tmp_path / "kit.iso"
+    image.write_bytes(b"iso")
+    robot = RobotSimulator(folder.path, delay=0.05)
+    robot.start()
+    try:
+        folder.submit("WH-SO0001-1", {"ImageFile": str(image), "Copies": 2})
+        assert folder.wait("WH-SO0001-1", timeout=10, poll=0.05) == "done"
+        folder.submit("WH-SO0002-1", {"ImageFile": str(tmp_path / "missing.iso"), "Copies": 1})
+        assert folder.wait("WH-SO0002-1", timeout=10, poll=0.05) == "error"
+        assert "Image not found" in folder.error_log("WH-SO0002-1")
+    finally:
+        robot.stop()
+    with pytest.raises(ValueError):
+        folder.submit("X", {"OrderID": "a\nImageFile=/etc/passwd"})
+
+
+def test_long_volume_names_fit_both_descriptors(tmp_path):
+    local = tmp_path / "f"
+    local.write_bytes(b"x")
+    out = build_iso([("f.txt", str(local))], "CAD Studio 2025 Professional Edition", str(tmp_path / "k.iso"))
+    iso = pycdlib.PyCdlib()
+    iso.open(out)
+    try:
+        assert iso.pvd.volume_identifier.decode().strip() == "CAD_STUDIO_2025_"
+    finally:
+        iso.close()
