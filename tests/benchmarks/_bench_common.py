@@ -1,6 +1,14 @@
-"""Shared by the Odoo benchmarks: database connection arguments from the environment."""
+"""Shared by the Odoo benchmarks: database arguments, a real Odoo HTTP server, a signed-in session."""
 
+import contextlib
 import os
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import requests
 
 
 def db_args():
@@ -16,3 +24,66 @@ def db_args():
     if os.environ.get("DB_PASSWORD"):
         args += ["--db_password", os.environ["DB_PASSWORD"]]
     return args
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def odoo_server(db, addons_path):
+    """A real Odoo HTTP server on the benchmark database (one process, no cron); yields
+    (base URL, process) once it answers; stopped on the way out."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-d",
+            db,
+            "--addons-path",
+            str(addons_path),
+            *db_args(),
+            "--http-interface",
+            "127.0.0.1",
+            "--http-port",
+            str(port),
+            "--workers",
+            "0",
+            "--max-cron-threads",
+            "0",
+            "--db-filter",
+            f"^{db}$",
+            "--log-level",
+            "warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                requests.get(f"{base}/web/login", timeout=60)
+                break
+            except requests.RequestException:
+                time.sleep(0.5)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def web_login(base, login, password):
+    """A requests session signed in through /web/login."""
+    session = requests.Session()
+    page = session.get(f"{base}/web/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    session.post(
+        f"{base}/web/login", data={"login": login, "password": password, "csrf_token": token}, timeout=30
+    )
+    return session

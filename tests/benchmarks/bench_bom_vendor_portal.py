@@ -15,10 +15,7 @@ Run through ``make bench`` (which prepares the database).
 
 import os
 import pathlib
-import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,8 +24,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
-import requests  # noqa: E402
-from _bench_common import db_args  # noqa: E402
+from _bench_common import db_args, odoo_server, web_login  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo.fields import Command  # noqa: E402
@@ -95,23 +91,6 @@ def prepare(env):
     return revision
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def login(base, user):
-    session = requests.Session()
-    page = session.get(f"{base}/web/login", timeout=30).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    session.post(
-        f"{base}/web/login", data={"login": user, "password": PASSWORD, "csrf_token": token}, timeout=30
-    )
-    assert "/my/boms" in session.get(f"{base}/my/boms", timeout=60).url, user
-    return session
-
-
 def evict(path):
     """Drop the file's pages from the page cache (clean pages; no privilege needed)."""
     fd = os.open(path, os.O_RDONLY)
@@ -140,44 +119,11 @@ def main():
         iso_path = revision._file_path()
         iso_url = f"/my/boms/{revision.bom_id.id}/revisions/{revision.id}/download"
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            DB,
-            "--addons-path",
-            str(ROOT / "addons"),
-            *db_args(),
-            "--http-interface",
-            "127.0.0.1",
-            "--http-port",
-            str(port),
-            "--workers",
-            "0",
-            "--max-cron-threads",
-            "0",
-            "--db-filter",
-            f"^{DB}$",
-            "--log-level",
-            "warn",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     rows = []
-    try:
-        for _ in range(120):
-            try:
-                requests.get(f"{base}/web/login", timeout=60)
-                break
-            except requests.RequestException:
-                time.sleep(0.5)
-        sessions = {"vendor": login(base, "bench_bom_vendor"), "internal": login(base, "bench_bom_internal")}
+    with odoo_server(DB, ROOT / "addons") as (base, server):
+        sessions = {who: web_login(base, f"bench_bom_{who}", PASSWORD) for who in ("vendor", "internal")}
+        for who, session in sessions.items():
+            assert "/my/boms" in session.get(f"{base}/my/boms", timeout=60).url, who
         pages = {"BOM list, first page": "/my/boms", "BOM list, page 20": "/my/boms/page/20"}
         timings = {(page, who): [] for page in pages for who in sessions}
         for session in sessions.values():  # warm
@@ -242,9 +188,6 @@ def main():
         )
         growth = peak[0] - before
         rows.append(("server memory growth during download", "<= 100 MB", f"{growth:.0f} MB", growth <= 100))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     print(f"{BOMS:,} BOMs, vendor assigned {ASSIGNED:,}, {ROUNDS} rounds; ISO {ISO_SIZE >> 20} MiB")
     for name, goal, value, ok in rows:

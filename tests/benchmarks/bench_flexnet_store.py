@@ -12,18 +12,14 @@ Run through ``make bench`` (which prepares the database).
 
 import os
 import pathlib
-import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
-import requests  # noqa: E402
-from _bench_common import db_args  # noqa: E402
+from _bench_common import db_args, odoo_server, web_login  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import sql_db  # noqa: E402
@@ -120,12 +116,6 @@ def queries(env, user):
     return sql_db.sql_counter - start
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def main():
     config.parse_config(["-d", DB, "--addons-path", str(ROOT / "addons"), *db_args()])
     registry = Registry(DB)
@@ -150,50 +140,8 @@ def main():
         cr.rollback()
         product_url = product.website_url
 
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            DB,
-            "--addons-path",
-            str(ROOT / "addons"),
-            *db_args(),
-            "--http-interface",
-            "127.0.0.1",
-            "--http-port",
-            str(port),
-            "--workers",
-            "0",
-            "--max-cron-threads",
-            "0",
-            "--db-filter",
-            f"^{DB}$",
-            "--log-level",
-            "warn",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                requests.get(f"{base}/web/login", timeout=60)
-                break
-            except requests.RequestException:
-                time.sleep(0.5)
-        session = requests.Session()
-        page = session.get(f"{base}/web/login", timeout=30).text
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        session.post(
-            f"{base}/web/login",
-            data={"login": "bench_customer", "password": PASSWORD, "csrf_token": token},
-            timeout=30,
-        )
+    with odoo_server(DB, ROOT / "addons") as (base, _server):
+        session = web_login(base, "bench_customer", PASSWORD)
         pages = {"/shop": "/shop", "search": "/shop?search=Bench+product+01", "product page": product_url}
         timings = {(name, gated): [] for name in pages for gated in (True, False)}
 
@@ -214,9 +162,6 @@ def main():
                     timings[(name, gated)].append(time.perf_counter() - start)
                     assert response.status_code == 200, (url, response.status_code)
         set_gating(True)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
     rows = []
     for name in pages:

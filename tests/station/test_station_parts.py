@@ -135,3 +135,19 @@ def test_long_volume_names_fit_both_descriptors(tmp_path):
         assert iso.pvd.volume_identifier.decode().strip() == "CAD_STUDIO_2025_"
     finally:
         iso.close()
+
+
+def test_parallel_fetch_keeps_the_manifest_order_and_raises_the_first_failure(tmp_path, file_server):
+    blobs = {f"/f{i}": os.urandom(50_000 + i) for i in range(5)}
+    file_server.files.update(blobs)
+    repo = Repository(tmp_path / "repo")
+    entries = [
+        {"url": file_server.base + name, "md5": md5(data), "name": name} for name, data in blobs.items()
+    ]
+    paths = repo.fetch_many(entries, parallel=3)
+    assert [open(p, "rb").read() for p in paths] == list(blobs.values())
+    file_server.files["/bad"] = b"corrupt"
+    with pytest.raises(ChecksumMismatch):
+        repo.fetch_many(
+            [*entries, {"url": file_server.base + "/bad", "md5": md5(b"good"), "name": "bad"}], parallel=3
+        )

@@ -76,6 +76,8 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
             station=name,
             poll=0.1,
             robot_timeout=60,
+            # the test client's session (which carries the test cursor) is not for threads
+            parallel_downloads=1,
         )
         api = None
         if protocol == "xmlrpc":
