@@ -55,6 +55,9 @@ class _Api:
     def failure(self, job_id, reason, log=""):
         return self._retry("station_report_failure", job_id=job_id, reason=reason, log=log)
 
+    def label_pdf(self, job_id):
+        return self._retry("station_label_pdf", job_id=job_id)
+
     def release(self, job_ids):
         return self._retry("station_release", job_ids=list(job_ids))
 

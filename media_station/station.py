@@ -1,6 +1,7 @@
 """One station: claim jobs of its site, stage and verify files, build the image, hand the
 order to the robot, report to Odoo."""
 
+import base64
 import dataclasses
 import logging
 import os
@@ -120,6 +121,7 @@ class Station:
             files = self.stage(package)
             image = self.build(package, order, files)
             label = self.write_label(package, order)
+            label_pdf = self.write_label_pdf(job_id, order)
             self.api.progress(job_id, "producing", f"{self.config.station}: order {order} sent to the robot")
             self.hot_folder.clear(order)
             self.hot_folder.submit(
@@ -130,6 +132,7 @@ class Station:
                     "ImageFile" if package.get("is_disc", True) else "Folder": image,
                     "VolumeName": package["volume_name"],
                     "MergeFile": label,
+                    "LabelFile": label_pdf,
                     "Copies": package["copies"],
                     "Media": package["media_type"],
                 },
@@ -202,8 +205,20 @@ class Station:
                 handle.write(f"{key}={str(value).replace(chr(10), ' ')}\n")
         return path
 
+    def write_label_pdf(self, job_id, order):
+        """The label PDF from Odoo, or nothing (the merge file still prints a label)."""
+        try:
+            content = base64.b64decode(self.api.label_pdf(job_id))
+        except (StationError, ValueError, TypeError) as exc:
+            _logger.warning("no label PDF for job %s: %s", job_id, exc)
+            return ""
+        path = os.path.join(self.config.work, f"{order}.label.pdf")
+        with open(path, "wb") as handle:
+            handle.write(content)
+        return path
+
     def cleanup(self, order):
-        for name in (f"{order}.iso", f"{order}.label.txt"):
+        for name in (f"{order}.iso", f"{order}.label.txt", f"{order}.label.pdf"):
             path = os.path.join(self.config.work, name)
             if os.path.exists(path):
                 os.unlink(path)

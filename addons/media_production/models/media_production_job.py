@@ -1,3 +1,4 @@
+import base64
 import logging
 from datetime import timedelta
 
@@ -315,6 +316,17 @@ class MediaProductionJob(models.Model):
         )
         jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=int(lease_seconds))})
         return jobs.ids
+
+    @api.model
+    def station_label_pdf(self, job_id):
+        """The job's label as a PDF (base64), for the robot's label printer."""
+        job, _site = self._station_job(job_id)
+        content, _kind = (
+            self.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("media_production.report_media_label", job.ids)
+        )
+        return base64.b64encode(content).decode()
 
     @api.model
     def station_release(self, job_ids=()):

@@ -160,3 +160,15 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
         text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
         self.assertIn(order.name, text)
         self.assertIn("CADS-MEDIA-DVD", text)
+
+    def test_json2_label_pdf_for_the_jobs_site_only(self):
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        response = self._json2(
+            "station_label_pdf", self.key_eu, job_id=job.id, context={"force_report_rendering": True}
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        pdf = base64.b64decode(response.json())
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        self.assertIn(order.name, "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
+        self.assertEqual(self._json2("station_label_pdf", self.key_us, job_id=job.id).status_code, 403)
