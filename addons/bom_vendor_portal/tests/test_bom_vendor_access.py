@@ -128,3 +128,15 @@ class TestBomVendorAccess(BomVendorMixin, TransactionCase):
             self.env["bom.document.import.wizard"].with_user(self.doc_user).create(
                 {"revision_id": self.rev_a_draft.id, "file_name": "image.iso"}
             )
+
+    def test_download_log_is_for_internal_readers_only(self):
+        self.env["mrp.bom.document.download"].create(
+            {"user_id": self.user_a.id, "revision_id": self.rev_a.id}
+        )
+        for user in (self.user_a, self.user_customer):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["mrp.bom.document.download"].with_user(user).search([])
+        logs = self.env["mrp.bom.document.download"].with_user(self.doc_user).search([])
+        self.assertTrue(logs)
+        with self.assertRaises(AccessError):
+            logs.with_user(self.doc_user).unlink()

@@ -132,28 +132,33 @@ class MediaProductionJob(models.Model):
     # --- routing ----------------------------------------------------------------------------
 
     def _route(self):
-        Rule = self.env["media.routing.rule"].sudo()
         for job in self:
             chosen = job.sale_line_id.media_site_id
             if chosen and chosen not in job.rerouted_from_ids and not chosen.is_down:
                 job.sudo().site_id = chosen  # the site whose warehouse makes and ships the kit
-                continue
-            country = job.sale_line_id.order_id.partner_shipping_id.country_id
-            site = Rule._route(
-                country, job.media_type_id, job.product_id, job.company_id, job.rerouted_from_ids
+            else:
+                job.sudo().site_id = job._pick_site(job.rerouted_from_ids)
+
+    def _pick_site(self, excluded):
+        """The site the routing rules give this job, leaving out ``excluded``."""
+        self.ensure_one()
+        return (
+            self.env["media.routing.rule"]
+            .sudo()
+            ._route(
+                self.sale_line_id.order_id.partner_shipping_id.country_id,
+                self.media_type_id,
+                self.product_id,
+                self.company_id,
+                excluded,
             )
-            job.sudo().site_id = site
+        )
 
     def _next_site(self):
         """The site a failed job would go to next, or an empty recordset."""
         self.ensure_one()
-        country = self.sale_line_id.order_id.partner_shipping_id.country_id
         excluded = self.rerouted_from_ids | self.site_id
-        site = (
-            self.env["media.routing.rule"]
-            .sudo()
-            ._route(country, self.media_type_id, self.product_id, self.company_id, excluded)
-        )
+        site = self._pick_site(excluded)
         if site in excluded or (self.media_type_id and self.media_type_id not in site.media_type_ids):
             return self.env["media.production.site"]
         return site
