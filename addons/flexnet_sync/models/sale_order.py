@@ -187,9 +187,14 @@ class SaleOrder(models.Model):
         except (fc.OperationFailed, fc.AuthenticationError, fc.SoapFault, fc.MalformedResponse) as exc:
             return self._flexnet_fail(str(exc))
         entitlement = SyncEngine(backend.sudo()).store_entitlement(existing, partner)
-        by_activation = {
-            line.activation_id: line for line in entitlement.line_ids | entitlement.maintenance_line_ids
-        }
+        # a renewal's maintenance is kept under the entitlement of the line it renews
+        stored = self.env["flexnet.entitlement.line"].sudo().search(
+            [
+                ("backend_id", "=", backend.id),
+                ("activation_id", "in", [self._flexnet_activation_id(line) for line in lines]),
+            ]
+        )
+        by_activation = {line.activation_id: line for line in stored}
         for line in lines:
             activation = self._flexnet_activation_id(line)
             line.write(

@@ -144,8 +144,17 @@ class SyncEngine:
             line.entitlement_id = line.entitlement_id or entitlement.entitlement_id
             line.sold_to = line.sold_to or entitlement.sold_to
             line.maintenance = by_parent.get(line.activation_id, [])
+        lines = list(entitlement.line_items)
+        # maintenance sold for a line of an earlier entitlement (a renewal): read that line
+        # again, with all its maintenance, so its maintenance end moves here too
+        own = {line.activation_id for line in lines}
+        for parent in sorted(set(by_parent) - own):
+            try:
+                lines.extend(self.client.iter_line_items(activation_id=parent))
+            except fc.FlexNetError as exc:  # the next synchronisation catches up
+                _logger.warning("FlexNet line %s not read again after its renewal: %s", parent, exc)
         importer = LineImporter(self.backend)
-        importer.import_page(entitlement.line_items)
+        importer.import_page(lines)
         if importer.errors:
             _logger.warning(
                 "FlexNet entitlement %s stored partly: %s", entitlement.entitlement_id, importer.errors

@@ -78,6 +78,20 @@ class TestPush(FlexnetSimulatorCase):
         self.assertEqual(len(self.sim_outbox(order.name)), 1)
         self.assertEqual(len(order.flexnet_entitlement_id.line_ids), 1)
 
+    def test_maintenance_renewal_of_an_earlier_entitlement_moves_its_end(self):
+        line = self.env["flexnet.entitlement.line"].search([("activation_id", "=", "ENT-NW-2002-L1")])
+        old_end = line.maintenance_end
+        order = self._order(self.northwind, [("DVS-MNT-1Y", 1)])
+        order.order_line.flexnet_parent_line_id = line
+        order.action_confirm()
+        self.assertEqual(order.flexnet_state, "done", order.flexnet_error)
+        [maintenance] = self.client().get_entitlement(order.name).maintenance_line_items
+        self.assertEqual(maintenance.parent_activation_id, "ENT-NW-2002-L1")
+        # past due: the new term starts today; the earlier line shows it without a sync
+        self.assertGreater(line.maintenance_end, old_end)
+        self.assertEqual(line.maintenance_end, maintenance.expiration_date)
+        self.assertEqual(order.order_line.flexnet_entitlement_line_id.parent_id, line)
+
     def test_refusal_reaches_the_salesperson(self):
         ghost = self.env["product.product"].create(
             {
