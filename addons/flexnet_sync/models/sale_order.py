@@ -188,11 +188,15 @@ class SaleOrder(models.Model):
             return self._flexnet_fail(str(exc))
         entitlement = SyncEngine(backend.sudo()).store_entitlement(existing, partner)
         # a renewal's maintenance is kept under the entitlement of the line it renews
-        stored = self.env["flexnet.entitlement.line"].sudo().search(
-            [
-                ("backend_id", "=", backend.id),
-                ("activation_id", "in", [self._flexnet_activation_id(line) for line in lines]),
-            ]
+        stored = (
+            self.env["flexnet.entitlement.line"]
+            .sudo()
+            .search(
+                [
+                    ("backend_id", "=", backend.id),
+                    ("activation_id", "in", [self._flexnet_activation_id(line) for line in lines]),
+                ]
+            )
         )
         by_activation = {line.activation_id: line for line in stored}
         for line in lines:
