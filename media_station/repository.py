@@ -13,6 +13,8 @@ from .errors import ChecksumMismatch, StationError
 _logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
+# network reads: small enough that a cut connection loses little of what arrived
+DOWNLOAD_CHUNK = 1 << 18
 
 
 def md5_file(path):
@@ -86,7 +88,7 @@ class Repository:
             else:
                 raise StationError(f"download of {name or url} failed: HTTP {response.status_code}")
             with open(partial, mode) as target:
-                for chunk in response.iter_content(CHUNK):
+                for chunk in response.iter_content(DOWNLOAD_CHUNK):
                     target.write(chunk)
                     digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
                     offset += len(chunk)
