@@ -1,1 +1,8 @@
-from . import test_maintenance_renewal_security
+from . import (
+    test_maintenance_renewal_campaign,
+    test_maintenance_renewal_followup,
+    test_maintenance_renewal_member_import,
+    test_maintenance_renewal_report,
+    test_maintenance_renewal_security,
+    test_maintenance_renewal_term,
+)

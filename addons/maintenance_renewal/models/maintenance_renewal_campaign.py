@@ -1,0 +1,463 @@
+import logging
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from .maintenance_renewal_term import OVERDUE_STATES
+
+_logger = logging.getLogger(__name__)
+_CREATE_BATCH = 500
+
+
+class MaintenanceRenewalCampaign(models.Model):
+    """Targets maintenance terms coming up for renewal (or past due), quotes each account once
+    and writes to every member of those accounts: the end users, not only the billing contact."""
+
+    _name = "maintenance.renewal.campaign"
+    _description = "Maintenance Renewal Campaign"
+    _inherit = ["mail.thread"]
+    _order = "id desc"
+
+    name = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
+    state = fields.Selection(
+        [("draft", "Draft"), ("previewed", "Previewed"), ("launched", "Launched")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+    )
+    # targeting
+    expiring_from = fields.Date(
+        "Maintenance ending from", default=lambda self: fields.Date.context_today(self)
+    )
+    expiring_to = fields.Date(
+        "Maintenance ending until",
+        default=lambda self: fields.Date.context_today(self) + timedelta(days=90),
+    )
+    include_past_due = fields.Boolean("Include past due")
+    past_due_max_days = fields.Integer(
+        "Past due by up to (days)",
+        default=90,
+        help="Past-due terms are included up to this many days after their end.",
+    )
+    product_ids = fields.Many2many(
+        "product.product",
+        "maintenance_renewal_campaign_product_rel",
+        "campaign_id",
+        "product_id",
+        string="Licensed products",
+        domain=[("flexnet_kind", "!=", False)],
+        help="Only maintenance of these products; all when empty.",
+    )
+    account_type_ids = fields.Many2many(
+        "maintenance.renewal.account.type",
+        "maintenance_renewal_campaign_account_type_rel",
+        "campaign_id",
+        "account_type_id",
+        string="Account types",
+    )
+    country_ids = fields.Many2many(
+        "res.country",
+        "maintenance_renewal_campaign_country_rel",
+        "campaign_id",
+        "country_id",
+        string="Countries",
+    )
+    quotation_validity_days = fields.Integer("Quotations valid for (days)", default=30)
+    # preview
+    term_ids = fields.Many2many(
+        "maintenance.renewal.term",
+        "maintenance_renewal_campaign_term_rel",
+        "campaign_id",
+        "term_id",
+        string="Targeted maintenance",
+        readonly=True,
+        copy=False,
+    )
+    term_count = fields.Integer(compute="_compute_preview")
+    account_count = fields.Integer(compute="_compute_preview")
+    amount_total = fields.Monetary("Amount to renew", compute="_compute_preview")
+    contact_count = fields.Integer("Contacts", compute="_compute_preview")
+    # what the launch made
+    order_ids = fields.One2many("sale.order", "renewal_campaign_id", "Quotations", readonly=True)
+    recipient_ids = fields.One2many("maintenance.renewal.recipient", "campaign_id", readonly=True)
+    mailing_list_id = fields.Many2one("mailing.list", readonly=True, copy=False)
+    mailing_id = fields.Many2one("mailing.mailing", "Mass mailing", readonly=True, copy=False)
+    # results
+    recipient_count = fields.Integer(compute="_compute_results")
+    opt_out_count = fields.Integer("Opted out", compute="_compute_results")
+    quotation_count = fields.Integer(compute="_compute_results")
+    sent_count = fields.Integer("Sent", compute="_compute_results")
+    opened_count = fields.Integer("Opened", compute="_compute_results")
+    clicked_count = fields.Integer("Clicked", compute="_compute_results")
+    won_count = fields.Integer("Quotations won", compute="_compute_results")
+    won_amount = fields.Monetary("Revenue", compute="_compute_results")
+
+    _days_positive = models.Constraint(
+        "CHECK(past_due_max_days >= 0 AND quotation_validity_days >= 0)",
+        "Day counts of a campaign cannot be negative.",
+    )
+
+    @api.constrains("expiring_from", "expiring_to")
+    def _check_expiring_to(self):
+        for campaign in self:
+            if (
+                campaign.expiring_from
+                and campaign.expiring_to
+                and campaign.expiring_to < campaign.expiring_from
+            ):
+                raise ValidationError(
+                    self.env._("The targeted window of %s ends before it starts.", campaign.name)
+                )
+
+    @api.depends("term_ids")
+    def _compute_preview(self):
+        for campaign in self:
+            terms = campaign.term_ids
+            accounts = terms.account_id
+            campaign.term_count = len(terms)
+            campaign.account_count = len(accounts)
+            campaign.amount_total = sum(terms.mapped("amount_company"))
+            campaign.contact_count = len(campaign._recipient_partners(accounts))
+
+    def _compute_results(self):
+        for campaign in self:
+            orders = campaign.order_ids
+            won = orders.filtered(lambda o: o.state == "sale")
+            mailing = campaign.mailing_id
+            campaign.recipient_count = len(campaign.recipient_ids)
+            campaign.opt_out_count = len(campaign.recipient_ids._opt_out_reasons())
+            campaign.quotation_count = len(orders.filtered(lambda o: o.state != "cancel"))
+            campaign.won_count = len(won)
+            campaign.won_amount = sum(won.mapped("amount_untaxed"))
+            campaign.sent_count = mailing.sent if mailing else 0
+            campaign.opened_count = mailing.opened if mailing else 0
+            campaign.clicked_count = mailing.clicked if mailing else 0
+
+    # --- targeting ---------------------------------------------------------------------------
+
+    def _target_domain(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        window = Domain("state", "in", ("active", "expiring"))
+        if self.expiring_from:
+            window &= Domain("date_end", ">=", self.expiring_from)
+        if self.expiring_to:
+            window &= Domain("date_end", "<=", self.expiring_to)
+        domain = window
+        if self.include_past_due:
+            domain |= Domain("state", "in", OVERDUE_STATES) & Domain(
+                "date_end", ">=", today - timedelta(days=self.past_due_max_days)
+            )
+        domain &= Domain("company_id", "=", self.company_id.id)
+        domain &= Domain("maintenance_product_id", "!=", False)
+        if self.product_ids:
+            domain &= Domain("product_id", "in", self.product_ids.ids)
+        if self.account_type_ids:
+            domain &= Domain("account_type", "in", self.account_type_ids.mapped("code"))
+        if self.country_ids:
+            domain &= Domain("country_id", "in", self.country_ids.ids)
+        # maintenance already quoted elsewhere (another campaign or by hand) is not quoted twice
+        domain &= Domain("renewal_line_ids", "not any", self._foreign_quote_domain())
+        return domain
+
+    def _foreign_quote_domain(self):
+        return Domain("order_id.state", "in", ("draft", "sent", "sale")) & Domain(
+            "order_id.renewal_campaign_id", "!=", self.id
+        )
+
+    def _recipient_partners(self, accounts):
+        """{partner: (account, role)} for the accounts: every FlexNet member with an e-mail
+        (admins marked), and the account's own or invoice address as billing contact."""
+        if not accounts:
+            return {}
+        contacts = self.env["res.partner"].search(
+            [
+                ("commercial_partner_id", "in", accounts.ids),
+                ("email", "!=", False),
+                "|",
+                ("flexnet_user_name", "!=", False),
+                ("type", "=", "invoice"),
+            ]
+        )
+        found = {}
+        for contact in contacts:
+            if contact.flexnet_user_name:
+                role = "admin" if "admin" in (contact.flexnet_roles or "").lower() else "member"
+            else:
+                role = "billing"
+            found[contact] = (contact.commercial_partner_id, role)
+        for account in accounts:
+            if account.email and account not in found:
+                found[account] = (account, "billing")
+        return found
+
+    def action_preview(self):
+        """Select the maintenance terms the campaign targets (after refreshing the installed base)."""
+        self.env["maintenance.renewal.term"].sudo()._refresh()
+        for campaign in self:
+            if campaign.state == "launched":
+                raise UserError(
+                    self.env._("Campaign %s is launched: launch it again to add what is new.", campaign.name)
+                )
+            terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
+            campaign.write({"term_ids": [fields.Command.set(terms.ids)], "state": "previewed"})
+        return True
+
+    def action_reset(self):
+        self.filtered(lambda c: c.state == "previewed").write(
+            {"state": "draft", "term_ids": [fields.Command.clear()]}
+        )
+        return True
+
+    # --- launch --------------------------------------------------------------------------------
+
+    def action_launch(self):
+        """Quote each targeted account, list its members and prepare the mass mailing.
+
+        Safe to run again: an account is quoted once per campaign (new terms are added to its
+        quotation while it is a draft), a contact is listed once, and the mailing's own
+        bookkeeping sends nobody the same campaign twice.
+        """
+        self.env["maintenance.renewal.term"].sudo()._refresh()
+        for campaign in self:
+            terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
+            campaign.term_ids = [fields.Command.link(t) for t in terms.ids]
+            if not campaign.term_ids:
+                raise UserError(
+                    self.env._(
+                        "Campaign %s targets no maintenance: widen its window or filters.", campaign.name
+                    )
+                )
+            campaign._launch_quotations()
+            campaign._launch_recipients()
+            campaign._launch_mailing()
+            campaign.state = "launched"
+        return True
+
+    def _launch_quotations(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        quoted = (
+            self.env["sale.order.line"]
+            .search([("renewal_term_id", "in", self.term_ids.ids), ("order_id.state", "!=", "cancel")])
+            .renewal_term_id
+        )
+        todo = self.term_ids - quoted
+        if not todo:
+            return self.env["sale.order"]
+        existing = {
+            order.partner_id: order
+            for order in self.order_ids.filtered(lambda o: o.state in ("draft", "sent"))
+        }
+        by_account = defaultdict(lambda: self.env["maintenance.renewal.term"])
+        for term in todo:
+            by_account[term.account_id] |= term
+        new_orders, extend = [], []
+        for account, terms in by_account.items():
+            lines = [fields.Command.create(self._quotation_line_values(term, today)) for term in terms]
+            order = existing.get(account)
+            if order:
+                extend.append((order, lines))
+                continue
+            new_orders.append(
+                {
+                    "partner_id": account.id,
+                    "company_id": self.company_id.id,
+                    "user_id": (account.user_id or self.user_id).id,
+                    "origin": self.name,
+                    "renewal_campaign_id": self.id,
+                    "validity_date": today + timedelta(days=self.quotation_validity_days),
+                    "access_token": str(uuid.uuid4()),
+                    "order_line": lines,
+                }
+            )
+        orders = self.env["sale.order"]
+        for order, lines in extend:
+            order.order_line = lines
+        for start in range(0, len(new_orders), _CREATE_BATCH):
+            orders |= (
+                self.env["sale.order"]
+                .with_company(self.company_id)
+                .create(new_orders[start : start + _CREATE_BATCH])
+            )
+        _logger.info(
+            "Renewal campaign %s: %s new quotation(s), %s extended", self.name, len(orders), len(extend)
+        )
+        return orders
+
+    def _quotation_line_values(self, term, today):
+        start = term.date_end + timedelta(days=1) if term.date_end >= today else today
+        months = term.maintenance_product_id.flexnet_term_months or 12
+        end = fields.Date.add(start, months=months) - timedelta(days=1)
+        return {
+            "product_id": term.maintenance_product_id.id,
+            "product_uom_qty": term.seats,
+            "renewal_term_id": term.id,
+            "flexnet_parent_line_id": term.line_id.id,
+            "name": self.env._(
+                "%(sku)s for %(product)s (%(activation)s), %(seats)s seat(s): %(start)s to %(end)s",
+                sku=term.maintenance_product_id.display_name,
+                product=term.product_id.display_name or term.title,
+                activation=term.line_id.activation_id,
+                seats=term.seats,
+                start=start,
+                end=end,
+            ),
+        }
+
+    def _launch_recipients(self):
+        self.ensure_one()
+        accounts = self.term_ids.account_id
+        wanted = self._recipient_partners(accounts)
+        orders = {
+            order.partner_id.id: order.id for order in self.order_ids.filtered(lambda o: o.state != "cancel")
+        }
+        known = {r.partner_id.id: r for r in self.recipient_ids}
+        values = []
+        for partner, (account, role) in wanted.items():
+            if partner.id in known:
+                recipient = known[partner.id]
+                if recipient.order_id.id != orders.get(account.id):
+                    recipient.order_id = orders.get(account.id)
+                continue
+            values.append(
+                {
+                    "campaign_id": self.id,
+                    "partner_id": partner.id,
+                    "account_id": account.id,
+                    "email": partner.email,
+                    "role": role,
+                    "order_id": orders.get(account.id),
+                }
+            )
+        created = (
+            self.env["maintenance.renewal.recipient"]
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
+            .create(values)
+        )
+        self._sync_mailing_list(created)
+        return created
+
+    def _sync_mailing_list(self, recipients):
+        """The campaign's mailing list: one mailing contact per address (existing ones reused,
+        their opt-outs kept)."""
+        self.ensure_one()
+        if not self.mailing_list_id:
+            self.mailing_list_id = self.env["mailing.list"].create(
+                {"name": self.env._("Renewals: %s", self.name), "is_public": False}
+            )
+        mailing_list = self.mailing_list_id
+        emails = {r.email_normalized: r for r in recipients if r.email_normalized}
+        if not emails:
+            return
+        contacts = self.env["mailing.contact"].search([("email_normalized", "in", list(emails))])
+        by_email = {}
+        for contact in contacts:
+            by_email.setdefault(contact.email_normalized, contact)
+        missing = [email for email in emails if email not in by_email]
+        created = self.env["mailing.contact"].create(
+            [
+                {
+                    "name": emails[email].partner_id.name,
+                    "email": emails[email].email,
+                    "company_name": emails[email].account_id.name,
+                }
+                for email in missing
+            ]
+        )
+        for contact in created:
+            by_email[contact.email_normalized] = contact
+        subscribed = set(
+            self.env["mailing.subscription"]
+            .search([("list_id", "=", mailing_list.id)])
+            .mapped("contact_id.email_normalized")
+        )
+        mailing_list.subscription_ids = [
+            fields.Command.create({"contact_id": by_email[email].id})
+            for email in emails
+            if email not in subscribed
+        ]
+        mailing_list.invalidate_recordset(["contact_ids"])
+
+    def _launch_mailing(self):
+        self.ensure_one()
+        if self.mailing_id:
+            return self.mailing_id
+        self.mailing_id = self.env["mailing.mailing"].create(
+            {
+                "subject": self.env._("Your maintenance is up for renewal"),
+                "mailing_type": "mail",
+                "mailing_model_id": self.env["ir.model"]._get_id("maintenance.renewal.recipient"),
+                "mailing_domain": repr([("campaign_id", "=", self.id)]),
+                "body_arch": self._mailing_body(),
+                "body_html": self._mailing_body(),
+                "user_id": self.user_id.id or self.env.user.id,
+            }
+        )
+        return self.mailing_id
+
+    def _mailing_body(self):
+        """The mailing's body: QWeb on the recipient, using only expressions that any
+        mailing user may render (see the recipient's ``mail_allowed_qweb_expressions``)."""
+        return Markup(
+            """<div style="margin: 0; padding: 16px; font-family: Arial, sans-serif; font-size: 14px;">
+<p>%(hello)s <t t-out="object.name"/>,</p>
+<p>%(intro)s</p>
+<t t-out="object.renewal_html"/>
+<p>%(outro)s</p>
+</div>"""
+        ) % {
+            "hello": self.env._("Hello"),
+            "intro": self.env._(
+                "You use software whose maintenance is coming up for renewal. Without it you lose "
+                "new releases and support. Here is what your organisation has, and the quotation "
+                "to renew it:"
+            ),
+            "outro": self.env._("Please share this with whoever approves the renewal at your organisation."),
+        }
+
+    # --- buttons -----------------------------------------------------------------------------
+
+    def action_view_terms(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "maintenance_renewal.maintenance_renewal_term_action"
+        )
+        action["domain"] = [("id", "in", self.term_ids.ids)]
+        action["context"] = {}
+        return action
+
+    def action_view_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations_with_onboarding")
+        action["domain"] = [("renewal_campaign_id", "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_view_recipients(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "maintenance_renewal.maintenance_renewal_recipient_action"
+        )
+        action["domain"] = [("campaign_id", "=", self.id)]
+        return action
+
+    def action_view_mailing(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.mailing",
+            "res_id": self.mailing_id.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,328 @@
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+TERM_STATES = [
+    ("active", "Active"),
+    ("expiring", "Expiring"),
+    ("grace", "In grace"),
+    ("past_due", "Past due"),
+    ("renewed", "Renewed"),
+    ("lapsed", "Lapsed"),
+]
+OPEN_STATES = ("active", "expiring", "grace", "past_due")
+OVERDUE_STATES = ("grace", "past_due")
+AGE_BUCKETS = [
+    ("not_due", "Not due"),
+    ("0_30", "1-30 days"),
+    ("31_60", "31-60 days"),
+    ("61_90", "61-90 days"),
+    ("91_plus", "Over 90 days"),
+]
+_AMOUNT_BATCH = 5000
+
+
+class MaintenanceRenewalTerm(models.Model):
+    """One maintenance term of an entitlement line: what comes up for renewal, and when.
+
+    Terms are derived from ``flexnet.entitlement.line.maintenance_end`` by :meth:`_refresh`
+    (one upsert and one status update in SQL): a line whose maintenance end moves later keeps
+    its earlier term as *renewed* and gets a new one, so renewal rates can be reported.
+    """
+
+    _name = "maintenance.renewal.term"
+    _description = "Maintenance Term"
+    _order = "date_end, id"
+    _rec_name = "line_id"
+
+    line_id = fields.Many2one(
+        "flexnet.entitlement.line", "Entitlement line", required=True, ondelete="cascade", readonly=True
+    )
+    backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="cascade", readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    account_id = fields.Many2one("res.partner", required=True, index=True, readonly=True)
+    user_id = fields.Many2one(related="account_id.user_id", string="Salesperson", store=True, index=True)
+    country_id = fields.Many2one(related="account_id.country_id", store=True)
+    account_type = fields.Selection(related="account_id.flexnet_account_type", store=True)
+    entitlement_id = fields.Many2one("flexnet.entitlement", readonly=True)
+    activation_id = fields.Char(related="line_id.activation_id")
+    product_id = fields.Many2one("product.product", "Licensed product", readonly=True, index=True)
+    title = fields.Char("Software title", readonly=True)
+    maintenance_product_id = fields.Many2one("product.product", "Maintenance SKU", readonly=True)
+    seats = fields.Integer(readonly=True)
+    date_start = fields.Date("Maintenance start", readonly=True)
+    date_end = fields.Date("Maintenance end", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount = fields.Monetary(
+        "Renewal amount",
+        readonly=True,
+        help="The maintenance SKU's price on the account's pricelist, for the line's seats.",
+    )
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company currency")
+    amount_company = fields.Monetary(
+        "Amount (company currency)", currency_field="company_currency_id", readonly=True
+    )
+    state = fields.Selection(
+        TERM_STATES, "Status", required=True, default="active", readonly=True, index=True
+    )
+    days_past_due = fields.Integer(readonly=True)
+    age_bucket = fields.Selection(AGE_BUCKETS, "Past-due age", default="not_due", readonly=True)
+    renewal_date = fields.Date(readonly=True, help="When the term was seen renewed.")
+    renewal_rate = fields.Float(
+        aggregator="avg",
+        readonly=True,
+        help="1 for a renewed term, 0 for a lapsed one, empty while undecided; its average is the renewal rate.",
+    )
+    renewal_line_ids = fields.One2many("sale.order.line", "renewal_term_id", "Renewal quotation lines")
+    renewal_order_id = fields.Many2one("sale.order", "Renewal quotation", compute="_compute_renewal_order_id")
+
+    _line_end_unique = models.Constraint(
+        "UNIQUE(line_id, date_end)", "A maintenance term appears once per entitlement line and end date."
+    )
+    _state_end_idx = models.Index("(state, date_end)")
+
+    @api.depends("renewal_line_ids.order_id.state")
+    def _compute_renewal_order_id(self):
+        for term in self:
+            orders = term.renewal_line_ids.order_id.filtered(lambda o: o.state != "cancel")
+            term.renewal_order_id = orders.sorted("id")[-1:] if orders else False
+
+    # --- refresh ---------------------------------------------------------------------------
+
+    @api.model
+    def _refresh(self, line_ids=None, reprice=False):
+        """Bring terms in line with the entitlement lines (all, or the given lines).
+
+        New or changed terms are priced; ``reprice`` prices every open term again (the daily
+        run, as pricelists change). Returns the number of terms inserted or changed.
+        """
+        self.env.flush_all()
+        cr = self.env.cr
+        line_filter = SQL("AND l.id = ANY(%s)", list(line_ids)) if line_ids is not None else SQL("")
+        # terms whose line lost its maintenance, or whose end moved earlier (a correction)
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM maintenance_renewal_term t
+                 USING flexnet_entitlement_line l
+                 WHERE l.id = t.line_id %s
+                   AND (l.maintenance_end IS NULL OR t.date_end > l.maintenance_end)
+                """,
+                line_filter,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                WITH latest AS (
+                    SELECT DISTINCT ON (m.parent_id) m.parent_id, m.product_id, m.start_date
+                      FROM flexnet_entitlement_line m
+                      JOIN flexnet_entitlement_line l ON l.id = m.parent_id
+                     WHERE m.line_type = 'maintenance' %(filter)s
+                     ORDER BY m.parent_id, m.expiration_date DESC NULLS LAST, m.id DESC
+                ), sku AS (
+                    SELECT DISTINCT ON (t.flexnet_title) t.flexnet_title AS title, pp.id AS product_id
+                      FROM product_template t
+                      JOIN product_product pp ON pp.product_tmpl_id = t.id AND pp.active
+                     WHERE t.flexnet_kind = 'maintenance' AND t.active AND t.flexnet_title IS NOT NULL
+                     ORDER BY t.flexnet_title, t.id
+                ), src AS (
+                    SELECT l.id AS line_id, l.partner_id, l.backend_id, b.company_id, l.entitlement_id,
+                           l.product_id,
+                           COALESCE(CASE WHEN lt.flexnet_kind = 'license' THEN lt.flexnet_product_name
+                                         ELSE lt.flexnet_title END, l.product_name) AS title,
+                           l.seats, l.maintenance_end, latest.product_id AS maintenance_product_id,
+                           latest.start_date, p.user_id, p.country_id, p.flexnet_account_type
+                      FROM flexnet_entitlement_line l
+                      JOIN flexnet_backend b ON b.id = l.backend_id
+                      JOIN res_partner p ON p.id = l.partner_id
+                      LEFT JOIN product_product lp ON lp.id = l.product_id
+                      LEFT JOIN product_template lt ON lt.id = lp.product_tmpl_id
+                      LEFT JOIN latest ON latest.parent_id = l.id
+                     WHERE l.line_type = 'entitlement' AND l.maintenance_end IS NOT NULL %(filter)s
+                )
+                INSERT INTO maintenance_renewal_term AS t
+                       (line_id, account_id, backend_id, company_id, entitlement_id, product_id, title,
+                        maintenance_product_id, seats, date_start, date_end, user_id, country_id,
+                        account_type, state, age_bucket, days_past_due,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT src.line_id, src.partner_id, src.backend_id, src.company_id, src.entitlement_id,
+                       src.product_id, src.title, COALESCE(src.maintenance_product_id, sku.product_id),
+                       GREATEST(COALESCE(src.seats, 0), 1), src.start_date, src.maintenance_end, src.user_id,
+                       src.country_id, src.flexnet_account_type, 'active', 'not_due', 0,
+                       %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
+                  FROM src LEFT JOIN sku ON sku.title = src.title
+                ON CONFLICT (line_id, date_end) DO UPDATE
+                   SET account_id = EXCLUDED.account_id, product_id = EXCLUDED.product_id,
+                       title = EXCLUDED.title, maintenance_product_id = EXCLUDED.maintenance_product_id,
+                       seats = EXCLUDED.seats, date_start = COALESCE(EXCLUDED.date_start, t.date_start),
+                       user_id = EXCLUDED.user_id, country_id = EXCLUDED.country_id,
+                       account_type = EXCLUDED.account_type, amount = NULL,
+                       write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                 WHERE (t.account_id, t.product_id, t.title, t.maintenance_product_id, t.seats)
+                       IS DISTINCT FROM (EXCLUDED.account_id, EXCLUDED.product_id, EXCLUDED.title,
+                                         EXCLUDED.maintenance_product_id, EXCLUDED.seats)
+                RETURNING t.id
+                """,
+                filter=line_filter,
+                uid=self.env.uid,
+            )
+        )
+        changed = [row[0] for row in cr.fetchall()]
+        self.invalidate_model()
+        self._refresh_states(line_ids)
+        self._refresh_amounts(None if reprice else "missing", line_ids)
+        self.env["res.partner"]._renewal_refresh_overdue()
+        return len(changed)
+
+    @api.model
+    def _refresh_states(self, line_ids=None):
+        """Status, days past due, age bucket and renewal rate of terms, from today's date."""
+        today = fields.Date.context_today(self)
+        line_filter = SQL("AND t.line_id = ANY(%s)", list(line_ids)) if line_ids is not None else SQL("")
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH s AS (
+                    SELECT t.id,
+                           CASE WHEN l.maintenance_end > t.date_end OR EXISTS (
+                                    SELECT 1 FROM sale_order_line sol
+                                      JOIN sale_order so ON so.id = sol.order_id
+                                     WHERE sol.renewal_term_id = t.id AND so.state = 'sale')
+                                THEN 'renewed'
+                                WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_lapse_days, 365) THEN 'lapsed'
+                                WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_grace_days, 30) THEN 'past_due'
+                                WHEN t.date_end < %(today)s::date THEN 'grace'
+                                WHEN t.date_end <= %(today)s::date + COALESCE(b.expiring_days, 60) THEN 'expiring'
+                                ELSE 'active' END AS state,
+                           GREATEST(%(today)s::date - t.date_end, 0) AS days
+                      FROM maintenance_renewal_term t
+                      JOIN flexnet_entitlement_line l ON l.id = t.line_id
+                      JOIN flexnet_backend b ON b.id = t.backend_id
+                      JOIN res_company c ON c.id = t.company_id
+                     WHERE true %(filter)s
+                ), v AS (
+                    SELECT s.id, s.state,
+                           CASE WHEN s.state = 'renewed' THEN 0 ELSE s.days END AS days,
+                           CASE WHEN s.state = 'renewed' OR s.days = 0 THEN 'not_due'
+                                WHEN s.days <= 30 THEN '0_30'
+                                WHEN s.days <= 60 THEN '31_60'
+                                WHEN s.days <= 90 THEN '61_90'
+                                ELSE '91_plus' END AS bucket,
+                           CASE s.state WHEN 'renewed' THEN 1.0 WHEN 'lapsed' THEN 0.0 END AS rate
+                      FROM s
+                )
+                UPDATE maintenance_renewal_term t
+                   SET state = v.state, days_past_due = v.days, age_bucket = v.bucket, renewal_rate = v.rate,
+                       renewal_date = CASE WHEN v.state = 'renewed' THEN COALESCE(t.renewal_date, %(today)s::date)
+                                      END
+                  FROM v
+                 WHERE v.id = t.id
+                   AND (t.state, t.days_past_due, t.age_bucket, t.renewal_rate)
+                       IS DISTINCT FROM (v.state, v.days, v.bucket, v.rate)
+                """,
+                today=today,
+                filter=line_filter,
+            )
+        )
+        self.invalidate_model(["state", "days_past_due", "age_bucket", "renewal_rate", "renewal_date"])
+
+    @api.model
+    def _refresh_amounts(self, which="missing", line_ids=None):
+        """Price open terms: the maintenance SKU on the account's pricelist, per seat.
+
+        ``which="missing"`` prices terms without an amount; ``None`` all open terms. One
+        pricelist computation per (company, pricelist, seats) group, one UPDATE per batch.
+        """
+        conditions = [SQL("t.state IN %s", OPEN_STATES)]
+        if which == "missing":
+            conditions.append(SQL("t.amount IS NULL"))
+        if line_ids is not None:
+            conditions.append(SQL("t.line_id = ANY(%s)", list(line_ids)))
+        self.env.cr.execute(
+            SQL(
+                "SELECT t.id, t.company_id, t.account_id, t.maintenance_product_id, t.seats, t.amount, "
+                "t.currency_id, t.amount_company FROM maintenance_renewal_term t WHERE %s",
+                SQL(" AND ").join(conditions),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        if not rows:
+            return 0
+        today = fields.Date.context_today(self)
+        by_company = defaultdict(list)
+        for row in rows:
+            by_company[row[1]].append(row)
+        updates = []
+        for company_id, company_rows in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            env = self.with_company(company).env
+            partners = env["res.partner"].browse({r[2] for r in company_rows})
+            pricelist_of = {p.id: p.property_product_pricelist for p in partners}
+            groups = defaultdict(set)
+            for r in company_rows:
+                if r[3]:
+                    groups[(pricelist_of[r[2]], r[4])].add(r[3])
+            prices = {}
+            for (pricelist, seats), product_ids in groups.items():
+                currency = pricelist.currency_id or company.currency_id
+                products = env["product.product"].browse(product_ids)
+                found = pricelist._get_products_price(products, quantity=seats, currency=currency, date=today)
+                for product_id, price in found.items():
+                    prices[(pricelist.id, seats, product_id)] = (price, currency)
+            for (
+                term_id,
+                _company,
+                account_id,
+                product_id,
+                seats,
+                amount,
+                currency_id,
+                amount_company,
+            ) in company_rows:
+                pricelist = pricelist_of[account_id]
+                price, currency = prices.get((pricelist.id, seats, product_id), (0.0, company.currency_id))
+                new_amount = currency.round(price * seats)
+                new_company = currency._convert(new_amount, company.currency_id, company, today)
+                if (new_amount, currency.id, new_company) != (amount, currency_id, amount_company):
+                    updates.append((term_id, new_amount, currency.id, new_company))
+        for start in range(0, len(updates), _AMOUNT_BATCH):
+            chunk = updates[start : start + _AMOUNT_BATCH]
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE maintenance_renewal_term t
+                       SET amount = v.amount, currency_id = v.currency_id, amount_company = v.amount_company
+                      FROM (VALUES %s) AS v(id, amount, currency_id, amount_company)
+                     WHERE v.id = t.id
+                    """,
+                    SQL(", ").join(SQL("(%s, %s::numeric, %s, %s::numeric)", *u) for u in chunk),
+                )
+            )
+        self.invalidate_model(["amount", "currency_id", "amount_company"])
+        return len(updates)
+
+    @api.model
+    def _cron_refresh(self):
+        self.sudo()._refresh(reprice=True)
+
+    def action_refresh(self):
+        """Menu button: recompute the installed base now (renewal managers)."""
+        if not self.env.user.has_group("maintenance_renewal.group_renewal_manager"):
+            raise AccessError(self.env._("Only renewal managers refresh the installed base."))
+        count = self.env["maintenance.renewal.term"].sudo()._refresh(reprice=True)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("Maintenance terms are up to date (%s changed).", count),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }

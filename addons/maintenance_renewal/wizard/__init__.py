@@ -1,0 +1,1 @@
+from . import maintenance_renewal_dashboard, maintenance_renewal_member_import
