@@ -1,6 +1,7 @@
 # Run by scripts/demo.sh inside `odoo shell` (``env`` is given): point the demo FlexNet
-# backend at the running simulator, synchronise it once and give the synced products the
-# demo list prices.
+# backend at the running simulator, synchronise it once, give the synced products the
+# demo list prices, make the demo sales user the salesperson of the synced accounts and
+# price the installed base for the renewal screens.
 import os
 
 PRICES = {
@@ -32,6 +33,19 @@ if backend:
     for product in env["product.template"].search([("flexnet_backend_id", "=", backend.id)]):  # noqa: F821
         if product.default_code in PRICES:
             product.list_price = PRICES[product.default_code]
+    sales = env.ref("flexnet_sync.user_demo_sales", raise_if_not_found=False)  # noqa: F821
+    accounts = env["res.partner"].search(  # noqa: F821
+        [("flexnet_backend_id", "=", backend.id), ("is_company", "=", True), ("user_id", "=", False)]
+    )
+    if sales:
+        accounts.user_id = sales
+    if "maintenance.renewal.term" in env:  # noqa: F821
+        env["maintenance.renewal.term"]._refresh(reprice=True)  # noqa: F821
+        if not env["maintenance.renewal.campaign"].search_count([]):  # noqa: F821
+            campaign = env["maintenance.renewal.campaign"].create(  # noqa: F821
+                {"name": "Maintenance ending in the next 90 days", "include_past_due": True}
+            )
+            campaign.action_preview()
     env.cr.commit()  # noqa: F821
 else:
     print("  no demo FlexNet backend (database created without demo data)")

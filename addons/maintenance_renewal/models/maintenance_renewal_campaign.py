@@ -13,6 +13,8 @@ from .maintenance_renewal_term import OVERDUE_STATES
 
 _logger = logging.getLogger(__name__)
 _CREATE_BATCH = 500
+# records a campaign creates in bulk: no creation message, no follower, no tracking each
+_QUIET = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
 
 
 class MaintenanceRenewalCampaign(models.Model):
@@ -285,12 +287,10 @@ class MaintenanceRenewalCampaign(models.Model):
         orders = self.env["sale.order"]
         for order, lines in extend:
             order.order_line = lines
+        # the campaign is the quotations' origin: no creation message per quotation
+        Order = self.env["sale.order"].with_company(self.company_id).with_context(**_QUIET)
         for start in range(0, len(new_orders), _CREATE_BATCH):
-            orders |= (
-                self.env["sale.order"]
-                .with_company(self.company_id)
-                .create(new_orders[start : start + _CREATE_BATCH])
-            )
+            orders |= Order.create(new_orders[start : start + _CREATE_BATCH])
         _logger.info(
             "Renewal campaign %s: %s new quotation(s), %s extended", self.name, len(orders), len(extend)
         )
@@ -341,11 +341,7 @@ class MaintenanceRenewalCampaign(models.Model):
                     "order_id": orders.get(account.id),
                 }
             )
-        created = (
-            self.env["maintenance.renewal.recipient"]
-            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True, tracking_disable=True)
-            .create(values)
-        )
+        created = self.env["maintenance.renewal.recipient"].with_context(**_QUIET).create(values)
         self._sync_mailing_list(created)
         return created
 
@@ -366,15 +362,19 @@ class MaintenanceRenewalCampaign(models.Model):
         for contact in contacts:
             by_email.setdefault(contact.email_normalized, contact)
         missing = [email for email in emails if email not in by_email]
-        created = self.env["mailing.contact"].create(
-            [
-                {
-                    "name": emails[email].partner_id.name,
-                    "email": emails[email].email,
-                    "company_name": emails[email].account_id.name,
-                }
-                for email in missing
-            ]
+        created = (
+            self.env["mailing.contact"]
+            .with_context(**_QUIET)
+            .create(
+                [
+                    {
+                        "name": emails[email].partner_id.name,
+                        "email": emails[email].email,
+                        "company_name": emails[email].account_id.name,
+                    }
+                    for email in missing
+                ]
+            )
         )
         for contact in created:
             by_email[contact.email_normalized] = contact

@@ -25,6 +25,11 @@ class RenewalCase(FlexnetSimulatorCase):
             [("flexnet_backend_id", "=", cls.backend.id), ("is_company", "=", True)]
         )
         cls.accounts = {a.flexnet_account_id: a for a in accounts}
+        # the same data whatever else is installed: list prices, and no account address
+        # (other addons' demo data give some accounts an e-mail and a pricelist)
+        plain = cls.env["product.pricelist"].create({"name": "Renewal tests: list prices"})
+        for account in accounts:
+            account.write({"email": False, "property_product_pricelist": plain.id})
         cls.salesman = new_test_user(
             cls.env,
             "rn_sales",
