@@ -265,15 +265,23 @@ class MaintenanceRenewalCampaign(models.Model):
         by_account = defaultdict(lambda: self.env["maintenance.renewal.term"])
         for term in todo:
             by_account[term.account_id] |= term
+        order_defaults = self._static_defaults("sale.order")
+        line_defaults = self._static_defaults("sale.order.line")
+        if self._no_analytic_distribution_models():
+            line_defaults["analytic_distribution"] = False
         new_orders, extend = [], []
         for account, terms in by_account.items():
-            lines = [fields.Command.create(self._quotation_line_values(term, today)) for term in terms]
+            lines = [
+                fields.Command.create({**line_defaults, **self._quotation_line_values(term, today)})
+                for term in terms
+            ]
             order = existing.get(account)
             if order:
                 extend.append((order, lines))
                 continue
             new_orders.append(
                 {
+                    **order_defaults,
                     "partner_id": account.id,
                     "company_id": self.company_id.id,
                     "user_id": (account.user_id or self.user_id).id,
@@ -295,6 +303,23 @@ class MaintenanceRenewalCampaign(models.Model):
             "Renewal campaign %s: %s new quotation(s), %s extended", self.name, len(orders), len(extend)
         )
         return orders
+
+    def _static_defaults(self, model_name):
+        """Defaults of the plain stored fields of a model, evaluated once for a batch of
+        creations (the ORM evaluates every default again for each record it creates)."""
+        Model = self.env[model_name].with_company(self.company_id)
+        names = [
+            name
+            for name, field in Model._fields.items()
+            if field.store and not field.compute and not field.related and name not in models.MAGIC_COLUMNS
+        ]
+        return Model.default_get(names)
+
+    def _no_analytic_distribution_models(self):
+        """Without analytic distribution models every renewal line's distribution is empty:
+        saying so spares one search per line."""
+        model = self.env.get("account.analytic.distribution.model")
+        return model is not None and not model.sudo().search_count([], limit=1)
 
     def _quotation_line_values(self, term, today):
         start = term.date_end + timedelta(days=1) if term.date_end >= today else today
@@ -347,7 +372,7 @@ class MaintenanceRenewalCampaign(models.Model):
 
     def _sync_mailing_list(self, recipients):
         """The campaign's mailing list: one mailing contact per address (existing ones reused,
-        their opt-outs kept)."""
+        their opt-outs kept); new contacts are created already subscribed."""
         self.ensure_one()
         if not self.mailing_list_id:
             self.mailing_list_id = self.env["mailing.list"].create(
@@ -358,37 +383,34 @@ class MaintenanceRenewalCampaign(models.Model):
         if not emails:
             return
         contacts = self.env["mailing.contact"].search([("email_normalized", "in", list(emails))])
-        by_email = {}
+        existing = {}
         for contact in contacts:
-            by_email.setdefault(contact.email_normalized, contact)
-        missing = [email for email in emails if email not in by_email]
-        created = (
-            self.env["mailing.contact"]
-            .with_context(**_QUIET)
-            .create(
-                [
-                    {
-                        "name": emails[email].partner_id.name,
-                        "email": emails[email].email,
-                        "company_name": emails[email].account_id.name,
-                    }
-                    for email in missing
-                ]
-            )
-        )
-        for contact in created:
-            by_email[contact.email_normalized] = contact
+            existing.setdefault(contact.email_normalized, contact)
         subscribed = set(
             self.env["mailing.subscription"]
-            .search([("list_id", "=", mailing_list.id)])
-            .mapped("contact_id.email_normalized")
+            .search([("list_id", "=", mailing_list.id), ("contact_id", "in", contacts.ids)])
+            .contact_id.ids
         )
-        mailing_list.subscription_ids = [
-            fields.Command.create({"contact_id": by_email[email].id})
-            for email in emails
-            if email not in subscribed
-        ]
-        mailing_list.invalidate_recordset(["contact_ids"])
+        self.env["mailing.contact"].with_context(**_QUIET).create(
+            [
+                {
+                    "name": emails[email].partner_id.name,
+                    "email": emails[email].email,
+                    "company_name": emails[email].account_id.name,
+                    "list_ids": [fields.Command.link(mailing_list.id)],
+                }
+                for email in emails
+                if email not in existing
+            ]
+        )
+        self.env["mailing.subscription"].create(
+            [
+                {"list_id": mailing_list.id, "contact_id": contact.id}
+                for contact in existing.values()
+                if contact.id not in subscribed
+            ]
+        )
+        mailing_list.invalidate_recordset(["contact_ids", "subscription_ids"])
 
     def _launch_mailing(self):
         self.ensure_one()
