@@ -43,8 +43,7 @@ class RenewalCase(FlexnetSimulatorCase):
         cls.manager = new_test_user(
             cls.env,
             "rn_manager",
-            groups="sales_team.group_sale_manager,maintenance_renewal.group_renewal_manager,"
-            "mass_mailing.group_mass_mailing_user",
+            groups="sales_team.group_sale_manager,maintenance_renewal.group_renewal_manager",
         )
         for code in ("ACME-001", "NW-0042", "UMB-515"):
             cls.accounts[code].user_id = cls.salesman

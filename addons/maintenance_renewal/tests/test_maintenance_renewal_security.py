@@ -12,6 +12,7 @@ class TestMaintenanceRenewalGroups(TransactionCase):
     def test_manager_implies_user(self):
         manager = new_test_user(self.env, "t_manager", groups="maintenance_renewal.group_renewal_manager")
         self.assertTrue(manager.has_group("maintenance_renewal.group_renewal_user"))
+        self.assertTrue(manager.has_group("mass_mailing.group_mass_mailing_user"))
 
     def test_user_is_not_manager(self):
         user = new_test_user(self.env, "t_user", groups="maintenance_renewal.group_renewal_user")

@@ -25,6 +25,10 @@ class MaintenanceRenewalDashboard(models.TransientModel):
     won_amount = fields.Monetary("Renewals won (12 months)", compute="_compute_figures")
     campaign_count = fields.Integer("Campaigns launched", compute="_compute_figures")
 
+    def _compute_display_name(self):
+        for board in self:
+            board.display_name = self.env._("Renewal dashboard")
+
     def _window(self, days):
         today = fields.Date.context_today(self)
         return (
