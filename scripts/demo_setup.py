@@ -33,6 +33,8 @@ if backend:
     for product in env["product.template"].search([("flexnet_backend_id", "=", backend.id)]):  # noqa: F821
         if product.default_code in PRICES:
             product.list_price = PRICES[product.default_code]
+        if "is_published" in product._fields:
+            product.is_published = True  # the shop shows each account what it may buy
     sales = env.ref("flexnet_sync.user_demo_sales", raise_if_not_found=False)  # noqa: F821
     accounts = env["res.partner"].search(  # noqa: F821
         [("flexnet_backend_id", "=", backend.id), ("is_company", "=", True), ("user_id", "=", False)]
@@ -43,7 +45,11 @@ if backend:
         env["maintenance.renewal.term"]._refresh(reprice=True)  # noqa: F821
         if not env["maintenance.renewal.campaign"].search_count([]):  # noqa: F821
             campaign = env["maintenance.renewal.campaign"].create(  # noqa: F821
-                {"name": "Maintenance ending in the next 90 days", "include_past_due": True}
+                {
+                    "name": "Maintenance ending in the next 90 days",
+                    "include_past_due": True,
+                    "user_id": env.ref("maintenance_renewal.user_demo_manager").id,  # noqa: F821
+                }
             )
             campaign.action_preview()
     env.cr.commit()  # noqa: F821
