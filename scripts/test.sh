@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make test: a throw-away database with all five addons installed with their tests,
-# then the pure-Python tests (client, simulator, station, cross-addon), then one verdict.
+# then the pure-Python tests (client, simulator, station, end-to-end story), then one verdict.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -33,7 +33,13 @@ odoo_rc=$?
 [ "$odoo_rc" = 0 ] || echo "Odoo exited with status $odoo_rc" >&2
 grep -E " (ERROR|CRITICAL) | FAIL: " "$LOG" | head -40
 
-info "pytest: client, simulator, station and cross-addon tests"
+# the end-to-end story (tests/e2e) runs an Odoo server on the database just installed
+if [ "$odoo_rc" = 0 ] && [ "$ADDONS" = "$ALL_ADDONS" ]; then
+    export E2E_DB="$DB"
+else
+    unset E2E_DB
+fi
+info "pytest: client, simulator, station, end-to-end and cross-addon tests"
 "$PYTHON" -m pytest -q -p no:cacheprovider --junitxml "$JUNIT" ${PYTEST_ARGS:-}
 pytest_rc=$?
 # pytest exits 5 when it collected nothing: the report below says so

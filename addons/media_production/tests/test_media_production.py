@@ -197,6 +197,7 @@ class TestMediaProduction(MediaProductionCase):
         blank = self.env["product.product"].create({"name": "Blank DVD", "type": "consu"})
         case = self.env["product.product"].create({"name": "DVD case", "type": "consu"})
         self.dvd.component_ids = [
+            Command.clear(),
             Command.create({"product_id": blank.id, "product_qty": 1}),
             Command.create({"product_id": case.id, "product_qty": 1}),
         ]
