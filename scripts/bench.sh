@@ -19,9 +19,15 @@ else
         || die "could not update $BENCH_DB; see .artifacts/bench-install.log"
 fi
 export DB_HOST DB_PORT DB_USER DB_PASSWORD
+mkdir -p "$ROOT/.artifacts"
+export BENCH_RESULTS="$ROOT/.artifacts/bench-results.jsonl"
+rm -f "$BENCH_RESULTS"
 rc=0
-for bench in "$ROOT"/tests/benchmarks/bench_*.py; do
+for bench in "$ROOT"/tests/benchmarks/bench_${BENCH_ONLY:-*}.py; do
     info "$(basename "$bench")"
     "$PYTHON" -u "$bench" || rc=1
 done
+echo
+info "summary"
+"$PYTHON" "$ROOT/scripts/bench_table.py" "$BENCH_RESULTS" || rc=1
 exit $rc

@@ -1,6 +1,7 @@
 """Shared by the Odoo benchmarks: database arguments, a real Odoo HTTP server, a signed-in session."""
 
 import contextlib
+import json
 import os
 import re
 import socket
@@ -87,3 +88,21 @@ def web_login(base, login, password):
         f"{base}/web/login", data={"login": login, "password": password, "csrf_token": token}, timeout=30
     )
     return session
+
+
+def report(measure, goal, value, ok):
+    """Print one measured row; with ``BENCH_RESULTS`` set (``make bench``), also append it
+    there as a JSON line for the summary table."""
+    print(f"{measure:44s} {goal:10s} {value:>36s}  {'PASS' if ok else 'FAIL'}")
+    path = os.environ.get("BENCH_RESULTS")
+    if path:
+        row = {
+            "script": os.path.basename(sys.argv[0]),
+            "measure": measure,
+            "goal": goal,
+            "value": value,
+            "ok": bool(ok),
+        }
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(row) + "\n")
+    return ok

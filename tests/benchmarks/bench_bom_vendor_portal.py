@@ -24,7 +24,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
-from _bench_common import db_args, odoo_server, web_login  # noqa: E402
+from _bench_common import db_args, odoo_server, report, web_login  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo.fields import Command  # noqa: E402
@@ -191,7 +191,7 @@ def main():
 
     print(f"{BOMS:,} BOMs, vendor assigned {ASSIGNED:,}, {ROUNDS} rounds; ISO {ISO_SIZE >> 20} MiB")
     for name, goal, value, ok in rows:
-        print(f"{name:42s} {goal:10s} {value:>32s}  {'PASS' if ok else 'FAIL'}")
+        report(name, goal, value, ok)
     return 0 if all(ok for *_x, ok in rows) else 1
 
 

@@ -14,8 +14,9 @@ import requests
 from lxml import etree
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(ROOT / "addons" / "flexnet_sync")]
+sys.path[:0] = [str(ROOT), str(ROOT / "addons" / "flexnet_sync"), str(pathlib.Path(__file__).parent)]
 
+from _bench_common import report  # noqa: E402
 from flexnet_client import BasicAuth, FlexNetClient  # noqa: E402
 from flexnet_client.client import LINE_ITEM_TAG, _line_item  # noqa: E402
 from flexnet_client.transport import SOAP_ENV  # noqa: E402
@@ -74,7 +75,7 @@ def main():
     print(
         f"client typed parse:         {PAGE / typed_median:12,.0f} records/s (median {typed_median * 1e3:.1f} ms)"
     )
-    print(f"ratio typed/bare: {ratio:.2f} (goal <= {GOAL:g}) {'PASS' if ratio <= GOAL else 'FAIL'}")
+    report("FlexNet typed parse / bare lxml", f"<= {GOAL:g}", f"{ratio:.2f}", ratio <= GOAL)
     return 0 if ratio <= GOAL else 1
 
 

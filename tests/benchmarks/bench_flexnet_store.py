@@ -19,7 +19,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
-from _bench_common import db_args, odoo_server, web_login  # noqa: E402
+from _bench_common import db_args, odoo_server, report, web_login  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo import sql_db  # noqa: E402
@@ -186,7 +186,7 @@ def main():
     )
     print(f"{PRODUCTS:,} products, account with 1,000 entitlements, {ROUNDS} rounds")
     for name, goal, value, ok in rows:
-        print(f"{name:42s} {goal:8s} {value:>26s}  {'PASS' if ok else 'FAIL'}")
+        report(name, goal, value, ok)
     return 0 if all(ok for *_x, ok in rows) else 1
 
 

@@ -23,7 +23,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
 import requests  # noqa: E402
-from _bench_common import db_args  # noqa: E402
+from _bench_common import db_args, report  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo.modules.registry import Registry  # noqa: E402
@@ -139,7 +139,7 @@ def main():
     ]
     print()
     for name, goal, value, ok in rows:
-        print(f"{name:34s} {goal:8s} {value:>24s}  {'PASS' if ok else 'FAIL'}")
+        report(name, goal, value, ok)
     return 0 if all(ok for *_x, ok in rows) else 1
 
 

@@ -17,7 +17,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
 
-from _bench_common import db_args  # noqa: E402
+from _bench_common import db_args, report  # noqa: E402
 
 import odoo  # noqa: E402
 from odoo.fields import Command  # noqa: E402
@@ -138,7 +138,7 @@ def main():
     print(
         f"{'media kit confirmation (jobs, manifests)':42s} {'':8s} {spent['kit']:>8.1f} s  {ORDERS / spent['kit']:>6.1f} orders/s"
     )
-    print(f"{'media kit / plain':42s} {'<= 2.0':8s} {ratio:>8.2f}    {'PASS' if ratio <= 2 else 'FAIL'}")
+    report("media kit / plain sale_mrp confirmation", "<= 2.0", f"{ratio:.2f}", ratio <= 2)
     return 0 if ratio <= 2 else 1
 
 

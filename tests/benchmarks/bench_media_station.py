@@ -19,7 +19,9 @@ import tempfile
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(pathlib.Path(__file__).parent)]
+
+from _bench_common import report  # noqa: E402
 
 from media_station.repository import Repository  # noqa: E402
 
@@ -116,11 +118,17 @@ def main():
     ratio = station_rate / md5sum_rate
     growth = after_all - after_first
     print(f"{FILES} files, {total / 1e9:.1f} GB")
-    print(
-        f"{'station stage + verify / md5sum':42s} {'>= 0.80':10s} {station_rate:,.0f} / {md5sum_rate:,.0f} MB/s = {ratio:.2f}  {'PASS' if ratio >= 0.8 else 'FAIL'}"
+    report(
+        "station stage + verify / md5sum",
+        ">= 0.80",
+        f"{station_rate:,.0f} / {md5sum_rate:,.0f} MB/s = {ratio:.2f}",
+        ratio >= 0.8,
     )
-    print(
-        f"{'station peak RSS, first file -> all files':42s} {'flat':10s} {after_first:.0f} -> {after_all:.0f} MB  {'PASS' if growth < 20 else 'FAIL'}"
+    report(
+        "station peak RSS, first file -> all files",
+        "flat",
+        f"{after_first:.0f} -> {after_all:.0f} MB",
+        growth < 20,
     )
     return 0 if ratio >= 0.8 and growth < 20 else 1
 
