@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,29 +31,14 @@ from flexnet_simulator.data import DEMO_ENTITLEMENTS, load_demo
 from media_station.robot_simulator import RobotSimulator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+
+from _bench_common import db_args, free_port  # noqa: E402  (database options and ports, as the benchmarks)
+
 DB = os.environ.get("E2E_DB")
 SIM_USER, SIM_PASSWORD = "admin", "admin"
 MEMBER = "dev.patel@northwind.example.com"  # a Northwind Engineering end user in FlexNet
 pytestmark = pytest.mark.skipif(not DB, reason="E2E_DB names the database make test prepared")
-
-
-def _db_args():
-    args = [
-        "--db_host",
-        os.environ.get("DB_HOST", "127.0.0.1"),
-        "--db_port",
-        os.environ.get("DB_PORT", "5432"),
-    ]
-    args += ["--db_user", os.environ.get("DB_USER", "odoo")]
-    if os.environ.get("DB_PASSWORD"):
-        args += ["--db_password", os.environ["DB_PASSWORD"]]
-    return args
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Json2:
@@ -97,9 +81,9 @@ def simulator():
 @pytest.fixture(scope="module")
 def story(simulator, tmp_path_factory):
     """Prepare the database (committed), then start Odoo on it; yields the handles."""
-    config.parse_config(["-d", DB, "--addons-path", str(ROOT / "addons"), *_db_args()])
+    config.parse_config(["-d", DB, "--addons-path", str(ROOT / "addons"), *db_args()])
     registry = Registry(DB)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     keys = {}
     setup_bytes = os.urandom(300_000)
@@ -156,7 +140,7 @@ def story(simulator, tmp_path_factory):
             f"^{DB}$",
             "--addons-path",
             str(ROOT / "addons"),
-            *_db_args(),
+            *db_args(),
             "--load",
             "base,web,queue_job",
             "--http-interface",
