@@ -49,6 +49,7 @@ fi
 
 info "synchronising the demo FlexNet backend with the simulator"
 for _ in $(seq 1 30); do port_busy "$FLEXNET_SIM_PORT" && break; sleep 0.5; done
+export DEMO_STATIONS_FILE="$RUN_DIR/stations.txt" DEMO_ODOO_URL="http://$ODOO_HTTP_HOST:$ODOO_HTTP_PORT"
 "$PYTHON" -m odoo shell "${dbargs[@]}" -d "$DB" --addons-path "$PROJECT_ADDONS" --no-http \
     --logfile "$RUN_DIR/odoo-setup.log" < "$ROOT/scripts/demo_setup.py" \
     || info "the first FlexNet sync failed; see $RUN_DIR/odoo-setup.log"
@@ -56,6 +57,21 @@ for _ in $(seq 1 30); do port_busy "$FLEXNET_SIM_PORT" && break; sleep 0.5; done
 "$PYTHON" -m odoo server "${common[@]}" --logfile "$RUN_DIR/odoo.log" &
 pids+=($!)
 for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
+
+# one station and one robot simulator per demo production site, on folders of the run folder
+if [ -s "$DEMO_STATIONS_FILE" ]; then
+    while read -r code key; do
+        [ -n "$code" ] || continue
+        site_dir="$RUN_DIR/stations/$code"
+        mkdir -p "$site_dir/hot" "$site_dir/repo"
+        "$PYTHON" -m media_station.robot_simulator "$site_dir/hot" --delay 2 >"$site_dir/robot.log" 2>&1 &
+        pids+=($!)
+        "$PYTHON" -m media_station run --url "$DEMO_ODOO_URL" --db "$DB" --site "$code" --key "$key" \
+            --repo "$site_dir/repo" --hot-folder "$site_dir/hot" >"$site_dir/station.log" 2>&1 &
+        pids+=($!)
+        info "station $code and its robot simulator run in $site_dir"
+    done < "$DEMO_STATIONS_FILE"
+fi
 
 cat <<MSG
 

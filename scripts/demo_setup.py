@@ -1,7 +1,9 @@
+# ruff: noqa: F821  (``env`` is given by odoo shell)
 # Run by scripts/demo.sh inside `odoo shell` (``env`` is given): point the demo FlexNet
 # backend at the running simulator, synchronise it once, give the synced products the
 # demo list prices, make the demo sales user the salesperson of the synced accounts and
 # price the installed base for the renewal screens.
+import base64
 import os
 
 PRICES = {
@@ -22,7 +24,7 @@ PRICES = {
 }
 
 url = os.environ.get("FLEXNET_DEMO_URL", "http://127.0.0.1:8780")
-backend = env.ref("flexnet_sync.flexnet_backend_demo", raise_if_not_found=False)  # noqa: F821
+backend = env.ref("flexnet_sync.flexnet_backend_demo", raise_if_not_found=False)
 if backend:
     backend.url = url
     for run in backend.sync_incremental():
@@ -30,28 +32,78 @@ if backend:
             f"  FlexNet sync {run.kind:9s} {run.state:6s} fetched {run.fetched_count:5d} "
             f"created {run.created_count:5d} updated {run.updated_count:5d} failed {run.failed_count}"
         )
-    for product in env["product.template"].search([("flexnet_backend_id", "=", backend.id)]):  # noqa: F821
+    for product in env["product.template"].search([("flexnet_backend_id", "=", backend.id)]):
         if product.default_code in PRICES:
             product.list_price = PRICES[product.default_code]
         if "is_published" in product._fields:
             product.is_published = True  # the shop shows each account what it may buy
-    sales = env.ref("flexnet_sync.user_demo_sales", raise_if_not_found=False)  # noqa: F821
-    accounts = env["res.partner"].search(  # noqa: F821
+    sales = env.ref("flexnet_sync.user_demo_sales", raise_if_not_found=False)
+    accounts = env["res.partner"].search(
         [("flexnet_backend_id", "=", backend.id), ("is_company", "=", True), ("user_id", "=", False)]
     )
     if sales:
         accounts.user_id = sales
-    if "maintenance.renewal.term" in env:  # noqa: F821
-        env["maintenance.renewal.term"]._refresh(reprice=True)  # noqa: F821
-        if not env["maintenance.renewal.campaign"].search_count([]):  # noqa: F821
-            campaign = env["maintenance.renewal.campaign"].create(  # noqa: F821
+    if "maintenance.renewal.term" in env:
+        env["maintenance.renewal.term"]._refresh(reprice=True)
+        if not env["maintenance.renewal.campaign"].search_count([]):
+            campaign = env["maintenance.renewal.campaign"].create(
                 {
                     "name": "Maintenance ending in the next 90 days",
                     "include_past_due": True,
-                    "user_id": env.ref("maintenance_renewal.user_demo_manager").id,  # noqa: F821
+                    "user_id": env.ref("maintenance_renewal.user_demo_manager").id,
                 }
             )
             campaign.action_preview()
-    env.cr.commit()  # noqa: F821
+    env.cr.commit()
 else:
     print("  no demo FlexNet backend (database created without demo data)")
+
+# media production: the stations of the demo sites get a technical user and an API key
+# (written to the run folder for scripts/demo.sh), and each demo title a small release
+stations_file = os.environ.get("DEMO_STATIONS_FILE")
+if stations_file and "media.production.site" in env:
+    from datetime import datetime, timedelta
+
+    env["ir.config_parameter"].set_param(
+        "web.base.url", os.environ.get("DEMO_ODOO_URL", "http://127.0.0.1:8069")
+    )
+    station_group = env.ref("media_production.group_media_station")
+    lines = []
+    for site in env["media.production.site"].search([]):
+        user = site.station_user_id
+        if not user:
+            user = env["res.users"].create(
+                {
+                    "name": f"{site.name} station",
+                    "login": f"station-{site.code.lower()}",
+                    "group_ids": [(6, 0, station_group.ids)],
+                }
+            )
+            site.station_user_id = user
+        key = (
+            env["res.users.apikeys"]
+            .with_user(user)
+            ._generate(None, "demo station", datetime.now() + timedelta(hours=23))
+        )
+        lines.append(f"{site.code} {key}")
+    # kits synchronised before their media type had components get their BOM and routes now
+    env["product.template"].search([("flexnet_kind", "=", "media_kit")])._media_prepare_production()
+    Files = env["media.title.file"]
+    for title in set(
+        env["product.template"].search([("flexnet_kind", "=", "license")]).mapped("flexnet_product_name")
+    ):
+        if title and not Files.search_count([("title", "=", title)]):
+            readme = f"{title}: installation media produced for the demo.\n".encode()
+            Files.create(
+                {
+                    "title": title,
+                    "name": "README.txt",
+                    "version": "demo",
+                    "file": base64.b64encode(readme),
+                    "file_name": "README.txt",
+                }
+            ).action_release()
+    env.cr.commit()
+    with open(stations_file, "w", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
+    print(f"  {len(lines)} production station key(s) written to {stations_file}")
