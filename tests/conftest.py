@@ -7,3 +7,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 for path in (ROOT, ROOT / "addons" / "flexnet_sync"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+# the end-to-end world (FlexNet simulator, Odoo server, API keys), shared by tests/e2e and
+# tests/reliability; skipped unless make test names its database in E2E_DB
+from e2e_world import e2e_simulator, world  # noqa: E402, F401

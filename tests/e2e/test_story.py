@@ -1,190 +1,28 @@
-"""The whole story, driven like real clients: FlexNet simulator, Odoo server, station, robot.
+"""The whole story, driven like real clients (see conftest.py for the world it runs in)."""
 
-A database with the five addons and their demo data (``E2E_DB``; ``make test`` passes the one
-its Odoo run installed) is prepared in-process (API keys, the backend pointed at a fresh
-simulator, a title file), then an Odoo server is started on a free port with ``queue_job``
-and everything else happens over HTTP: Odoo's JSON-2 API, the web shop and portal pages,
-the FlexNet sign-on hand-off, the station program and the simulator's SOAP services.
-"""
-
-import base64
 import hashlib
-import json
-import os
 import pathlib
 import subprocess
 import sys
 import tempfile
-import time
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-import pytest
 import requests
+from e2e_world import DB, ROOT, SIM_PASSWORD, SIM_USER, csrf_token, wait_for
 from flexnet_client import BasicAuth, FlexNetClient
 
-import odoo
-from odoo.modules.registry import Registry
-from odoo.tools import config
-
-from flexnet_simulator import Simulator, Store, serve
-from flexnet_simulator.data import DEMO_ENTITLEMENTS, load_demo
+from flexnet_simulator.data import DEMO_ENTITLEMENTS
 from media_station.robot_simulator import RobotSimulator
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
-
-from _bench_common import db_args, free_port  # noqa: E402  (database options and ports, as the benchmarks)
-
-DB = os.environ.get("E2E_DB")
-SIM_USER, SIM_PASSWORD = "admin", "admin"
 MEMBER = "dev.patel@northwind.example.com"  # a Northwind Engineering end user in FlexNet
-pytestmark = pytest.mark.skipif(not DB, reason="E2E_DB names the database make test prepared")
-
-
-class Json2:
-    """Odoo 19's external JSON-2 API with a bearer API key."""
-
-    def __init__(self, base, key):
-        self.base = base
-        self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Bearer {key}", "X-Odoo-Database": DB})
-
-    def __call__(self, model, method, **params):
-        response = self.session.post(f"{self.base}/json/2/{model}/{method}", json=params, timeout=120)
-        if response.status_code != 200:
-            raise AssertionError(f"{model}.{method}: HTTP {response.status_code} {response.text[:500]}")
-        return response.json()
-
-
-def _wait(what, check, timeout=90, step=0.5):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture(scope="module")
-def simulator():
-    store = Store(":memory:")
-    load_demo(store)
-    sim = Simulator(store, SIM_USER, SIM_PASSWORD, ("e2e-token",))
-    server = serve(sim, "127.0.0.1", 0)
-    host, port = server.server_address
-    yield f"http://{host}:{port}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def story(simulator, tmp_path_factory):
-    """Prepare the database (committed), then start Odoo on it; yields the handles."""
-    config.parse_config(["-d", DB, "--addons-path", str(ROOT / "addons"), *db_args()])
-    registry = Registry(DB)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    keys = {}
-    setup_bytes = os.urandom(300_000)
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        # the address the stations download title files from
-        env["ir.config_parameter"].set_param("web.base.url", base)
-        env["ir.config_parameter"].set_param("web.base.url.freeze", "True")
-        backend = env.ref("flexnet_sync.flexnet_backend_demo")
-        backend.write({"url": simulator, "username": SIM_USER, "password": SIM_PASSWORD, "page_size": 5})
-        expires = datetime.now() + timedelta(hours=2)
-        for name, xmlid in (
-            ("admin", "base.user_admin"),
-            ("sales", "flexnet_sync.user_demo_sales"),
-            ("manager", "maintenance_renewal.user_demo_manager"),
-        ):
-            user = env.ref(xmlid)
-            keys[name] = env["res.users.apikeys"].with_user(user)._generate(None, f"e2e {name}", expires)
-        station_user = env["res.users"].create(
-            {
-                "name": "EU1 station",
-                "login": "e2e-station-eu1",
-                "group_ids": [(6, 0, [env.ref("media_production.group_media_station").id])],
-            }
-        )
-        # the web shop's orders go to the demo salesperson, who confirms them
-        env["website"].search([]).salesperson_id = env.ref("flexnet_sync.user_demo_sales")
-        site = env.ref("media_production.site_demo_eu")
-        site.station_user_id = station_user
-        keys["station"] = (
-            env["res.users.apikeys"].with_user(station_user)._generate(None, "e2e station", expires)
-        )
-        title_file = env["media.title.file"].create(
-            {
-                "title": "CAD Studio",
-                "name": "setup/cadstudio.exe",
-                "version": "2025.3",
-                "file": base64.b64encode(setup_bytes),
-                "file_name": "cadstudio.exe",
-            }
-        )
-        title_file.action_release()
-        cr.commit()
-    log = tmp_path_factory.mktemp("odoo") / "odoo.log"
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            DB,
-            "--db-filter",
-            f"^{DB}$",
-            "--addons-path",
-            str(ROOT / "addons"),
-            *db_args(),
-            "--load",
-            "base,web,queue_job",
-            "--http-interface",
-            "127.0.0.1",
-            "--http-port",
-            str(port),
-            "--workers",
-            "0",
-            "--max-cron-threads",
-            "0",
-            "--logfile",
-            str(log),
-        ],
-        env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": "root:2"},
-    )
-    try:
-        _wait("Odoo to answer", lambda: _answers(base), timeout=120)
-        yield {
-            "base": base,
-            "sim": simulator,
-            "admin": Json2(base, keys["admin"]),
-            "sales": Json2(base, keys["sales"]),
-            "manager": Json2(base, keys["manager"]),
-            "station_key": keys["station"],
-            "setup_md5": hashlib.md5(setup_bytes).hexdigest(),
-            "log": log,
-        }
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _answers(base):
-    try:
-        return requests.get(f"{base}/web/login", timeout=5).status_code == 200
-    except requests.RequestException:
-        return False
 
 
 def _fno(sim):
     return FlexNetClient(sim, BasicAuth(SIM_USER, SIM_PASSWORD), timeout=10)
 
 
-def test_the_whole_story(story):
+def test_the_whole_story(world):
+    story = world
     admin, sales, manager, base = story["admin"], story["sales"], story["manager"], story["base"]
 
     # 1. FlexNet is synchronised into Odoo
@@ -265,7 +103,7 @@ def test_the_whole_story(story):
     sales("sale.order", "action_confirm", ids=[order["id"]])
 
     # 4. FlexNet learns of the new entitlement (queue_job pushes it) and e-mails it
-    _wait(
+    wait_for(
         "the FlexNet push",
         lambda: (
             sales("sale.order", "read", ids=[order["id"]], fields=["flexnet_state"])[0]["flexnet_state"]
@@ -342,7 +180,7 @@ def test_the_whole_story(story):
     vendor = requests.Session()
     vendor.post(
         f"{base}/web/login",
-        data={"login": "vendor", "password": "vendor", "csrf_token": _csrf(vendor, base)},
+        data={"login": "vendor", "password": "vendor", "csrf_token": csrf_token(vendor, base)},
         timeout=30,
     )
     [revision] = admin(
@@ -388,14 +226,4 @@ def test_the_whole_story(story):
     )
     assert campaign["quotation_count"] >= 1
     assert board["open_quotations"] == campaign["quotation_count"]
-    log = story["log"].read_text(errors="replace")
-    assert " ERROR " not in log and " CRITICAL " not in log, "the Odoo server logged errors: " + json.dumps(
-        [line for line in log.splitlines() if " ERROR " in line or " CRITICAL " in line][:5]
-    )
-
-
-def _csrf(session, base):
-    page = session.get(f"{base}/web/login", timeout=30).text
-    marker = 'name="csrf_token" value="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
+    assert not story["server"].errors(), story["server"].errors()[:5]

@@ -1,0 +1,204 @@
+"""The end-to-end world: a FlexNet simulator, an Odoo server (restartable) on the database
+``make test`` installed (``E2E_DB``), API keys for the demo personas and a production station.
+
+The database is prepared in-process and committed; everything the tests do afterwards goes
+over HTTP: Odoo's JSON-2 API, the web pages, the station program, the simulator's services.
+"""
+
+import base64
+import hashlib
+import os
+import pathlib
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta
+
+import pytest
+import requests
+
+import odoo
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+from flexnet_simulator import Simulator, Store, serve
+from flexnet_simulator.data import load_demo
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
+
+from _bench_common import db_args, free_port  # noqa: E402  (database options and ports, as the benchmarks)
+
+DB = os.environ.get("E2E_DB")
+SIM_USER, SIM_PASSWORD = "admin", "admin"
+
+
+class Json2:
+    """Odoo 19's external JSON-2 API with a bearer API key."""
+
+    def __init__(self, base, key):
+        self.base = base
+        self.session = requests.Session()
+        self.session.headers.update({"Authorization": f"Bearer {key}", "X-Odoo-Database": DB})
+
+    def call(self, model, method, **params):
+        return self.session.post(f"{self.base}/json/2/{model}/{method}", json=params, timeout=120)
+
+    def __call__(self, model, method, **params):
+        response = self.call(model, method, **params)
+        if response.status_code != 200:
+            raise AssertionError(f"{model}.{method}: HTTP {response.status_code} {response.text[:500]}")
+        return response.json()
+
+
+def wait_for(what, check, timeout=90, step=0.5):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def csrf_token(session, base):
+    page = session.get(f"{base}/web/login", timeout=30).text
+    marker = 'name="csrf_token" value="'
+    start = page.index(marker) + len(marker)
+    return page[start : page.index('"', start)]
+
+
+class OdooServer:
+    """``odoo server`` on the database, with queue_job's runner, on a fixed port."""
+
+    def __init__(self, port, log):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.log = log
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                "-d",
+                DB,
+                "--db-filter",
+                f"^{DB}$",
+                "--addons-path",
+                str(ROOT / "addons"),
+                *db_args(),
+                "--load",
+                "base,web,queue_job",
+                "--http-interface",
+                "127.0.0.1",
+                "--http-port",
+                str(self.port),
+                "--workers",
+                "0",
+                "--max-cron-threads",
+                "0",
+                "--logfile",
+                str(self.log),
+            ],
+            env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": "root:2"},
+        )
+        wait_for("Odoo to answer", self.answers, timeout=120)
+
+    def answers(self):
+        try:
+            return requests.get(f"{self.base}/web/login", timeout=5).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self, kill=False):
+        if self.process and self.process.poll() is None:
+            (self.process.kill if kill else self.process.terminate)()
+            self.process.wait(timeout=30)
+
+    def errors(self):
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return [line for line in text.splitlines() if " ERROR " in line or " CRITICAL " in line]
+
+
+@pytest.fixture(scope="session")
+def e2e_simulator():
+    if not DB:
+        pytest.skip("E2E_DB names the database make test prepared")
+    store = Store(":memory:")
+    load_demo(store)
+    sim = Simulator(store, SIM_USER, SIM_PASSWORD, ("e2e-token",))
+    server = serve(sim, "127.0.0.1", 0)
+    host, port = server.server_address
+    yield f"http://{host}:{port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def world(e2e_simulator, tmp_path_factory):
+    """Prepare the database (committed), start Odoo on it; yields the handles."""
+    simulator = e2e_simulator
+    config.parse_config(["-d", DB, "--addons-path", str(ROOT / "addons"), *db_args()])
+    registry = Registry(DB)
+    server = OdooServer(free_port(), tmp_path_factory.mktemp("odoo") / "odoo.log")
+    keys = {}
+    setup_bytes = os.urandom(300_000)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        # the address the stations download title files from
+        env["ir.config_parameter"].set_param("web.base.url", server.base)
+        env["ir.config_parameter"].set_param("web.base.url.freeze", "True")
+        backend = env.ref("flexnet_sync.flexnet_backend_demo")
+        backend.write({"url": simulator, "username": SIM_USER, "password": SIM_PASSWORD, "page_size": 5})
+        expires = datetime.now() + timedelta(hours=2)
+        for name, xmlid in (
+            ("admin", "base.user_admin"),
+            ("sales", "flexnet_sync.user_demo_sales"),
+            ("manager", "maintenance_renewal.user_demo_manager"),
+        ):
+            user = env.ref(xmlid)
+            keys[name] = env["res.users.apikeys"].with_user(user)._generate(None, f"e2e {name}", expires)
+        station_user = env["res.users"].create(
+            {
+                "name": "EU1 station",
+                "login": "e2e-station-eu1",
+                "group_ids": [(6, 0, [env.ref("media_production.group_media_station").id])],
+            }
+        )
+        # the web shop's orders go to the demo salesperson, who confirms them
+        env["website"].search([]).salesperson_id = env.ref("flexnet_sync.user_demo_sales")
+        site = env.ref("media_production.site_demo_eu")
+        site.station_user_id = station_user
+        keys["station"] = (
+            env["res.users.apikeys"].with_user(station_user)._generate(None, "e2e station", expires)
+        )
+        title_file = env["media.title.file"].create(
+            {
+                "title": "CAD Studio",
+                "name": "setup/cadstudio.exe",
+                "version": "2025.3",
+                "file": base64.b64encode(setup_bytes),
+                "file_name": "cadstudio.exe",
+            }
+        )
+        title_file.action_release()
+        cr.commit()
+    server.start()
+    try:
+        yield {
+            "base": server.base,
+            "server": server,
+            "sim": simulator,
+            "admin": Json2(server.base, keys["admin"]),
+            "sales": Json2(server.base, keys["sales"]),
+            "manager": Json2(server.base, keys["manager"]),
+            "station": Json2(server.base, keys["station"]),
+            "station_key": keys["station"],
+            "setup_md5": hashlib.md5(setup_bytes).hexdigest(),
+        }
+    finally:
+        server.stop()
