@@ -10,4 +10,11 @@ for path in (ROOT, ROOT / "addons" / "flexnet_sync"):
 
 # the end-to-end world (FlexNet simulator, Odoo server, API keys), shared by tests/e2e and
 # tests/reliability; skipped unless make test names its database in E2E_DB
-from e2e_world import e2e_simulator, world  # noqa: E402, F401
+from e2e_world import SCENARIO_LINES, e2e_simulator, world  # noqa: E402, F401
+
+
+def pytest_terminal_summary(terminalreporter):
+    if SCENARIO_LINES:
+        terminalreporter.section("reliability scenarios")
+        for line in SCENARIO_LINES:
+            terminalreporter.write_line(line)

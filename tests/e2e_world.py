@@ -31,6 +31,8 @@ from _bench_common import db_args, free_port  # noqa: E402  (database options an
 
 DB = os.environ.get("E2E_DB")
 SIM_USER, SIM_PASSWORD = "admin", "admin"
+# one line per reliability scenario, printed at the end of the run (tests/conftest.py)
+SCENARIO_LINES = []
 
 
 class Json2:

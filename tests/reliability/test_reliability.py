@@ -1,0 +1,251 @@
+"""Reliability scenarios on the end-to-end world: faults, crashes, restarts, repeats.
+
+Each scenario ends with exact counts (nothing lost, nothing duplicated) and prints one line.
+They run after tests/e2e on the same Odoo server and FlexNet simulator.
+"""
+
+import threading
+
+import pytest
+import requests
+from e2e_world import DB, SCENARIO_LINES, SIM_PASSWORD, SIM_USER, wait_for
+from flexnet_client import BasicAuth, FlexNetClient
+
+import odoo
+from odoo.modules.registry import Registry
+
+
+def _say(request, line):
+    SCENARIO_LINES.append(f"{request.node.name}: {line}")
+
+
+def _fno(world):
+    return FlexNetClient(world["sim"], BasicAuth(SIM_USER, SIM_PASSWORD), timeout=10)
+
+
+def _arm(world, operation, fault, count):
+    requests.post(
+        f"{world['sim']}/admin/faults",
+        json={"operation": operation, "fault": fault, "count": count},
+        auth=(SIM_USER, SIM_PASSWORD),
+        timeout=10,
+    ).raise_for_status()
+
+
+def _clear(world):
+    requests.delete(f"{world['sim']}/admin/faults", auth=(SIM_USER, SIM_PASSWORD), timeout=10)
+
+
+@pytest.fixture
+def backend_id(world):
+    [backend] = world["admin"]("flexnet.backend", "search", domain=[("name", "!=", False)], limit=1)
+    yield backend
+    _clear(world)
+
+
+def _counts(world, backend):
+    admin = world["admin"]
+    members = admin(
+        "res.partner",
+        "search_count",
+        domain=[("flexnet_backend_id", "=", backend), ("flexnet_user_name", "!=", False)],
+    )
+    lines = admin(
+        "flexnet.entitlement.line",
+        "search_count",
+        domain=[("backend_id", "=", backend), ("line_type", "=", "entitlement")],
+    )
+    fno = _fno(world)
+    return (members, lines), (len(list(fno.iter_users())), len(list(fno.iter_line_items())))
+
+
+def _runs(world, run_ids):
+    return world["admin"]("flexnet.sync.run", "read", ids=run_ids, fields=["kind", "state", "error_log"])
+
+
+def test_flexnet_faults_during_sync(world, backend_id, request):
+    _arm(world, "getUsersQuery", "http503", 20)  # more than the client's retries
+    first = _runs(world, world["admin"]("flexnet.backend", "sync_all", ids=[backend_id]))
+    failed = [run["kind"] for run in first if run["state"] == "failed"]
+    assert failed == ["users"], first
+    _clear(world)
+    again = _runs(world, world["admin"]("flexnet.backend", "sync_all", ids=[backend_id]))
+    assert all(run["state"] == "done" for run in again), again
+    odoo_counts, fno_counts = _counts(world, backend_id)
+    assert odoo_counts == fno_counts
+    _say(
+        request,
+        f"FNO faults during sync: users run failed, rerun done; members/lines {odoo_counts} = FNO {fno_counts}",
+    )
+
+
+def test_concurrent_syncs(world, backend_id, request):
+    results = []
+
+    def sync():
+        results.append(world["admin"]("flexnet.backend", "sync_all", ids=[backend_id]))
+
+    threads = [threading.Thread(target=sync) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    runs = [run for run_ids in results for run in _runs(world, run_ids)]
+    busy = [run for run in runs if run["state"] == "failed"]
+    assert all("another synchronisation" in (run["error_log"] or "") for run in busy), busy
+    odoo_counts, fno_counts = _counts(world, backend_id)
+    assert odoo_counts == fno_counts
+    _say(
+        request,
+        f"concurrent syncs: {len(runs)} runs, {len(busy)} refused as busy; counts {odoo_counts} = FNO {fno_counts}",
+    )
+
+
+def _order(world, codes, account="NW-0042"):
+    admin, sales = world["admin"], world["sales"]
+    [partner] = admin("res.partner", "search", domain=[("flexnet_account_id", "=", account)])
+    products = {
+        p["default_code"]: p["id"]
+        for p in admin(
+            "product.product", "search_read", domain=[("default_code", "in", codes)], fields=["default_code"]
+        )
+    }
+    [order_id] = sales(
+        "sale.order",
+        "create",
+        vals_list=[
+            {
+                "partner_id": partner,
+                "order_line": [(0, 0, {"product_id": products[c], "product_uom_qty": 1}) for c in codes],
+            }
+        ],
+    )
+    return order_id
+
+
+def _outbox(world, name):
+    return requests.get(
+        f"{world['sim']}/admin/outbox",
+        params={"entitlement_id": name},
+        auth=(SIM_USER, SIM_PASSWORD),
+        timeout=10,
+    ).json()
+
+
+def test_flexnet_refusal_during_push_then_retry(world, request):
+    sales = world["sales"]
+    order_id = _order(world, ["DVS-HA"])
+    _arm(world, "createSimpleEntitlement", "failure", 1)
+    sales("sale.order", "action_confirm", ids=[order_id])
+    state = lambda: sales("sale.order", "read", ids=[order_id], fields=["flexnet_state", "name"])[0]  # noqa: E731
+    wait_for("the refused push", lambda: state()["flexnet_state"] == "failed")
+    name = state()["name"]
+    assert _fno(world).get_entitlement(name) is None
+    sales("sale.order", "action_flexnet_push", ids=[order_id])
+    wait_for("the second push", lambda: state()["flexnet_state"] == "done")
+    assert len(_fno(world).get_entitlement(name).line_items) == 1
+    assert len(_outbox(world, name)) == 1
+    _say(request, f"FNO refusal during push: order {name} failed, pushed again: 1 entitlement, 1 e-mail")
+
+
+def test_odoo_restart_while_jobs_are_queued(world, request):
+    server = world["server"]
+    order_id = _order(world, ["CADS-RENDER"])
+    server.stop()
+    # confirmed while Odoo serves nobody: the push job waits in the queue
+    registry = Registry(DB)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        order = env["sale.order"].browse(order_id)
+        order.action_confirm()
+        name = order.name
+        pending = env["queue.job"].search_count(
+            [("state", "=", "pending"), ("func_string", "like", f"({order_id},)")]
+        )
+        cr.commit()
+    assert pending == 1
+    server.start()
+    sales = world["sales"]
+    wait_for(
+        "the queued push after the restart",
+        lambda: (
+            sales("sale.order", "read", ids=[order_id], fields=["flexnet_state"])[0]["flexnet_state"]
+            == "done"
+        ),
+        timeout=120,
+    )
+    assert len(_fno(world).get_entitlement(name).line_items) == 1
+    assert len(_outbox(world, name)) == 1
+    _say(request, f"Odoo restart with a queued push: {name} pushed once after the restart, 1 e-mail")
+
+
+def _media_job(world):
+    order_id = _order(world, ["CADS-MEDIA-DVD"])
+    world["sales"]("sale.order", "action_confirm", ids=[order_id])
+    [job] = world["admin"](
+        "media.production.job", "search_read", domain=[("order_id", "=", order_id)], fields=["id"]
+    )
+    return order_id, job["id"]
+
+
+def test_duplicate_and_out_of_order_station_reports(world, request):
+    station, admin = world["station"], world["admin"]
+    order_id, job_id = _media_job(world)
+    claimed = station("media.production.job", "station_claim", station="eu1-a", limit=10)
+    assert job_id in [job["id"] for job in claimed], claimed
+    assert (
+        station("media.production.job", "station_report_success", job_id=job_id, copies=1, serials=["S1"])
+        == "done"
+    )
+    assert (
+        station("media.production.job", "station_report_success", job_id=job_id, copies=1, serials=["S1"])
+        == "done"
+    )
+    assert station("media.production.job", "station_progress", job_id=job_id, state="producing") == "done"
+    assert station("media.production.job", "station_report_failure", job_id=job_id, reason="late") == "done"
+    [job] = admin(
+        "media.production.job", "read", ids=[job_id], fields=["state", "copies_done", "production_id"]
+    )
+    [production] = admin(
+        "mrp.production", "read", ids=[job["production_id"][0]], fields=["state", "qty_produced"]
+    )
+    assert (job["state"], job["copies_done"]) == ("done", 1)
+    assert (production["state"], production["qty_produced"]) == ("done", 1.0), production
+    deliveries = admin(
+        "stock.picking",
+        "search_read",
+        domain=[("sale_id", "=", order_id), ("picking_type_code", "=", "outgoing")],
+        fields=["state"],
+    )
+    assert [d["state"] for d in deliveries] == ["assigned"]
+    _say(
+        request,
+        "duplicate and out-of-order station reports: job done once, 1 copy, MO done once, delivery ready",
+    )
+
+
+def test_station_crash_mid_job(world, request):
+    station, admin = world["station"], world["admin"]
+    _order_id, job_id = _media_job(world)
+    claimed = station(
+        "media.production.job", "station_claim", station="eu1-crashed", limit=10, lease_seconds=60
+    )
+    assert job_id in [job["id"] for job in claimed]
+    # the station dies here: no report, no release; its lease runs out (time passes)
+    with Registry(DB).cursor() as cr:
+        cr.execute(
+            "UPDATE media_production_job SET lease_until = now() AT TIME ZONE 'UTC' - interval '1 second' "
+            "WHERE id = %s",
+            [job_id],
+        )
+    reclaimed = station("media.production.job", "station_claim", station="eu1-b", limit=10)
+    assert [job["id"] for job in reclaimed] == [job_id]
+    assert station("media.production.job", "station_report_success", job_id=job_id, copies=1) == "done"
+    late = station.call("media.production.job", "station_report_success", job_id=job_id, copies=1)
+    assert late.status_code == 200 and late.json() == "done"
+    [job] = admin("media.production.job", "read", ids=[job_id], fields=["state", "claimed_by"])
+    assert (job["state"], job["claimed_by"]) == ("done", "eu1-b"), job
+    _say(
+        request,
+        "station crash mid-job: lease expired, claimed again by eu1-b, reported done once",
+    )
