@@ -1,6 +1,8 @@
 """Runs importers for a backend and keeps the books: sync runs, counts, watermarks."""
 
 import logging
+import queue
+import threading
 from datetime import UTC
 
 from odoo.tools import SQL
@@ -14,6 +16,47 @@ _logger = logging.getLogger(__name__)
 IMPORTERS = {cls.kind: cls for cls in IMPORTER_CLASSES}
 KINDS = tuple(IMPORTERS)  # dependency order: products, accounts, users, lines
 _LOCK_NAMESPACE = 0x464E4F  # "FNO"
+
+
+def prefetched(pages, timeout=600):
+    """Yield the pages of ``pages`` while a thread already fetches the next one: FlexNet
+    prepares and sends page N+1 while Odoo stores page N. Errors of the fetch are raised here,
+    in order; the thread stops when the consumer does."""
+    slot = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def put(item):
+        while not stop.is_set():
+            try:
+                slot.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for page in pages:
+                if not put(page):
+                    return
+            put(end)
+        except Exception as exc:  # handed to the consumer, raised there
+            put(exc)
+
+    thread = threading.Thread(target=produce, name="flexnet-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = slot.get(timeout=timeout)
+            if item is end:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
 
 
 class SyncBusy(Exception):
@@ -84,8 +127,9 @@ class SyncEngine:
             run._close("failed", str(exc))
             return run
         importer = IMPORTERS[kind](self.backend)
+        importer.deferred_accounts = set()  # one transaction: entitled products once, at the end
         try:
-            for page in importer.pages(self.client, self._since(run)):
+            for page in prefetched(importer.pages(self.client, self._since(run))):
                 last_seen = max(
                     (naive_utc(importer.modified(r)) for r in page if importer.modified(r)), default=None
                 )
@@ -95,11 +139,18 @@ class SyncEngine:
                 self.env.flush_all()
                 self.env.invalidate_all(flush=False)
         except fc.FlexNetError as exc:
+            self._refresh_deferred(importer)  # the pages imported before the fault stay
             self._account(run, importer)
             run._close("failed", f"{type(exc).__name__}: {exc}")
             return run
+        self._refresh_deferred(importer)
         self.finish(run)
         return run
+
+    def _refresh_deferred(self, importer):
+        if importer.deferred_accounts:
+            self.env["flexnet.entitled.product"]._refresh(importer.deferred_accounts)
+            importer.deferred_accounts = set()
 
     def finish(self, run):
         """Close a complete run and move the kind's watermark to the latest change seen."""

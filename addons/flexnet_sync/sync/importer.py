@@ -22,6 +22,9 @@ class Importer:
         self.env = backend.env
         self.stats = Counter()
         self.errors = []
+        # accounts whose entitled products wait for one refresh at the end of a synchronous
+        # run (None: refreshed with every page, as page jobs and pushes need)
+        self.deferred_accounts = None
 
     # --- to implement --------------------------------------------------------------------
 
@@ -291,7 +294,11 @@ class LineImporter(Importer):
         if maintenance:
             self.upsert(Line, bound, maintenance)
         if self.stats["created"] or self.stats["updated"]:
-            env["flexnet.entitled.product"]._refresh({a.id for a in accounts.values()})
+            touched = {a.id for a in accounts.values()}
+            if self.deferred_accounts is None:
+                env["flexnet.entitled.product"]._refresh(touched)
+            else:
+                self.deferred_accounts |= touched
 
 
 IMPORTER_CLASSES = (ProductImporter, AccountImporter, UserImporter, LineImporter)
