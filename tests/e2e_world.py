@@ -27,7 +27,7 @@ from flexnet_simulator.data import load_demo
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
-from _bench_common import db_args, free_port  # noqa: E402  (database options and ports, as the benchmarks)
+from _bench_common import db_args, free_port, odoo_server_command  # noqa: E402  (database options and ports, as the benchmarks)
 
 DB = os.environ.get("E2E_DB")
 SIM_USER, SIM_PASSWORD = "admin", "admin"
@@ -63,13 +63,6 @@ def wait_for(what, check, timeout=90, step=0.5):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def csrf_token(session, base):
-    page = session.get(f"{base}/web/login", timeout=30).text
-    marker = 'name="csrf_token" value="'
-    start = page.index(marker) + len(marker)
-    return page[start : page.index('"', start)]
-
-
 class OdooServer:
     """``odoo server`` on the database, with queue_job's runner, on a fixed port."""
 
@@ -81,31 +74,9 @@ class OdooServer:
 
     def start(self):
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "server",
-                "-d",
-                DB,
-                "--db-filter",
-                f"^{DB}$",
-                "--addons-path",
-                str(ROOT / "addons"),
-                *db_args(),
-                "--load",
-                "base,web,queue_job",
-                "--http-interface",
-                "127.0.0.1",
-                "--http-port",
-                str(self.port),
-                "--workers",
-                "0",
-                "--max-cron-threads",
-                "0",
-                "--logfile",
-                str(self.log),
-            ],
+            odoo_server_command(
+                DB, ROOT / "addons", self.port, "--load", "base,web,queue_job", "--logfile", str(self.log)
+            ),
             env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": "root:2"},
         )
         wait_for("Odoo to answer", self.answers, timeout=120)

@@ -33,35 +33,39 @@ def free_port():
         return s.getsockname()[1]
 
 
+def odoo_server_command(db, addons_path, port, *extra):
+    """``odoo server`` on one database, one process without cron, on 127.0.0.1:``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "odoo",
+        "server",
+        "-d",
+        db,
+        "--db-filter",
+        f"^{db}$",
+        "--addons-path",
+        str(addons_path),
+        *db_args(),
+        "--http-interface",
+        "127.0.0.1",
+        "--http-port",
+        str(port),
+        "--workers",
+        "0",
+        "--max-cron-threads",
+        "0",
+        *extra,
+    ]
+
+
 @contextlib.contextmanager
 def odoo_server(db, addons_path):
     """A real Odoo HTTP server on the benchmark database (one process, no cron); yields
     (base URL, process) once it answers; stopped on the way out."""
     port = free_port()
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            db,
-            "--addons-path",
-            str(addons_path),
-            *db_args(),
-            "--http-interface",
-            "127.0.0.1",
-            "--http-port",
-            str(port),
-            "--workers",
-            "0",
-            "--max-cron-threads",
-            "0",
-            "--db-filter",
-            f"^{db}$",
-            "--log-level",
-            "warn",
-        ],
+        odoo_server_command(db, addons_path, port, "--log-level", "warn"),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

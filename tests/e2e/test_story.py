@@ -8,7 +8,8 @@ import tempfile
 from datetime import date, timedelta
 
 import requests
-from e2e_world import DB, ROOT, SIM_PASSWORD, SIM_USER, csrf_token, wait_for
+from _bench_common import web_login
+from e2e_world import DB, ROOT, SIM_PASSWORD, SIM_USER, wait_for
 from flexnet_client import BasicAuth, FlexNetClient
 
 from flexnet_simulator.data import DEMO_ENTITLEMENTS
@@ -177,12 +178,7 @@ def test_the_whole_story(world):
     assert deliveries and all(d["state"] == "assigned" for d in deliveries), deliveries
 
     # 6. the vendor downloads the released artwork of the media kit's BOM
-    vendor = requests.Session()
-    vendor.post(
-        f"{base}/web/login",
-        data={"login": "vendor", "password": "vendor", "csrf_token": csrf_token(vendor, base)},
-        timeout=30,
-    )
+    vendor = web_login(base, "vendor", "vendor")
     [revision] = admin(
         "mrp.bom.document.revision",
         "search_read",
