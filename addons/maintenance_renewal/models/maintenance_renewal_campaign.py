@@ -97,7 +97,7 @@ class MaintenanceRenewalCampaign(models.Model):
     mailing_id = fields.Many2one("mailing.mailing", "Mass mailing", readonly=True, copy=False)
     # results
     recipient_count = fields.Integer(compute="_compute_results")
-    opt_out_count = fields.Integer("Opted out", compute="_compute_results")
+    opt_out_count = fields.Integer("Opted out", compute="_compute_opt_out_count")
     quotation_count = fields.Integer(compute="_compute_results")
     sent_count = fields.Integer("Sent", compute="_compute_results")
     opened_count = fields.Integer("Opened", compute="_compute_results")
@@ -133,18 +133,35 @@ class MaintenanceRenewalCampaign(models.Model):
             campaign.contact_count = len(campaign._recipient_partners(accounts))
 
     def _compute_results(self):
+        """Counts of the campaigns in a few grouped queries (the list shows them all)."""
+        recipients = dict(
+            self.env["maintenance.renewal.recipient"]._read_group(
+                [("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"]
+            )
+        )
+        orders = {
+            (campaign, state): (count, amount)
+            for campaign, state, count, amount in self.env["sale.order"]._read_group(
+                [("renewal_campaign_id", "in", self.ids)],
+                ["renewal_campaign_id", "state"],
+                ["__count", "amount_untaxed:sum"],
+            )
+        }
         for campaign in self:
-            orders = campaign.order_ids
-            won = orders.filtered(lambda o: o.state == "sale")
             mailing = campaign.mailing_id
-            campaign.recipient_count = len(campaign.recipient_ids)
-            campaign.opt_out_count = len(campaign.recipient_ids._opt_out_reasons())
-            campaign.quotation_count = len(orders.filtered(lambda o: o.state != "cancel"))
-            campaign.won_count = len(won)
-            campaign.won_amount = sum(won.mapped("amount_untaxed"))
+            by_state = {state: value for (c, state), value in orders.items() if c == campaign}
+            won_count, won_amount = by_state.get("sale", (0, 0.0))
+            campaign.recipient_count = recipients.get(campaign, 0)
+            campaign.quotation_count = sum(n for state, (n, _a) in by_state.items() if state != "cancel")
+            campaign.won_count = won_count
+            campaign.won_amount = won_amount
             campaign.sent_count = mailing.sent if mailing else 0
             campaign.opened_count = mailing.opened if mailing else 0
             campaign.clicked_count = mailing.clicked if mailing else 0
+
+    def _compute_opt_out_count(self):
+        for campaign in self:
+            campaign.opt_out_count = len(campaign.recipient_ids._opt_out_reasons())
 
     # --- targeting ---------------------------------------------------------------------------
 

@@ -104,6 +104,16 @@ class MaintenanceRenewalTerm(models.Model):
         self.env.flush_all()
         cr = self.env.cr
         line_filter = SQL("AND l.id = ANY(%s)", list(line_ids)) if line_ids is not None else SQL("")
+        accounts = None
+        if line_ids is not None:  # only these accounts' overdue figures can change (before or after)
+            cr.execute(
+                SQL(
+                    "SELECT partner_id FROM flexnet_entitlement_line WHERE id = ANY(%(ids)s) UNION "
+                    "SELECT account_id FROM maintenance_renewal_term WHERE line_id = ANY(%(ids)s)",
+                    ids=list(line_ids),
+                )
+            )
+            accounts = [row[0] for row in cr.fetchall()]
         # terms whose line lost its maintenance, or whose end moved earlier (a correction)
         cr.execute(
             SQL(
@@ -177,7 +187,7 @@ class MaintenanceRenewalTerm(models.Model):
         self.invalidate_model()
         self._refresh_states(line_ids)
         self._refresh_amounts(None if reprice else "missing", line_ids)
-        self.env["res.partner"]._renewal_refresh_overdue()
+        self.env["res.partner"]._renewal_refresh_overdue(accounts)
         return len(changed)
 
     @api.model

@@ -67,24 +67,29 @@ class ResPartner(models.Model):
             partner.renewal_last_contact = last.get(partner.id, False)
 
     @api.model
-    def _renewal_refresh_overdue(self):
-        """Overdue amount and days of every account, from its terms, in one statement."""
+    def _renewal_refresh_overdue(self, account_ids=None):
+        """Overdue amount and days of the accounts (all when None), from their terms, in one
+        statement."""
         self.env.flush_all()
+        only_terms = (
+            SQL("AND account_id = ANY(%s)", list(account_ids)) if account_ids is not None else SQL("")
+        )
+        only_partners = SQL("AND p.id = ANY(%s)", list(account_ids)) if account_ids is not None else SQL("")
         self.env.cr.execute(
             SQL(
                 """
                 WITH o AS (
                     SELECT account_id, SUM(amount_company) AS amount, MAX(days_past_due) AS days
                       FROM maintenance_renewal_term
-                     WHERE state IN %s
+                     WHERE state IN %(states)s %(only_terms)s
                      GROUP BY account_id
                 ), x AS (
                     SELECT p.id, COALESCE(o.amount, 0) AS amount, COALESCE(o.days, 0) AS days
                       FROM res_partner p
                       LEFT JOIN o ON o.account_id = p.id
-                     WHERE o.account_id IS NOT NULL
-                        OR COALESCE(p.renewal_overdue_amount, 0) <> 0
-                        OR COALESCE(p.renewal_days_past_due, 0) <> 0
+                     WHERE (o.account_id IS NOT NULL
+                            OR COALESCE(p.renewal_overdue_amount, 0) <> 0
+                            OR COALESCE(p.renewal_days_past_due, 0) <> 0) %(only_partners)s
                 )
                 UPDATE res_partner p
                    SET renewal_overdue_amount = x.amount, renewal_days_past_due = x.days
@@ -93,7 +98,9 @@ class ResPartner(models.Model):
                    AND (COALESCE(p.renewal_overdue_amount, 0), COALESCE(p.renewal_days_past_due, 0))
                        IS DISTINCT FROM (x.amount, x.days)
                 """,
-                OVERDUE_STATES,
+                states=OVERDUE_STATES,
+                only_terms=only_terms,
+                only_partners=only_partners,
             )
         )
         self.invalidate_model(["renewal_overdue_amount", "renewal_days_past_due"])
