@@ -71,3 +71,34 @@ class TestMaintenanceRenewalAccess(RenewalCase):
         with self.assertRaises(AccessError):
             self.env["maintenance.renewal.dashboard"].with_user(self.salesman).create({})
         self.assertTrue(self.Term.with_user(self.manager).action_refresh())
+
+    def test_another_companys_manager_sees_nothing_of_this_company(self):
+        other = self.env["res.company"].create({"name": "Other Software Vendor"})
+        stranger = new_test_user(
+            self.env,
+            "rn_other_manager",
+            groups="sales_team.group_sale_manager,maintenance_renewal.group_renewal_manager",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
+        campaign = (
+            self.env["maintenance.renewal.campaign"]
+            .with_user(self.manager)
+            .create({"name": "This company's renewals", "include_past_due": True})
+        )
+        campaign.action_preview()
+        campaign.action_launch()
+        self.assertTrue(campaign.recipient_ids)
+        for model in (
+            "maintenance.renewal.term",
+            "maintenance.renewal.campaign",
+            "maintenance.renewal.recipient",
+            "maintenance.renewal.followup.step",
+        ):
+            self.assertFalse(self.env[model].with_user(stranger).search([]), model)
+        with self.assertRaises(AccessError):
+            campaign.with_user(stranger).read(["name"])
+        with self.assertRaises(AccessError):
+            self.term("ENT-NW-2001-L1").with_user(stranger).read(["amount"])
+        # and the manager of this company still sees all of it
+        self.assertEqual(len(self.Term.with_user(self.manager).search([])), self.demo_maintenance_count())
