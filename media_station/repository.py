@@ -1,8 +1,10 @@
 """Content-addressed local store of title files, keyed by MD5, filled by resumable downloads."""
 
 import concurrent.futures
+import errno
 import hashlib
 import logging
+import mmap
 import os
 import time
 
@@ -10,11 +12,19 @@ import requests
 
 from .errors import ChecksumMismatch, StationError
 
+try:
+    import fcntl
+except ImportError:  # not a POSIX system: no direct I/O either
+    fcntl = None
+
 _logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 # network reads: small enough that a cut connection loses little of what arrived
 DOWNLOAD_CHUNK = 1 << 18
+# direct I/O block: a multiple of every device's logical block size
+BLOCK = 1 << 20
+DIRECT = getattr(os, "O_DIRECT", 0) if fcntl else 0
 
 
 def md5_file(path):
@@ -23,6 +33,86 @@ def md5_file(path):
         while chunk := source.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _set_direct(fd, on):
+    """Turn direct I/O on or off for ``fd``; whether it is on afterwards."""
+    if not DIRECT:
+        return False
+    try:
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | DIRECT if on else flags & ~DIRECT)
+    except OSError:  # a filesystem without direct I/O
+        return False
+    return on
+
+
+class _BlockWriter:
+    """Appends to a partial download in whole blocks written past the page cache (direct I/O,
+    where the filesystem allows it), the last partial block by an ordinary write.
+
+    Staged titles are gigabytes read once more to build the image: through the page cache they
+    would evict what the station and the robot read, and filling it costs more CPU than the MD5
+    on virtual machines. ``keep`` bytes of an earlier attempt stay; the unaligned end of them is
+    taken back into the block buffer, so that direct writes start on a block boundary.
+    """
+
+    def __init__(self, path, keep=0):
+        self.buffer = mmap.mmap(-1, BLOCK)  # page aligned, as direct I/O requires
+        self.view = memoryview(self.buffer)
+        aligned = keep - keep % BLOCK
+        self.fill = keep - aligned
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if self.fill:
+                os.lseek(self.fd, aligned, os.SEEK_SET)
+                if os.readv(self.fd, [self.view[: self.fill]]) != self.fill:
+                    raise StationError(f"{path} changed while it was resumed")
+            os.ftruncate(self.fd, aligned)
+            os.lseek(self.fd, aligned, os.SEEK_SET)
+        except BaseException:
+            self._release()
+            raise
+        self.direct = _set_direct(self.fd, True)
+
+    def write(self, data):
+        data = memoryview(data)
+        while data:
+            size = min(len(data), BLOCK - self.fill)
+            self.view[self.fill : self.fill + size] = data[:size]
+            self.fill += size
+            data = data[size:]
+            if self.fill == BLOCK:
+                self._write(self.view)
+                self.fill = 0
+
+    def _write(self, view):
+        while view:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except OSError as error:
+                if not (self.direct and error.errno == errno.EINVAL):
+                    raise
+                # the device wants larger blocks than BLOCK after all: ordinary writes
+                self.direct = _set_direct(self.fd, False)
+
+    def close(self, sync=False):
+        """Write what is left (also after a cut: a resume continues from it); ``sync``: to the
+        disk, before the file is given its final name."""
+        try:
+            if self.fill:
+                self.direct = _set_direct(self.fd, False)
+                self._write(self.view[: self.fill])
+                self.fill = 0
+            if sync:
+                os.fsync(self.fd)
+        finally:
+            self._release()
+
+    def _release(self):
+        os.close(self.fd)
+        self.view.release()
+        self.buffer.close()
 
 
 class Repository:
@@ -69,6 +159,40 @@ class Repository:
             return path
         os.makedirs(os.path.dirname(path), exist_ok=True)
         partial = path + ".part"
+        label = name or url
+        try:
+            digest, offset = self._resume(partial)
+            resumed = bool(offset)
+            if size is not None and offset > size:  # longer than the file: start over
+                digest, offset = self._restart(partial)
+            if size is None or offset < size:  # else stopped before the rename: verified as it is
+                digest, offset = self._download(url, partial, digest, offset, size, label, headers)
+            self._check_length(label, offset, size)
+            if resumed and (digest.hexdigest() != md5.lower() or (size is not None and offset != size)):
+                # what an earlier attempt left may be damaged: once more from the start
+                _logger.warning("%s does not match its MD5 after a resume; downloading it again", label)
+                digest, offset = self._download(url, partial, *self._restart(partial), size, label, headers)
+                self._check_length(label, offset, size)
+        except requests.RequestException:
+            raise
+        except OSError as exc:
+            raise StationError(f"cannot store {label}: {exc}") from exc
+        actual = digest.hexdigest()
+        if actual != md5.lower() or (size is not None and offset != size):
+            os.unlink(partial)  # never used, never resumed
+            raise ChecksumMismatch(label, md5.lower(), actual)
+        os.replace(partial, path)
+        _logger.info("stored %s (%s bytes, md5 %s)", label, offset, actual)
+        return path
+
+    @staticmethod
+    def _check_length(label, offset, size):
+        if size is not None and offset < size:  # cut short: kept, the next fetch resumes
+            raise StationError(f"{label}: {offset} of {size} bytes received; the download resumes")
+
+    @staticmethod
+    def _resume(partial):
+        """The digest and length of what an earlier attempt left."""
         digest = hashlib.md5(usedforsecurity=False)
         offset = 0
         if os.path.exists(partial):
@@ -76,33 +200,50 @@ class Repository:
                 while chunk := done.read(CHUNK):
                     digest.update(chunk)
                     offset += len(chunk)
-        headers = dict(self.headers if headers is None else headers)
-        if offset:
-            headers["Range"] = f"bytes={offset}-"
-        with self.session.get(url, headers=headers, stream=True, timeout=self.timeout) as response:
-            if response.status_code == 200 and offset:  # the server ignored the range: start over
-                digest, offset = hashlib.md5(usedforsecurity=False), 0
-                mode = "wb"
-            elif response.status_code in (200, 206):
-                mode = "ab" if offset else "wb"
-            else:
-                raise StationError(f"download of {name or url} failed: HTTP {response.status_code}")
-            with open(partial, mode) as target:
-                for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                    target.write(chunk)
-                    digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
-                    offset += len(chunk)
-                    if self.progress:
-                        self.progress(name or url, offset, size)
-        if size is not None and offset < size:  # cut short: kept, the next fetch resumes
-            raise StationError(f"{name or url}: {offset} of {size} bytes received; the download resumes")
-        actual = digest.hexdigest()
-        if actual != md5.lower() or (size is not None and offset != size):
-            os.unlink(partial)  # never used, never resumed
-            raise ChecksumMismatch(name or url, md5.lower(), actual)
-        os.replace(partial, path)
-        _logger.info("stored %s (%s bytes, md5 %s)", name or url, offset, actual)
-        return path
+        return digest, offset
+
+    def _download(self, url, partial, digest, offset, size, label, headers):
+        """Receive the file from ``offset`` on into ``partial``, hashing it on the way; the
+        digest and length reached."""
+        while True:
+            request_headers = dict(self.headers if headers is None else headers)
+            if offset:
+                request_headers["Range"] = f"bytes={offset}-"
+            with self.session.get(
+                url, headers=request_headers, stream=True, timeout=self.timeout
+            ) as response:
+                status = response.status_code
+                if offset and (
+                    status == 416  # the part is longer than the file
+                    or (
+                        status == 206
+                        and not response.headers.get("Content-Range", "").startswith(f"bytes {offset}-")
+                    )
+                ):
+                    digest, offset = self._restart(partial)  # start over
+                    continue
+                if offset and status == 200:  # the server ignored the range: start over with it
+                    digest, offset = self._restart(partial)
+                elif status not in (200, 206):
+                    raise StationError(f"download of {label} failed: HTTP {status}")
+                target = _BlockWriter(partial, offset)
+                complete = False
+                try:
+                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                        target.write(chunk)
+                        digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
+                        offset += len(chunk)
+                        if self.progress:
+                            self.progress(label, offset, size)
+                    complete = size is None or offset == size
+                finally:
+                    target.close(sync=complete)  # a complete file is on the disk before its rename
+                return digest, offset
+
+    @staticmethod
+    def _restart(partial):
+        os.unlink(partial)
+        return hashlib.md5(usedforsecurity=False), 0
 
     def verify(self):
         """(md5, ok) for every stored file: the content still matches its name."""

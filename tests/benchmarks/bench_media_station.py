@@ -75,19 +75,13 @@ def main():
                     digest.update(chunk)
             md5s[f"file{i}.bin"] = digest.hexdigest()
         assert len(set(md5s.values())) == FILES, "files must differ, or the store would download one"
+        # the server's files are at rest on its disk, not gigabytes of dirty pages still being
+        # written back while the station writes its own copies
+        os.sync()
         total = FILES * SIZE
         port = free_port()
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "http.server",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--directory",
-                str(served),
-            ],
+            [sys.executable, "-c", SERVER, str(port), str(served)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -14,6 +14,7 @@ class FileServer(http.server.ThreadingHTTPServer):
         self.files = {}
         self.requests = []
         self.cut_after = None  # bytes sent before the connection drops (once)
+        self.wrong_range = False  # answer a range request from the start of the file (once)
 
     @property
     def base(self):
@@ -36,6 +37,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if rng := self.headers.get("Range"):
             start = int(rng.split("=")[1].split("-")[0])
             status = 206
+            if start >= len(data):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(data)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if server.wrong_range:
+                start, server.wrong_range = 0, False
         body = data[start:]
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))

@@ -9,7 +9,8 @@ import pycdlib
 import pytest
 import requests
 
-from media_station.errors import ChecksumMismatch, UnsafePath
+from media_station import repository as repository_module
+from media_station.errors import ChecksumMismatch, StationError, UnsafePath
 from media_station.media import build_folder, build_iso
 from media_station.paths import safe_join
 from media_station.repository import Repository
@@ -43,6 +44,91 @@ def test_interrupted_download_resumes_with_a_range(tmp_path, file_server):
     path = repo.fetch(file_server.base + "/big.iso", md5(data), len(data))
     assert open(path, "rb").read() == data
     assert file_server.requests[-1][1].startswith("bytes=")
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["direct-io", "page-cache"])
+def test_blocks_survive_a_cut_in_the_middle_of_a_block(tmp_path, file_server, monkeypatch, direct):
+    if not direct:  # as on a filesystem or system without direct I/O
+        monkeypatch.setattr(repository_module, "DIRECT", 0)
+    probe = repository_module._BlockWriter(tmp_path / "probe")
+    probe.close()
+    if probe.direct != direct:
+        pytest.skip("this filesystem has no direct I/O")
+    block = repository_module.BLOCK
+    data = os.urandom(3 * block + block // 2 + 17)
+    file_server.files["/title.iso"] = data
+    cut = file_server.cut_after = block + block // 2 + 123
+    repo = Repository(tmp_path / "repo")
+    with pytest.raises(requests.RequestException):
+        repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    partial = repo.path_for(md5(data)) + ".part"
+    kept = os.path.getsize(partial)
+    assert block < kept <= cut  # received bytes past the last whole block kept
+    assert open(partial, "rb").read() == data[:kept]
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    assert open(path, "rb").read() == data
+    assert file_server.requests[-1][1] == f"bytes={kept}-"
+    assert not os.path.exists(partial)
+
+
+def test_part_left_complete_is_verified_without_downloading(tmp_path, file_server):
+    data = os.urandom(100_000)
+    file_server.files["/setup.exe"] = data
+    repo = Repository(tmp_path / "repo")
+    path = repo.path_for(md5(data))
+    os.makedirs(os.path.dirname(path))
+    with open(path + ".part", "wb") as handle:  # stopped between the last write and the rename
+        handle.write(data)
+    assert repo.fetch(file_server.base + "/setup.exe", md5(data), len(data)) == path
+    assert file_server.requests == []
+    assert open(path, "rb").read() == data
+
+
+@pytest.mark.parametrize(
+    "left, size_known",
+    [("damaged", True), ("longer", True), ("longer", False), ("wrong range", False)],
+)
+def test_bad_part_from_an_earlier_attempt_is_downloaded_again(tmp_path, file_server, left, size_known):
+    data = os.urandom(200_000)
+    file_server.files["/setup.exe"] = data
+    repo = Repository(tmp_path / "repo")
+    path = repo.path_for(md5(data))
+    os.makedirs(os.path.dirname(path))
+    part = {
+        "damaged": data[:-1] + b"!",
+        "longer": data + b"trailing junk",
+        "wrong range": data[:50_000],
+    }[left]
+    with open(path + ".part", "wb") as handle:
+        handle.write(part)
+    file_server.wrong_range = left == "wrong range"
+    size = len(data) if size_known else None
+    assert repo.fetch(file_server.base + "/setup.exe", md5(data), size) == path
+    assert open(path, "rb").read() == data
+    assert file_server.requests[-1][1] is None  # the last request was for the whole file
+
+
+def test_damaged_file_is_refused_even_after_a_fresh_download(tmp_path, file_server):
+    data = os.urandom(200_000)
+    file_server.files["/setup.exe"] = data[:-8] + b"tampered"
+    repo = Repository(tmp_path / "repo")
+    path = repo.path_for(md5(data))
+    os.makedirs(os.path.dirname(path))
+    with open(path + ".part", "wb") as handle:
+        handle.write(data[:100_000])
+    with pytest.raises(ChecksumMismatch):
+        repo.fetch(file_server.base + "/setup.exe", md5(data), len(data))
+    assert [r[1] for r in file_server.requests] == ["bytes=100000-", None]
+    assert not os.path.exists(path) and not os.path.exists(path + ".part")
+
+
+def test_storage_errors_are_reported_with_the_file_name(tmp_path, file_server):
+    file_server.files["/setup.exe"] = b"data"
+    repo = Repository(tmp_path / "repo")
+    path = repo.path_for(md5(b"data"))
+    os.makedirs(path + ".part")  # a directory where the partial file goes
+    with pytest.raises(StationError, match=r"cannot store setup\.exe"):
+        repo.fetch(file_server.base + "/setup.exe", md5(b"data"), 4, name="setup.exe")
 
 
 def test_corrupted_download_is_refused_and_never_kept(tmp_path, file_server):
