@@ -283,9 +283,12 @@ class MaintenanceRenewalCampaign(models.Model):
         for term in todo:
             by_account[term.account_id] |= term
         order_defaults = self._static_defaults("sale.order")
+        if self._no_fiscal_positions():
+            order_defaults["fiscal_position_id"] = False
         line_defaults = self._static_defaults("sale.order.line")
         if self._no_analytic_distribution_models():
             line_defaults["analytic_distribution"] = False
+        warehouses = self._default_warehouses({(a.user_id or self.user_id) for a in by_account})
         new_orders, extend = [], []
         for account, terms in by_account.items():
             lines = [
@@ -296,12 +299,14 @@ class MaintenanceRenewalCampaign(models.Model):
             if order:
                 extend.append((order, lines))
                 continue
+            salesperson = account.user_id or self.user_id
             new_orders.append(
                 {
                     **order_defaults,
+                    **warehouses.get(salesperson, {}),
                     "partner_id": account.id,
                     "company_id": self.company_id.id,
-                    "user_id": (account.user_id or self.user_id).id,
+                    "user_id": salesperson.id,
                     "origin": self.name,
                     "renewal_campaign_id": self.id,
                     "validity_date": today + timedelta(days=self.quotation_validity_days),
@@ -331,6 +336,31 @@ class MaintenanceRenewalCampaign(models.Model):
             if field.store and not field.compute and not field.related and name not in models.MAGIC_COLUMNS
         ]
         return Model.default_get(names)
+
+    def _default_warehouses(self, salespeople):
+        """With sale_stock a quotation's warehouse is its salesperson's default one in its
+        company, one search per quotation: evaluated once per salesperson, by the same compute."""
+        Order = self.env["sale.order"].with_company(self.company_id)
+        if "warehouse_id" not in Order._fields:
+            return {}
+        return {
+            user: {
+                "warehouse_id": Order.new(
+                    {"company_id": self.company_id.id, "user_id": user.id}
+                ).warehouse_id.id
+            }
+            for user in salespeople
+        }
+
+    def _no_fiscal_positions(self):
+        """Without fiscal positions in the company every quotation's fiscal position is empty:
+        saying so spares one search per quotation."""
+        return not (
+            self.env["account.fiscal.position"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count(self.env["account.fiscal.position"]._check_company_domain(self.company_id), limit=1)
+        )
 
     def _no_analytic_distribution_models(self):
         """Without analytic distribution models every renewal line's distribution is empty:
@@ -379,6 +409,7 @@ class MaintenanceRenewalCampaign(models.Model):
                     "partner_id": partner.id,
                     "account_id": account.id,
                     "email": partner.email,
+                    "email_normalized": partner.email_normalized,  # the same address: not parsed again
                     "role": role,
                     "order_id": orders.get(account.id),
                 }

@@ -133,6 +133,32 @@ class TestRenewalCampaign(RenewalCase):
         self.assertEqual(campaign.mailing_id, mailing)
         self.assertEqual(len(campaign.mailing_list_id.contact_ids), len(members | billing | newcomer))
 
+    def test_quotations_get_their_fiscal_position_and_salesperson_warehouse(self):
+        umb, acme = self.accounts["UMB-515"], self.accounts["ACME-001"]
+        german = self.env["account.fiscal.position"].create(
+            {"name": "Germany (renewal test)", "auto_apply": True, "country_id": self.env.ref("base.de").id}
+        )
+        acme.user_id = self.other_salesman
+        has_warehouses = "warehouse_id" in self.env["sale.order"]._fields
+        if has_warehouses:  # sale_stock: the salesperson's own warehouse
+            company = self.env.company
+            default = self.env["stock.warehouse"].search([("company_id", "=", company.id)], limit=1)
+            own = self.env["stock.warehouse"].create({"name": "Renewal test depot", "code": "RNTD"})
+            self.salesman.with_company(company).property_warehouse_id = own
+        campaign = self._campaign()
+        campaign.action_preview()
+        campaign.action_launch()
+        orders = {order.partner_id: order for order in campaign.order_ids}
+        FiscalPosition = self.env["account.fiscal.position"].with_company(campaign.company_id)
+        for account, order in orders.items():
+            self.assertEqual(order.fiscal_position_id, FiscalPosition._get_fiscal_position(account))
+        self.assertTrue(orders[umb].fiscal_position_id)  # German: a fiscal position applies
+        self.assertIn(german, FiscalPosition.search([]))
+        if has_warehouses:
+            self.assertEqual(orders[umb].warehouse_id, own)
+            self.assertEqual(orders[self.accounts["NW-0042"]].warehouse_id, own)
+            self.assertEqual(orders[acme].warehouse_id, default)
+
     def test_a_term_quoted_by_another_campaign_is_not_quoted_twice(self):
         first = self._campaign()
         first.action_preview()
