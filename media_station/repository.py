@@ -62,12 +62,14 @@ class _BlockWriter:
         self.view = memoryview(self.buffer)
         aligned = keep - keep % BLOCK
         self.fill = keep - aligned
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
         try:
             if self.fill:
                 os.lseek(self.fd, aligned, os.SEEK_SET)
-                if os.readv(self.fd, [self.view[: self.fill]]) != self.fill:
+                tail = os.read(self.fd, self.fill)
+                if len(tail) != self.fill:
                     raise StationError(f"{path} changed while it was resumed")
+                self.view[: self.fill] = tail
             os.ftruncate(self.fd, aligned)
             os.lseek(self.fd, aligned, os.SEEK_SET)
         except BaseException:
@@ -93,7 +95,7 @@ class _BlockWriter:
             except OSError as error:
                 if not (self.direct and error.errno == errno.EINVAL):
                     raise
-                # the device wants larger blocks than BLOCK after all: ordinary writes
+                # the filesystem refuses these direct writes after all: ordinary ones
                 self.direct = _set_direct(self.fd, False)
 
     def close(self, sync=False):
