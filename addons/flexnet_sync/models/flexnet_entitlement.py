@@ -12,7 +12,7 @@ class FlexnetEntitlement(models.Model):
     backend_id = fields.Many2one(
         "flexnet.backend", required=True, ondelete="restrict", index=True, readonly=True
     )
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, precompute=True)
     partner_id = fields.Many2one(
         "res.partner", "Account", required=True, index=True, ondelete="restrict", readonly=True
     )

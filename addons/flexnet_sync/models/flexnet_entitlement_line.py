@@ -21,7 +21,7 @@ class FlexnetEntitlementLine(models.Model):
 
     activation_id = fields.Char("Activation ID", required=True, readonly=True)
     backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="restrict", readonly=True)
-    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    company_id = fields.Many2one(related="backend_id.company_id", store=True, precompute=True)
     entitlement_id = fields.Many2one(
         "flexnet.entitlement", required=True, ondelete="cascade", index=True, readonly=True
     )

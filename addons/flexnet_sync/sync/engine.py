@@ -16,6 +16,8 @@ _logger = logging.getLogger(__name__)
 IMPORTERS = {cls.kind: cls for cls in IMPORTER_CLASSES}
 KINDS = tuple(IMPORTERS)  # dependency order: products, accounts, users, lines
 _LOCK_NAMESPACE = 0x464E4F  # "FNO"
+# rows a synchronous run stores before the first ANALYZE of its tables (then at each doubling)
+ANALYZE_FIRST = 5000
 
 
 def prefetched(pages, timeout=600):
@@ -128,16 +130,21 @@ class SyncEngine:
             return run
         importer = IMPORTERS[kind](self.backend)
         importer.deferred_accounts = set()  # one transaction: entitled products once, at the end
+        stored, analyze_at = 0, ANALYZE_FIRST
         try:
             for page in prefetched(importer.pages(self.client, self._since(run))):
                 last_seen = max(
                     (naive_utc(importer.modified(r)) for r in page if importer.modified(r)), default=None
                 )
                 importer.import_page(page)
+                stored += importer.stats["created"]
                 self._account(run, importer, pages=1, last_seen=last_seen)
                 # keep memory flat: what a page loaded is not needed by the next one
                 self.env.flush_all()
                 self.env.invalidate_all(flush=False)
+                if stored >= analyze_at:
+                    self._analyze(importer)
+                    analyze_at = 2 * stored
         except fc.FlexNetError as exc:
             self._refresh_deferred(importer)  # the pages imported before the fault stay
             self._account(run, importer)
@@ -146,6 +153,13 @@ class SyncEngine:
         self._refresh_deferred(importer)
         self.finish(run)
         return run
+
+    def _analyze(self, importer):
+        """Statistics of the tables a run fills, its own new rows included: autovacuum cannot
+        see rows before the run commits, and PostgreSQL would go on planning (foreign-key
+        checks of every insert included) for tables as small as they were before it."""
+        for model in importer.models:
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.env[model]._table)))
 
     def _refresh_deferred(self, importer):
         if importer.deferred_accounts:

@@ -16,6 +16,7 @@ class Importer:
 
     kind = None
     watermark_field = None
+    models = ()  # where the importer stores its records
 
     def __init__(self, backend):
         self.backend = backend
@@ -78,6 +79,7 @@ class Importer:
 
 class ProductImporter(Importer):
     kind = "products"
+    models = ("product.template", "product.product")
     watermark_field = "watermark_products"
 
     def pages(self, client, since):
@@ -114,6 +116,7 @@ class ProductImporter(Importer):
 
 class AccountImporter(Importer):
     kind = "accounts"
+    models = ("res.partner",)
     watermark_field = "watermark_accounts"
 
     def pages(self, client, since):
@@ -147,6 +150,7 @@ class AccountImporter(Importer):
 
 class UserImporter(Importer):
     kind = "users"
+    models = ("res.partner",)
     watermark_field = "watermark_users"
 
     def pages(self, client, since):
@@ -204,6 +208,7 @@ class UserImporter(Importer):
 
 class LineImporter(Importer):
     kind = "lines"
+    models = ("flexnet.entitlement", "flexnet.entitlement.line")
     watermark_field = "watermark_lines"
 
     def pages(self, client, since):
