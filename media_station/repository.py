@@ -52,9 +52,10 @@ class _BlockWriter:
     where the filesystem allows it), the last partial block by an ordinary write.
 
     Staged titles are gigabytes read once more to build the image: through the page cache they
-    would evict what the station and the robot read, and filling it costs more CPU than the MD5
-    on virtual machines. ``keep`` bytes of an earlier attempt stay; the unaligned end of them is
-    taken back into the block buffer, so that direct writes start on a block boundary.
+    would evict what the station and the robot read, and filling it costs about as much CPU as
+    the MD5 on virtual machines. ``keep`` bytes of an earlier attempt stay; the unaligned end
+    of them is taken back into the block buffer, so that direct writes start on a block
+    boundary.
     """
 
     def __init__(self, path, keep=0):
