@@ -157,7 +157,9 @@ class SyncEngine:
     def _analyze(self, importer):
         """Statistics of the tables a run fills, its own new rows included: autovacuum cannot
         see rows before the run commits, and PostgreSQL would go on planning (foreign-key
-        checks of every insert included) for tables as small as they were before it."""
+        checks of every insert included) for tables as small as they were before it. Its lock,
+        held until the run commits, only keeps other ANALYZE and VACUUM runs of these tables
+        waiting; reads and writes go on."""
         for model in importer.models:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.env[model]._table)))
 
