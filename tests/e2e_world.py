@@ -27,7 +27,12 @@ from flexnet_simulator.data import load_demo
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
-from _bench_common import db_args, free_port, odoo_server_command  # noqa: E402  (database options and ports, as the benchmarks)
+from _bench_common import (  # noqa: E402  (database options, ports and server, as the benchmarks)
+    db_args,
+    free_port,
+    odoo_server_command,
+    wait_for_odoo,
+)
 
 DB = os.environ.get("E2E_DB")
 SIM_USER, SIM_PASSWORD = "admin", "admin"
@@ -79,13 +84,7 @@ class OdooServer:
             ),
             env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": "root:2"},
         )
-        wait_for("Odoo to answer", self.answers, timeout=120)
-
-    def answers(self):
-        try:
-            return requests.get(f"{self.base}/web/login", timeout=5).status_code == 200
-        except requests.RequestException:
-            return False
+        wait_for_odoo(self.base)
 
     def stop(self, kill=False):
         if self.process and self.process.poll() is None:

@@ -59,6 +59,22 @@ def odoo_server_command(db, addons_path, port, *extra):
     ]
 
 
+def odoo_answers(base):
+    """Whether the Odoo server at ``base`` serves its login page."""
+    try:
+        return requests.get(f"{base}/web/login", timeout=5).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def wait_for_odoo(base, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not odoo_answers(base):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"Odoo did not answer at {base} within {timeout} s")
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def odoo_server(db, addons_path):
     """A real Odoo HTTP server on the benchmark database (one process, no cron); yields
@@ -71,12 +87,7 @@ def odoo_server(db, addons_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(120):
-            try:
-                requests.get(f"{base}/web/login", timeout=60)
-                break
-            except requests.RequestException:
-                time.sleep(0.5)
+        wait_for_odoo(base)
         yield base, server
     finally:
         server.terminate()
