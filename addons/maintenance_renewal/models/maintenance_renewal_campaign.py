@@ -139,17 +139,16 @@ class MaintenanceRenewalCampaign(models.Model):
                 [("campaign_id", "in", self.ids)], ["campaign_id"], ["__count"]
             )
         )
-        orders = {
-            (campaign, state): (count, amount)
-            for campaign, state, count, amount in self.env["sale.order"]._read_group(
-                [("renewal_campaign_id", "in", self.ids)],
-                ["renewal_campaign_id", "state"],
-                ["__count", "amount_untaxed:sum"],
-            )
-        }
+        orders = defaultdict(dict)  # campaign: {state: (count, amount)}
+        for campaign, state, count, amount in self.env["sale.order"]._read_group(
+            [("renewal_campaign_id", "in", self.ids)],
+            ["renewal_campaign_id", "state"],
+            ["__count", "amount_untaxed:sum"],
+        ):
+            orders[campaign][state] = (count, amount)
         for campaign in self:
             mailing = campaign.mailing_id
-            by_state = {state: value for (c, state), value in orders.items() if c == campaign}
+            by_state = orders[campaign]
             won_count, won_amount = by_state.get("sale", (0, 0.0))
             campaign.recipient_count = recipients.get(campaign, 0)
             campaign.quotation_count = sum(n for state, (n, _a) in by_state.items() if state != "cancel")
