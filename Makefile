@@ -2,12 +2,13 @@
 PYTHON ?= python3
 export PYTHON
 
-.PHONY: help deps demo test lint bench
+.PHONY: help deps demo test lint bench pins
 help:
 	@echo "make demo   - PostgreSQL, FlexNet simulator and Odoo with all addons and demo data on 127.0.0.1:8069"
 	@echo "make test   - fresh database, every addon's tests (tours included), pytest suites, one summary line"
 	@echo "make lint   - ruff and pylint-odoo (OCA mandatory checks)"
 	@echo "make bench  - run the benchmarks and print their ratios"
+	@echo "make pins   - pure-Python suites with Odoo's pinned versions (per Python) and current releases"
 
 deps:
 	@bash scripts/deps.sh
@@ -18,8 +19,11 @@ demo: deps
 test: deps
 	@bash scripts/test.sh
 
-lint:
+lint: deps
 	@bash scripts/lint.sh
 
 bench: deps
 	@bash scripts/bench.sh
+
+pins: deps
+	@bash scripts/pins.sh

@@ -1,7 +1,7 @@
 """Demo data (a believable software vendor) and deterministic large data sets."""
 
 import random
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from .store import new_unique_id, now_stamp
 
@@ -168,7 +168,7 @@ def load_demo(store, today=None):
         for account_id, first, last, email, roles, login_days in DEMO_USERS:
             last_login = None
             if login_days is not None:
-                last_login = now_stamp(datetime.now(UTC) - timedelta(days=login_days))
+                last_login = now_stamp(datetime.now(timezone.utc) - timedelta(days=login_days))
             cur = db.execute(
                 "INSERT INTO users(unique_id, user_name, first_name, last_name, email, display_name, password, "
                 "created, modified, last_login, country) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -240,7 +240,7 @@ def load_demo(store, today=None):
         db.execute("COMMIT")
 
 
-GENERATED_BASE = datetime(2026, 1, 1, tzinfo=UTC)
+GENERATED_BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def generate(store, lines, seed=42):

@@ -3,7 +3,7 @@
 import copy
 import json
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from .store import new_unique_id, now_stamp
 from .wire import BadRequest, Req, render, status
@@ -61,7 +61,7 @@ def _stamp_of(value):
     except ValueError:
         raise BadRequest(f"not a dateTime: {value!r}") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
+        moment = moment.replace(tzinfo=timezone.utc)
     return now_stamp(moment)
 
 
@@ -1119,7 +1119,7 @@ def get_secure_token(ctx, req):
     if not 1 <= seconds <= 86400:
         raise BadRequest("tokenTimeoutSeconds must be between 1 and 86400")
     token = secrets.token_urlsafe(32)
-    expires = now_stamp(datetime.now(UTC) + timedelta(seconds=seconds))
+    expires = now_stamp(datetime.now(timezone.utc) + timedelta(seconds=seconds))
     ctx.store.db.execute(
         "INSERT INTO secure_tokens(token, user_name, expires) VALUES (?,?,?)", (token, user_name, expires)
     )

@@ -3,7 +3,7 @@
 import sqlite3
 import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS products (
@@ -65,8 +65,8 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 def now_stamp(moment=None):
     """UTC timestamp with milliseconds; sorts lexically in time order."""
-    moment = moment or datetime.now(UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    moment = moment or datetime.now(timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def new_unique_id():
@@ -95,8 +95,8 @@ class Store:
         value = now_stamp()
         if value <= self._last_stamp:
             # same millisecond: move on by one millisecond so that AFTER-queries see it
-            moment = datetime.strptime(self._last_stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-            value = now_stamp(moment.fromtimestamp(moment.timestamp() + 0.001, UTC))
+            moment = datetime.strptime(self._last_stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+            value = now_stamp(moment.fromtimestamp(moment.timestamp() + 0.001, timezone.utc))
         self._last_stamp = value
         return value
 

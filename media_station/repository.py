@@ -10,7 +10,7 @@ import time
 
 import requests
 
-from .errors import ChecksumMismatch, StationError
+from .errors import ChecksumMismatch, IncompleteDownload, StationError
 
 try:
     import fcntl
@@ -33,6 +33,17 @@ def md5_file(path):
         while chunk := source.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _content_length(response):
+    """The body length the server announced, or None (chunked, compressed or unparsable)."""
+    if response.headers.get("Content-Encoding", "identity") != "identity":
+        return None
+    try:
+        length = int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
+    return length if length >= 0 else None
 
 
 def _set_direct(fd, on):
@@ -191,7 +202,7 @@ class Repository:
     @staticmethod
     def _check_length(label, offset, size):
         if size is not None and offset < size:  # cut short: kept, the next fetch resumes
-            raise StationError(f"{label}: {offset} of {size} bytes received; the download resumes")
+            raise IncompleteDownload(label, offset, size)
 
     @staticmethod
     def _resume(partial):
@@ -229,15 +240,24 @@ class Repository:
                     digest, offset = self._restart(partial)
                 elif status not in (200, 206):
                     raise StationError(f"download of {label} failed: HTTP {status}")
+                announced = _content_length(response)
+                end = offset + announced if announced is not None else None
                 target = _BlockWriter(partial, offset)
                 complete = False
                 try:
-                    for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                        target.write(chunk)
-                        digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
-                        offset += len(chunk)
-                        if self.progress:
-                            self.progress(label, offset, size)
+                    try:
+                        for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                            target.write(chunk)
+                            digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
+                            offset += len(chunk)
+                            if self.progress:
+                                self.progress(label, offset, size)
+                    except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
+                        # urllib3 2.x: the body ended before its Content-Length
+                        raise IncompleteDownload(label, offset, end or size or "?") from exc
+                    if end is not None and offset < end:
+                        # urllib3 1.26: the same cut ends the body without an error
+                        raise IncompleteDownload(label, offset, end)
                     complete = size is None or offset == size
                 finally:
                     target.close(sync=complete)  # a complete file is on the disk before its rename

@@ -3,6 +3,7 @@
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 require_odoo
+require_project_deps
 ensure_postgres
 export BENCH_DB="${BENCH_DB:-flexnet_bench}"
 if [ -z "$(psql_cmd -tAc "SELECT 1 FROM pg_database WHERE datname='$BENCH_DB'")" ]; then

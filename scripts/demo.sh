@@ -5,6 +5,7 @@ set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 
 require_odoo
+require_project_deps
 ensure_postgres
 
 DB="${DEMO_DB:-flexnet_demo}"

@@ -33,11 +33,6 @@ except ImportError as exc:
     sys.exit(f"Odoo is not importable by {sys.executable}: {exc}")
 if odoo.release.version_info[0] != 19:
     sys.exit(f"Odoo 19.0 is required, found {odoo.release.version}")
-try:
-    import odoo.addons.queue_job  # noqa: F401  (imports need base_sparse_field too)
-except ImportError as exc:
-    if "queue_job" in str(exc):
-        sys.exit("OCA queue_job is missing: pip install -r requirements.txt")
 PY
     ); then
         cat >&2 <<MSG
@@ -48,6 +43,40 @@ ERROR: Odoo 19.0 is missing.
   or use the Docker path described in README.md (docker/compose.yaml).
 MSG
         exit 3
+    fi
+}
+
+# The requirements file of the installed Odoo (its pinned versions), when it has one.
+odoo_requirements() {
+    "$PYTHON" - <<'PY'
+import os
+
+import odoo
+
+for root in odoo.__path__:
+    path = os.path.join(os.path.dirname(os.path.abspath(root)), "requirements.txt")
+    if os.path.isfile(path):
+        print(path)
+        break
+PY
+}
+
+# After deps: what requirements.txt brings is importable next to Odoo.
+require_project_deps() {
+    local out
+    if ! out=$("$PYTHON" - 2>&1 <<'PY'
+import importlib.util
+import sys
+
+# found, not imported: queue_job's import needs Odoo's addons path (base_sparse_field)
+if importlib.util.find_spec("odoo.addons.queue_job") is None:
+    sys.exit("OCA queue_job is not installed")
+for name in ("pycdlib", "pytest", "zeep", "websocket"):
+    if importlib.util.find_spec(name) is None:
+        sys.exit(f"{name} is not installed")
+PY
+    ); then
+        die "the project's requirements are not installed ($out): run 'make deps' (pip install -r requirements.txt)"
     fi
 }
 

@@ -7,10 +7,9 @@ import time
 
 import pycdlib
 import pytest
-import requests
 
 from media_station import repository as repository_module
-from media_station.errors import ChecksumMismatch, StationError, UnsafePath
+from media_station.errors import ChecksumMismatch, IncompleteDownload, StationError, UnsafePath
 from media_station.media import build_folder, build_iso
 from media_station.paths import safe_join
 from media_station.repository import Repository
@@ -38,8 +37,9 @@ def test_interrupted_download_resumes_with_a_range(tmp_path, file_server):
     file_server.files["/big.iso"] = data
     file_server.cut_after = 700_000
     repo = Repository(tmp_path / "repo")
-    with pytest.raises((requests.RequestException, Exception)):
+    with pytest.raises(IncompleteDownload) as cut:
         repo.fetch(file_server.base + "/big.iso", md5(data), len(data))
+    assert cut.value.expected == len(data) and 0 < cut.value.received <= 700_000
     assert os.path.getsize(repo.path_for(md5(data)) + ".part") > 0
     path = repo.fetch(file_server.base + "/big.iso", md5(data), len(data))
     assert open(path, "rb").read() == data
@@ -59,7 +59,7 @@ def test_blocks_survive_a_cut_in_the_middle_of_a_block(tmp_path, file_server, mo
     file_server.files["/title.iso"] = data
     cut = file_server.cut_after = block + block // 2 + 123
     repo = Repository(tmp_path / "repo")
-    with pytest.raises(requests.RequestException):
+    with pytest.raises(IncompleteDownload):
         repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
     partial = repo.path_for(md5(data)) + ".part"
     kept = os.path.getsize(partial)

@@ -23,6 +23,13 @@ class Website(models.Model):
         if not website.flexnet_gating or self.env.user._is_internal():
             return domain
         partner = self.env.user.partner_id
-        if request and getattr(request, "cart", None) and not self.env.user._is_public():
-            partner = request.cart.partner_id or partner
+        cart = getattr(request, "cart", None) if request else None
+        # request.cart is website_sale's lazy cart (a sale.order); anything else (no shop
+        # request, a test double) is not a cart and leaves the user's own partner
+        if (
+            cart is not None
+            and getattr(cart, "_name", None) == "sale.order"
+            and not self.env.user._is_public()
+        ):
+            partner = cart.partner_id or partner
         return Domain.AND([domain, self.env["product.template"]._flexnet_gating_domain(partner)])

@@ -1,6 +1,6 @@
 """Small helpers to build and read namespace-qualified FlexNet XML."""
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timezone
 
 from lxml import etree
 
@@ -42,8 +42,8 @@ def xsd_text(value):
         return "true" if value else "false"
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -71,8 +71,8 @@ def to_datetime(text):
         return None
     value = datetime.fromisoformat(text.strip())
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
 
 
 def single_key(element):

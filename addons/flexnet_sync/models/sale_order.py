@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -31,6 +31,16 @@ class SaleOrder(models.Model):
     flexnet_error = fields.Text("FlexNet message", copy=False, readonly=True)
     flexnet_entitlement_id = fields.Many2one("flexnet.entitlement", "Entitlement", copy=False, readonly=True)
     flexnet_email_sent = fields.Boolean("Entitlement e-mail sent", copy=False, readonly=True)
+    # the FlexNet page lists these; a second ``order_line`` on the form would change the line
+    # view every other module's form tests and onchanges work with
+    flexnet_line_ids = fields.One2many(
+        "sale.order.line", string="FlexNet lines", compute="_compute_flexnet_line_ids"
+    )
+
+    @api.depends("order_line.product_id")
+    def _compute_flexnet_line_ids(self):
+        for order in self:
+            order.flexnet_line_ids = order.order_line.filtered(lambda line: line.product_id.flexnet_kind)
 
     def action_confirm(self):
         result = super().action_confirm()

@@ -3,7 +3,7 @@
 import logging
 import queue
 import threading
-from datetime import UTC
+from datetime import timezone
 
 from odoo.tools import SQL
 
@@ -99,7 +99,7 @@ class SyncEngine:
     @staticmethod
     def _since(run):
         # stored naive UTC; the client wants an aware time
-        return run.watermark_from.replace(tzinfo=UTC) if run.watermark_from else None
+        return run.watermark_from.replace(tzinfo=timezone.utc) if run.watermark_from else None
 
     def _account(self, run, importer, pages=0, last_seen=None):
         """Add an importer's counts and errors to the run."""

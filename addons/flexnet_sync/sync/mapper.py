@@ -1,6 +1,6 @@
 """FlexNet records -> Odoo values. Pure functions; lookups are passed in."""
 
-from datetime import UTC
+from datetime import timezone
 
 PRODUCT_KINDS = {"license", "addon", "seats", "maintenance", "media_kit"}
 CATEGORY_KINDS = {
@@ -22,7 +22,7 @@ def naive_utc(moment):
     if moment is None:
         return False
     if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
     return moment
 
 
