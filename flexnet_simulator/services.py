@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 import secrets
 from datetime import date, datetime, timedelta, timezone
 
@@ -56,8 +57,12 @@ def text_criterion(req, name, column, where, params):
 
 
 def _stamp_of(value):
+    text = value.strip()
+    # datetime.fromisoformat before Python 3.11 takes neither "Z" nor 1, 2, 4 or 5 decimals
+    text = re.sub(r"Z$", "+00:00", text)
+    text = re.sub(r"\.(\d+)", lambda m: "." + m[1][:6].ljust(6, "0"), text, count=1)
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise BadRequest(f"not a dateTime: {value!r}") from None
     if moment.tzinfo is None:

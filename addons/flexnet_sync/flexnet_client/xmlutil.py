@@ -1,6 +1,7 @@
 """Small helpers to build and read namespace-qualified FlexNet XML."""
 
-from datetime import date, datetime, timezone
+import re
+from datetime import date, datetime, timedelta, timezone
 
 from lxml import etree
 
@@ -65,13 +66,25 @@ def to_date(text):
     return date.fromisoformat(text[:10]) if text else None
 
 
+# xsd:dateTime: any number of fractional digits, "Z" or an offset (datetime.fromisoformat takes
+# neither "Z" nor other than 3 or 6 digits before Python 3.11)
+_XSD_DATETIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
+
+
 def to_datetime(text):
     """Parse an xsd:dateTime into an aware UTC datetime (naive values are taken as UTC)."""
     if not text:
         return None
-    value = datetime.fromisoformat(text.strip())
-    if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+    match = _XSD_DATETIME.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"not an xsd:dateTime: {text!r}")
+    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
+    micro = int((match[7] or "0")[:6].ljust(6, "0"))
+    zone = timezone.utc
+    if match[8] and match[8] != "Z":
+        sign = -1 if match[8][0] == "-" else 1
+        zone = timezone(sign * timedelta(hours=int(match[8][1:3]), minutes=int(match[8][4:6])))
+    value = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
     return value.astimezone(timezone.utc)
 
 
