@@ -31,41 +31,66 @@ class _Api:
                 time.sleep(delay)
                 delay = min(delay * 2, 60)
 
+    def __init__(self):
+        # the lease of every job this station claimed and still holds: {job id: lease}
+        self.leases = {}
+
+    def _lease(self, job_id):
+        return self.leases.get(job_id)
+
     def claim(self, station, limit=1, lease_seconds=900):
-        return self._retry("station_claim", station=station, limit=limit, lease_seconds=lease_seconds)
+        packages = self._retry("station_claim", station=station, limit=limit, lease_seconds=lease_seconds)
+        for package in packages:
+            self.leases[package["id"]] = package.get("lease")
+        return packages
 
     def package(self, job_id):
         return self._retry("station_package", job_id=job_id)
 
     def heartbeat(self, job_ids=(), lease_seconds=900):
-        return self._retry("station_heartbeat", job_ids=list(job_ids), lease_seconds=lease_seconds)
+        held = {str(job_id): self._lease(job_id) for job_id in job_ids if self._lease(job_id)}
+        return self._retry("station_heartbeat", leases=held, lease_seconds=lease_seconds)
 
     def progress(self, job_id, state, message=""):
-        return self._retry("station_progress", job_id=job_id, state=state, message=message)
+        return self._retry(
+            "station_progress", job_id=job_id, state=state, message=message, lease=self._lease(job_id)
+        )
 
     def success(self, job_id, copies, serials=(), checksums_verified=True):
-        return self._retry(
+        result = self._retry(
             "station_report_success",
             job_id=job_id,
             copies=copies,
             serials=list(serials),
             checksums_verified=checksums_verified,
+            lease=self._lease(job_id),
         )
+        self.leases.pop(job_id, None)
+        return result
 
     def failure(self, job_id, reason, log=""):
-        return self._retry("station_report_failure", job_id=job_id, reason=reason, log=log)
+        result = self._retry(
+            "station_report_failure", job_id=job_id, reason=reason, log=log, lease=self._lease(job_id)
+        )
+        self.leases.pop(job_id, None)
+        return result
 
     def label_pdf(self, job_id):
         return self._retry("station_label_pdf", job_id=job_id)
 
     def release(self, job_ids):
-        return self._retry("station_release", job_ids=list(job_ids))
+        held = {str(job_id): self._lease(job_id) for job_id in job_ids if self._lease(job_id)}
+        result = self._retry("station_release", leases=held)
+        for job_id in job_ids:
+            self.leases.pop(job_id, None)
+        return result
 
 
 class Json2Api(_Api):
     """``POST /json/2/media.production.job/<method>`` with the API key as bearer token."""
 
     def __init__(self, url, db, key, session=None, timeout=60):
+        super().__init__()
         self.url, self.db, self.timeout = url.rstrip("/"), db, timeout
         self.session = session or requests.Session()
         self.headers = {"Authorization": f"bearer {key}", "X-Odoo-Database": db}
@@ -87,6 +112,7 @@ class XmlRpcApi(_Api):
     """``/xmlrpc/2/object`` ``execute_kw`` with the station user's login and API key."""
 
     def __init__(self, url, db, key, login, transport=None):
+        super().__init__()
         self.db, self.key = db, key
         url = url.rstrip("/")
         common = xmlrpc.client.ServerProxy(f"{url}/xmlrpc/2/common", transport=transport, allow_none=True)

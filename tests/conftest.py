@@ -12,12 +12,12 @@ try:
     import odoo.release  # noqa: F401
 except ImportError:
     # a virtual environment without Odoo (scripts/pins.sh): the pure-Python suites only
-    SCENARIO_LINES = []
-    collect_ignore = ["e2e", "reliability"]
+    SCENARIO_LINES = ATTACK_LINES = []
+    collect_ignore = ["e2e", "reliability", "security"]
 else:
     # the end-to-end world (FlexNet simulator, Odoo server, API keys), shared by tests/e2e and
     # tests/reliability; skipped unless make test names its database in E2E_DB
-    from e2e_world import SCENARIO_LINES, e2e_simulator, world  # noqa: F401
+    from e2e_world import ATTACK_LINES, SCENARIO_LINES, e2e_simulator, world  # noqa: F401
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -25,3 +25,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("reliability scenarios")
         for line in SCENARIO_LINES:
             terminalreporter.write_line(line)
+    if ATTACK_LINES:
+        terminalreporter.section("attacks")
+        for line in ATTACK_LINES:
+            terminalreporter.write_line(line)
+        refused = sum(line.startswith("refused") for line in ATTACK_LINES)
+        terminalreporter.write_line(f"{refused} attacks refused, {len(ATTACK_LINES) - refused} succeeded")

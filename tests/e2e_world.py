@@ -38,6 +38,10 @@ DB = os.environ.get("E2E_DB")
 SIM_USER, SIM_PASSWORD = "admin", "admin"
 # one line per reliability scenario, printed at the end of the run (tests/conftest.py)
 SCENARIO_LINES = []
+# one line per attack of tests/security, printed at the end of the run (tests/conftest.py)
+ATTACK_LINES = []
+# the simulator's store, for scenarios that set up FlexNet data no SOAP operation can (passwords)
+SIMULATOR = {}
 
 
 class Json2:
@@ -103,6 +107,7 @@ def e2e_simulator():
     store = Store(":memory:")
     load_demo(store)
     sim = Simulator(store, SIM_USER, SIM_PASSWORD, ("e2e-token",))
+    SIMULATOR["store"] = store
     server = serve(sim, "127.0.0.1", 0)
     host, port = server.server_address
     yield f"http://{host}:{port}"
@@ -134,7 +139,10 @@ def world(e2e_simulator, tmp_path_factory):
         ):
             user = env.ref(xmlid)
             keys[name] = env["res.users.apikeys"].with_user(user)._generate(None, f"e2e {name}", expires)
-        station_user = env["res.users"].create(
+        # found again when the suites run once more on a kept database (KEEP_DB)
+        station_user = env["res.users"].search([("login", "=", "e2e-station-eu1")]) or env[
+            "res.users"
+        ].create(
             {
                 "name": "EU1 station",
                 "login": "e2e-station-eu1",

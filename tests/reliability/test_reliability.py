@@ -193,16 +193,18 @@ def test_duplicate_and_out_of_order_station_reports(world, request):
     order_id, job_id = _media_job(world)
     claimed = station("media.production.job", "station_claim", station="eu1-a", limit=10)
     assert job_id in [job["id"] for job in claimed], claimed
+    lease = next(job["lease"] for job in claimed if job["id"] == job_id)
+    report = {"job_id": job_id, "lease": lease}
     assert (
-        station("media.production.job", "station_report_success", job_id=job_id, copies=1, serials=["S1"])
+        station("media.production.job", "station_report_success", **report, copies=1, serials=["S1"])
         == "done"
     )
     assert (
-        station("media.production.job", "station_report_success", job_id=job_id, copies=1, serials=["S1"])
+        station("media.production.job", "station_report_success", **report, copies=1, serials=["S1"])
         == "done"
     )
-    assert station("media.production.job", "station_progress", job_id=job_id, state="producing") == "done"
-    assert station("media.production.job", "station_report_failure", job_id=job_id, reason="late") == "done"
+    assert station("media.production.job", "station_progress", **report, state="producing") == "done"
+    assert station("media.production.job", "station_report_failure", **report, reason="late") == "done"
     [job] = admin(
         "media.production.job", "read", ids=[job_id], fields=["state", "copies_done", "production_id"]
     )
@@ -231,6 +233,7 @@ def test_station_crash_mid_job(world, request):
         "media.production.job", "station_claim", station="eu1-crashed", limit=10, lease_seconds=60
     )
     assert job_id in [job["id"] for job in claimed]
+    stale = next(job["lease"] for job in claimed if job["id"] == job_id)
     # the station dies here: no report, no release; its lease runs out (time passes)
     with Registry(DB).cursor() as cr:
         cr.execute(
@@ -240,12 +243,19 @@ def test_station_crash_mid_job(world, request):
         )
     reclaimed = station("media.production.job", "station_claim", station="eu1-b", limit=10)
     assert [job["id"] for job in reclaimed] == [job_id]
-    assert station("media.production.job", "station_report_success", job_id=job_id, copies=1) == "done"
-    late = station.call("media.production.job", "station_report_success", job_id=job_id, copies=1)
+    # the crashed station comes back with its old lease: refused, nothing changes
+    stale_report = station.call(
+        "media.production.job", "station_report_failure", job_id=job_id, reason="stale", lease=stale
+    )
+    assert stale_report.status_code == 403, stale_report.text
+    lease = reclaimed[0]["lease"]
+    report = {"job_id": job_id, "lease": lease, "copies": 1}
+    assert station("media.production.job", "station_report_success", **report) == "done"
+    late = station.call("media.production.job", "station_report_success", **report)
     assert late.status_code == 200 and late.json() == "done"
     [job] = admin("media.production.job", "read", ids=[job_id], fields=["state", "claimed_by"])
     assert (job["state"], job["claimed_by"]) == ("done", "eu1-b"), job
     _say(
         request,
-        "station crash mid-job: lease expired, claimed again by eu1-b, reported done once",
+        "station crash mid-job: lease expired, claimed again by eu1-b, stale report refused, done once",
     )

@@ -17,3 +17,10 @@ class MediaProductionSite(models.Model):
         if {"bom_ids", "bom_vendor_ids"}.intersection(vals):
             self.env["mrp.bom"]._refresh_vendor_access()
         return res
+
+    def unlink(self):
+        # the site's vendors lose what they saw through it at once, not at the nightly run
+        boms = self.with_context(active_test=False).bom_ids
+        res = super().unlink()
+        self.env["mrp.bom"]._refresh_vendor_access(bom_ids=boms.ids)
+        return res

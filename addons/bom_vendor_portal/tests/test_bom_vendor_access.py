@@ -67,6 +67,31 @@ class TestBomVendorAccess(BomVendorMixin, TransactionCase):
         self.vendor_a.bom_vendor_site_ids = [Command.clear()]
         self.assertFalse(self.env["mrp.bom"].with_user(self.user_a).search([]))
 
+    def test_category_moved_or_removed_updates_access_at_once(self):
+        self.vendor_b.bom_vendor_categ_ids = [Command.link(self.categ.id)]
+        self.assertIn(self.bom_c, self.env["mrp.bom"].with_user(self.user_b).search([]))
+        # the sub-category moves away from the vendor's category: its BOMs go with it
+        self.sub_categ.parent_id = False
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b)
+        self.sub_categ.parent_id = self.categ
+        self.assertIn(self.bom_c, self.env["mrp.bom"].with_user(self.user_b).search([]))
+        # the vendor's category is deleted (its sub-category moved out first)
+        self.sub_categ.parent_id = False
+        self.vendor_b.bom_vendor_categ_ids = [Command.link(self.sub_categ.id)]
+        self.kit_c.product_tmpl_id.categ_id = self.sub_categ
+        self.vendor_b.bom_vendor_categ_ids = [Command.set(self.sub_categ.ids)]
+        self.assertIn(self.bom_c, self.env["mrp.bom"].with_user(self.user_b).search([]))
+        self.kit_c.product_tmpl_id.categ_id = self.categ
+        self.sub_categ.unlink()
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b)
+
+    def test_site_removed_updates_access_at_once(self):
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a)
+        self.site_a.unlink()
+        self.assertFalse(self.env["mrp.bom"].with_user(self.user_a).search([]))
+        with self.assertRaises(AccessError):
+            self.bom_a.with_user(self.user_a).check_access("read")
+
     def test_checksums_computed_on_upload(self):
         content = b"artwork bytes" * 100
         self.rev_a_draft.file = base64.b64encode(content)

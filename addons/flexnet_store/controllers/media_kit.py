@@ -1,15 +1,15 @@
-import hmac
-import logging
 import time
 
-from odoo import fields, http
-from odoo.exceptions import AccessDenied, UserError, ValidationError
+from odoo import http
+from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
 from odoo.http import request
 
-from .sign_on import friendly_error, login_member
+from ..models.flexnet_backend import LinkRefused
+from ..models.sale_order import ShipToIncomplete
+from .sign_on import friendly_error, pending_sign_in
 
-_logger = logging.getLogger(__name__)
 SESSION_KEY = "flexnet_media_kit"
+PENDING_SECONDS = 3600
 
 
 class FlexnetMediaKit(http.Controller):
@@ -21,7 +21,9 @@ class FlexnetMediaKit(http.Controller):
                           &ts=UNIX_TIME&nonce=RANDOM&sig=HMAC
 
     ``sig`` is URL-safe Base64 (no padding) of HMAC-SHA256 with the backend's secret over
-    ``account, email, name, part, ts, nonce`` joined by newlines.
+    ``account, email, name, part, ts, nonce`` joined by newlines. Opening the link never signs
+    anyone in by itself: a visitor who is not signed in confirms who they are on a form first
+    (a link sent to someone else cannot sign that person's browser into the sender's account).
     """
 
     @http.route(
@@ -31,67 +33,18 @@ class FlexnetMediaKit(http.Controller):
         env = request.env
         try:
             backend = env["flexnet.backend"].sudo().browse(int(params.get("backend") or 0)).exists()
-            timestamp = int(params.get("ts") or 0)
         except ValueError:
-            backend, timestamp = None, 0
-        if not backend or not all(params.get(k) for k in ("account", "email", "part", "nonce", "sig")):
+            backend = None
+        if not backend:
             return friendly_error(env._("This media-kit link is incomplete."))
-        expected = backend._media_link_signature(params)
-        if not hmac.compare_digest(expected, params["sig"]):
-            _logger.info("media-kit link with a bad signature for account %s", params.get("account"))
-            return friendly_error(env._("This media-kit link is not genuine."), 403)
-        age = time.time() - timestamp
-        if age > backend.media_link_max_age * 60 or age < -60:
-            return friendly_error(
-                env._("This media-kit link has expired. Start again from the download page."), 403
-            )
-        if not env["flexnet.store.nonce"].sudo()._consume(params["nonce"]):
-            return friendly_error(
-                env._("This media-kit link was already used. Start again from the download page."), 403
-            )
-        account = (
-            env["res.partner"]
-            .sudo()
-            .search(
-                [("flexnet_backend_id", "=", backend.id), ("flexnet_account_id", "=", params["account"])],
-                limit=1,
-            )
-        )
-        kit = (
-            env["product.product"]
-            .sudo()
-            .search(
-                [
-                    ("default_code", "=", params["part"]),
-                    ("flexnet_kind", "=", "media_kit"),
-                    ("sale_ok", "=", True),
-                ],
-                limit=1,
-            )
-        )
-        if not account or not kit:
-            return friendly_error(env._("This media kit or account is not known to the shop."), 404)
-        if not kit._flexnet_allowed_for(account):
-            return friendly_error(
-                env._(
-                    "Account %(account)s is not entitled to %(kit)s.",
-                    account=params["account"],
-                    kit=kit.display_name,
-                ),
-                403,
-            )
-        member = env["res.users"].sudo()._flexnet_member(params["email"])
-        if not member or member.commercial_partner_id != account:
-            return friendly_error(env._("%s is not a member of this FlexNet account.", params["email"]), 403)
+        try:
+            member, kit = backend._media_link_open(params)
+        except LinkRefused as exc:
+            return friendly_error(str(exc), exc.status)
         request.session[SESSION_KEY] = {"member": member.id, "kit": kit.id, "at": time.time()}
-        user = env.user
-        if user._is_public():
-            # the signed link vouches for the member: sign them in
-            try:
-                login_member(member)
-            except AccessDenied as exc:
-                return friendly_error(str(exc), 403)
-        elif user.partner_id != member:
+        if env.user._is_public():
+            return pending_sign_in(member, "/flexnet/media-kit/continue", kit=kit)
+        if env.user.partner_id != member:
             return friendly_error(
                 env._("You are signed in as someone else. Sign out and use the link again."), 403
             )
@@ -100,7 +53,7 @@ class FlexnetMediaKit(http.Controller):
     def _pending(self):
         data = request.session.get(SESSION_KEY) or {}
         env = request.env
-        if not data or time.time() - data.get("at", 0) > 3600:
+        if not data or time.time() - data.get("at", 0) > PENDING_SECONDS:
             return None, None
         member = env.user.partner_id
         if member.id != data.get("member"):
@@ -126,9 +79,18 @@ class FlexnetMediaKit(http.Controller):
                 return friendly_error(str(exc), 403)
             request.session.pop(SESSION_KEY, None)
             return request.redirect("/shop/cart")
+        return self._ship_form(member, kit)
+
+    def _ship_form(self, member, kit, error=None, post=None):
         return request.render(
             "flexnet_store.media_kit_ship_form",
-            {"kit": kit, "partner": member, "countries": request.env["res.country"].sudo().search([])},
+            {
+                "kit": kit,
+                "partner": member,
+                "countries": request.env["res.country"].sudo().search([]),
+                "error": error,
+                "post": post or {},
+            },
         )
 
     @http.route(
@@ -139,60 +101,11 @@ class FlexnetMediaKit(http.Controller):
         env = request.env
         if not kit:
             return friendly_error(env._("Nothing to order: open the media-kit link again."))
-        required = ("name", "street", "city", "zip", "country_id")
-        missing = [field for field in required if not (post.get(field) or "").strip()]
         try:
-            country = env["res.country"].sudo().browse(int(post.get("country_id") or 0)).exists()
-        except ValueError:
-            country = None
-        if missing or not country:
-            return request.render(
-                "flexnet_store.media_kit_ship_form",
-                {
-                    "kit": kit,
-                    "partner": member,
-                    "countries": env["res.country"].sudo().search([]),
-                    "error": env._("Please fill in every field of the address."),
-                    "post": post,
-                },
-            )
-        account = member.commercial_partner_id
-        shipping = (
-            env["res.partner"]
-            .sudo()
-            .create(
-                {
-                    "type": "delivery",
-                    "parent_id": account.id,
-                    "name": post["name"].strip()[:128],
-                    "street": post["street"].strip()[:128],
-                    "street2": (post.get("street2") or "").strip()[:128],
-                    "city": post["city"].strip()[:64],
-                    "zip": post["zip"].strip()[:24],
-                    "country_id": country.id,
-                    "email": member.email,
-                }
-            )
-        )
-        order = (
-            env["sale.order"]
-            .sudo()
-            .create(
-                {
-                    "partner_id": member.id,
-                    "partner_shipping_id": shipping.id,
-                    "website_id": request.website.id,
-                    "origin": env._("FlexNet media-kit link"),
-                    "order_line": [
-                        fields.Command.create({"product_id": kit.id, "product_uom_qty": 1, "price_unit": 0.0})
-                    ],
-                }
-            )
-        )
-        refused = order._flexnet_refused_lines()
-        if refused:
-            order.unlink()
-            return friendly_error(env._("Your FlexNet entitlements do not allow this media kit."), 403)
-        order.action_confirm()
+            order = env["sale.order"]._flexnet_order_free_media_kit(kit, request.website, post)
+        except ShipToIncomplete as exc:
+            return self._ship_form(member, kit, error=str(exc), post=post)
+        except (AccessError, AccessDenied, UserError) as exc:
+            return friendly_error(str(exc), 403)
         request.session.pop(SESSION_KEY, None)
         return request.render("flexnet_store.media_kit_ordered", {"order": order, "kit": kit})

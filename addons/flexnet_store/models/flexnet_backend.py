@@ -1,14 +1,29 @@
 import base64
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from urllib.parse import urlencode
 
 from odoo import fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "flexnet_sync.group_flexnet_manager"
 LINK_FIELDS = ("account", "email", "name", "part", "ts", "nonce")
+# used nonces are kept this long (flexnet.store.nonce); a link may not live longer
+NONCE_RETENTION_DAYS = 7
+MAX_LINK_AGE_MINUTES = 24 * 60
+
+
+class LinkRefused(UserError):
+    """A signed link or sign-on hand-off that is refused; ``status`` is the HTTP answer."""
+
+    def __init__(self, message, status=403):
+        super().__init__(message)
+        self.status = status
 
 
 def _new_secret(*_args):
@@ -34,7 +49,8 @@ class FlexnetBackend(models.Model):
     media_link_template = fields.Char(compute="_compute_media_link_template")
 
     _check_media_link_max_age = models.Constraint(
-        "CHECK(media_link_max_age > 0)", "The media-kit link validity must be positive."
+        f"CHECK(media_link_max_age > 0 AND media_link_max_age <= {MAX_LINK_AGE_MINUTES})",
+        "The media-kit link validity must be between 1 minute and 24 hours.",
     )
 
     def _compute_media_link_template(self):
@@ -50,6 +66,69 @@ class FlexnetBackend(models.Model):
         message = "\n".join(str(values.get(key, "")) for key in LINK_FIELDS).encode()
         digest = hmac.new(secret, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def _media_link_open(self, params):
+        """Check a "purchase media kit" link and consume it: (member contact, media kit).
+
+        Refused (``LinkRefused``, nothing consumed but the nonce of a genuine link) when it
+        is incomplete, not signed with this backend's secret, expired or already used, when
+        the kit or account is unknown, the account is not entitled to the kit, or the
+        e-mail is not exactly one member of that account on this backend."""
+        self.ensure_one()
+        env = self.env
+        if not all(
+            isinstance(params.get(k), str) and params[k] for k in ("account", "email", "part", "nonce", "sig")
+        ):
+            raise LinkRefused(env._("This media-kit link is incomplete."), 400)
+        ts = params.get("ts") or ""  # Unix seconds: 12 digits reach the year 33658
+        if not (isinstance(ts, str) and ts.isascii() and ts.isdigit() and len(ts) <= 12):
+            raise LinkRefused(env._("This media-kit link is incomplete."), 400)
+        timestamp = int(ts)
+        expected = self._media_link_signature(params).encode()
+        if not hmac.compare_digest(expected, params["sig"].encode("utf-8", "replace")):
+            _logger.info("media-kit link with a bad signature for account %r", params["account"][:64])
+            raise LinkRefused(env._("This media-kit link is not genuine."))
+        age = time.time() - timestamp
+        if age > min(self.media_link_max_age, MAX_LINK_AGE_MINUTES) * 60 or age < -60:
+            raise LinkRefused(env._("This media-kit link has expired. Start again from the download page."))
+        if not env["flexnet.store.nonce"].sudo()._consume(params["nonce"][:128]):
+            raise LinkRefused(
+                env._("This media-kit link was already used. Start again from the download page.")
+            )
+        account = (
+            env["res.partner"]
+            .sudo()
+            .search(
+                [("flexnet_backend_id", "=", self.id), ("flexnet_account_id", "=", params["account"])],
+                limit=1,
+            )
+        )
+        kit = (
+            env["product.product"]
+            .sudo()
+            .search(
+                [
+                    ("default_code", "=", params["part"]),
+                    ("flexnet_kind", "=", "media_kit"),
+                    ("sale_ok", "=", True),
+                ],
+                limit=1,
+            )
+        )
+        if not account or not kit:
+            raise LinkRefused(env._("This media kit or account is not known to the shop."), 404)
+        if not kit._flexnet_allowed_for(account):
+            raise LinkRefused(
+                env._(
+                    "Account %(account)s is not entitled to %(kit)s.",
+                    account=params["account"],
+                    kit=kit.display_name,
+                )
+            )
+        member = env["res.users"].sudo()._flexnet_member(params["email"], backend=self)
+        if not member or member.commercial_partner_id != account:
+            raise LinkRefused(env._("%s is not a member of this FlexNet account.", params["email"]))
+        return member, kit
 
     def _media_link_url(self, account, email, name, part, ts=None, nonce=None):
         """A signed link, as FlexNet's download page builds it (used by tests and the demo)."""

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from .flexnet_backend import NONCE_RETENTION_DAYS
+
 
 class FlexnetStoreNonce(models.Model):
     """Nonces of signed links already used: a link works once."""
@@ -27,5 +29,5 @@ class FlexnetStoreNonce(models.Model):
 
     @api.autovacuum
     def _gc_old_nonces(self):
-        """Links expire within hours; nonces older than a week cannot be replayed anyway."""
-        self.search([("used_at", "<", fields.Datetime.now() - timedelta(days=7))]).unlink()
+        """Links live at most a day (MAX_LINK_AGE_MINUTES); older nonces cannot be replayed."""
+        self.search([("used_at", "<", fields.Datetime.now() - timedelta(days=NONCE_RETENTION_DAYS))]).unlink()

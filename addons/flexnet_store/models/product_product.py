@@ -1,14 +1,8 @@
-from odoo import fields, models
+from odoo import models
 
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
-
-    # searched by the shop's gating domain on behalf of any visitor; the domain itself
-    # restricts the rows to the visitor's own account
-    flexnet_entitled_ids = fields.One2many(
-        "flexnet.entitled.product", "product_id", "Entitled accounts", bypass_search_access=True
-    )
 
     def _flexnet_allowed_for(self, partner):
         """The products of ``self`` that ``partner``'s account may buy."""

@@ -46,6 +46,35 @@ class ProductTemplate(models.Model):
         help="Leave empty for every account type.",
     )
 
+    # the record rule product_template_rule_flexnet_gating reads this: RPC, combination info
+    # and every other read show customers only what the shop would show them
+    flexnet_buyable = fields.Boolean(
+        "Buyable by me",
+        compute="_compute_flexnet_buyable",
+        search="_search_flexnet_buyable",
+        help="Whether the current user's FlexNet account may see and buy this product.",
+    )
+
+    def _compute_flexnet_buyable(self):
+        allowed = self.filtered_domain(self._flexnet_buyable_domain())
+        for template in self:
+            template.flexnet_buyable = template in allowed
+
+    def _search_flexnet_buyable(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        domain = self._flexnet_buyable_domain()
+        return domain if True in value else ~domain
+
+    @api.model
+    def _flexnet_buyable_domain(self):
+        """What the current user may see of the catalog: everything for internal users, the
+        shop's gating for portal users and visitors (their own account's entitlements)."""
+        user = self.env.user
+        if user._is_internal() or user._is_superuser():
+            return Domain.TRUE
+        return self.sudo()._flexnet_gating_domain(user.sudo().partner_id)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -1,10 +1,13 @@
 import hashlib
 import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessDenied
+from odoo.fields import Domain
+from odoo.http import request
+from odoo.tools import escape_psql
 
 from odoo.addons.flexnet_sync import flexnet_client as fc
 
@@ -26,33 +29,50 @@ class ResUsers(models.Model):
     # --- members of FlexNet accounts ---------------------------------------------------------
 
     @api.model
-    def _flexnet_member(self, user_name):
-        """The synced member contact with this FlexNet user name (or e-mail)."""
+    def _flexnet_member(self, user_name, backend=None):
+        """The one synced member contact whose FlexNet user name, or else whose e-mail, is
+        exactly ``user_name`` (case-insensitive; never a pattern), on ``backend`` when given.
+
+        Empty when nothing or more than one contact matches: a sign-in never picks one of
+        several people. A ``##domain`` suffix (FlexNet's user-domain notation) is ignored here.
+        """
         Partner = self.env["res.partner"].sudo()
-        name = (user_name or "").strip().split("##", 1)[0]
+        name = (user_name or "").strip().split("##", 1)[0].strip()
         if not name:
             return Partner
-        return Partner.search(
-            [
-                "|",
-                ("flexnet_user_name", "=ilike", name),
-                "&",
-                ("flexnet_user_name", "!=", False),
-                ("email", "=ilike", name),
-            ],
-            limit=1,
-        )
+        scope = Domain("flexnet_user_name", "!=", False)
+        if backend:
+            scope &= Domain("flexnet_backend_id", "=", backend.id)
+        wanted = name.casefold()
+        for field in ("flexnet_user_name", "email"):
+            found = Partner.search(scope & Domain(field, "=ilike", escape_psql(name)), limit=10)
+            found = found.filtered(lambda partner, f=field: (partner[f] or "").strip().casefold() == wanted)
+            if len(found) > 1:
+                _logger.warning("FlexNet user %r matches %s member contacts: refused", name, len(found))
+                return Partner
+            if found:
+                return found
+        return Partner
 
     @api.model
     def _flexnet_portal_user(self, member):
-        """The portal user of a member contact, created on first sign-on."""
+        """The portal user of a member contact, created on first sign-on.
+
+        Only portal users are signed in this way: a member contact that belongs to an
+        internal user signs in with that user's own Odoo credentials."""
         user = self.sudo().with_context(active_test=False).search([("partner_id", "=", member.id)], limit=1)
         if user:
             if not user.active:
                 raise AccessDenied(self.env._("This account is disabled."))
+            if not user.share:
+                raise AccessDenied(self.env._("This account signs in with its Odoo password only."))
             return user
         login = member.email or member.flexnet_user_name
-        if self.sudo().with_context(active_test=False).search_count([("login", "=ilike", login)]):
+        if (
+            self.sudo()
+            .with_context(active_test=False)
+            .search_count([("login", "=ilike", escape_psql(login))])
+        ):
             raise AccessDenied(self.env._("Another user already signs in as %s.", login))
         return (
             self.sudo()
@@ -100,13 +120,26 @@ class ResUsers(models.Model):
         try:
             auth_info = super()._login(credential, user_agent_env)
         except AccessDenied:
-            if credential.get("type") != "password":
-                raise
+            if credential.get("type") != "password" or self._flexnet_login_on_cooldown():
+                raise  # Odoo's answer stands: FlexNet is never asked during Odoo's cooldown
             auth_info = self._flexnet_password_login(credential)
         user = self.browse(auth_info["uid"]).sudo()
         if user.partner_id.commercial_partner_id.flexnet_account_type:
             user.partner_id.commercial_partner_id._flexnet_apply_account_terms()
         return auth_info
+
+    @api.model
+    def _flexnet_login_on_cooldown(self):
+        """Whether Odoo's failed-login cooldown holds for this request's address.
+
+        Odoo counted the failed attempt that leads here; while the address is on cooldown
+        the FlexNet check is skipped, so FlexNet cannot be used to guess passwords faster
+        than Odoo allows, nor to lock members out of FlexNet."""
+        if not request:
+            return False
+        failures_map = getattr(self.env.registry, "_login_failures", None) or {}
+        failures, previous = failures_map.get(request.httprequest.remote_addr, (0, datetime.min))
+        return bool(self._on_login_cooldown(failures, previous))
 
     @api.model
     def _flexnet_password_login(self, credential):
@@ -115,9 +148,12 @@ class ResUsers(models.Model):
         member = self._flexnet_member(login)
         if not member or not password:
             raise AccessDenied()
+        name, _sep, domain = login.strip().partition("##")
         backend = member.flexnet_backend_id.sudo()
         try:
-            valid = backend._get_client().authenticate_user(login, password)
+            valid = backend._get_client(interactive=True).authenticate_user(
+                name.strip(), password, domain=domain.strip() or "FLEXnet"
+            )
         except fc.FlexNetError as exc:
             _logger.warning("FlexNet sign-on unavailable for %s: %s", login, exc)
             raise AccessDenied(

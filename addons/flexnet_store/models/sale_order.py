@@ -1,5 +1,14 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+SHIP_TO_REQUIRED = ("name", "street", "city", "zip", "country_id")
+
+
+class ShipToIncomplete(UserError):
+    """The submitted delivery address lacks a required field."""
+
+
+SHIP_TO_SIZES = {"name": 128, "street": 128, "street2": 128, "city": 64, "zip": 24}
 
 
 class SaleOrder(models.Model):
@@ -60,3 +69,67 @@ class SaleOrder(models.Model):
                 )
             )
         return super()._check_cart_is_ready_to_be_paid()
+
+    # --- free media kits ordered from a FlexNet link -------------------------------------------
+
+    @api.model
+    def _flexnet_ship_to_values(self, address):
+        """Delivery address values from a submitted form; UserError naming what is missing."""
+        address = {key: value for key, value in (address or {}).items() if isinstance(value, str)}
+        missing = [key for key in SHIP_TO_REQUIRED if not address.get(key, "").strip()]
+        country = self.env["res.country"]
+        country_id = address.get("country_id", "").strip()
+        if country_id.isdigit():
+            country = country.sudo().browse(int(country_id)).exists()
+        if missing or not country:
+            raise ShipToIncomplete(self.env._("Please fill in every field of the address."))
+        values = {key: address.get(key, "").strip()[:size] for key, size in SHIP_TO_SIZES.items()}
+        values["country_id"] = country.id
+        return values
+
+    @api.model
+    def _flexnet_order_free_media_kit(self, kit, website, address):
+        """Confirm a free media kit for the signed-in member, shipped to ``address``.
+
+        The kit must be entitled to the member's account and cost nothing on the prices the
+        shop gives that member; anything else is refused and leaves no record behind. A
+        priced kit goes through the cart and checkout instead."""
+        member = self.env.user.partner_id
+        if self.env.user._is_public() or not kit or kit.flexnet_kind != "media_kit":
+            raise AccessError(self.env._("Only a signed-in FlexNet member orders a media kit."))
+        values = self._flexnet_ship_to_values(address)
+        Order = self.sudo()
+        with self.env.cr.savepoint():
+            shipping = (
+                self.env["res.partner"]
+                .sudo()
+                .create(
+                    dict(
+                        values,
+                        type="delivery",
+                        parent_id=member.commercial_partner_id.id,
+                        email=member.email,
+                    )
+                )
+            )
+            order = Order.create(
+                {
+                    "partner_id": member.id,
+                    "partner_shipping_id": shipping.id,
+                    "website_id": website.id,
+                    "origin": self.env._("FlexNet media-kit link"),
+                    "order_line": [fields.Command.create({"product_id": kit.id, "product_uom_qty": 1})],
+                }
+            )
+            if order._flexnet_refused_lines():
+                raise AccessError(self.env._("Your FlexNet entitlements do not allow this media kit."))
+            if not order.currency_id.is_zero(order.amount_total):
+                raise UserError(
+                    self.env._(
+                        "%(kit)s costs %(amount)s: order it from the cart.",
+                        kit=kit.display_name,
+                        amount=order.amount_total,
+                    )
+                )
+            order.action_confirm()
+        return order

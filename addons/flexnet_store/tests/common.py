@@ -46,6 +46,12 @@ class FlexnetStoreCase(FlexnetSimulatorMixin, HttpCase):
         """A fresh public session."""
         self.authenticate(None, None)
 
+    def _confirm_sign_in(self, response, **kwargs):
+        """Press "Continue" on the sign-in confirmation a link led to (POST with its CSRF token)."""
+        self.assertIn("o_flexnet_sign_in_confirm", response.text)
+        token = response.text.split('name="csrf_token" value="')[1].split('"')[0]
+        return self.url_open("/flexnet/sign-in/confirm", data={"csrf_token": token}, **kwargs)
+
     @classmethod
     def _portal_user(cls, login, member_email):
         member = cls.env["res.partner"].search([("flexnet_user_name", "=", member_email)])

@@ -1,9 +1,12 @@
+import re
 import time
 from urllib.parse import urlsplit
 
+from psycopg2 import IntegrityError
+
 from odoo import sql_db
 from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
-from odoo.tests import JsonRpcException, tagged
+from odoo.tests import JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import FlexnetStoreCase
@@ -145,6 +148,10 @@ class TestMediaKitLink(FlexnetStoreCase):
     def test_priced_kit_lands_in_the_cart(self):
         self._anonymous()
         response = self.url_open(self._link())
+        # opening the link signs nobody in: the visitor confirms who they are first
+        self.assertEqual(self.url_open("/my", allow_redirects=False).status_code, 303)
+        self.assertIn("Northwind Engineering", response.text)  # whose account the link opens
+        response = self._confirm_sign_in(response)
         self.assertEqual(urlsplit(response.url).path, "/shop/cart")
         order = self.env["sale.order"].search([("partner_id", "=", self.nw_user.partner_id.id)], limit=1)
         self.assertEqual(order.order_line.product_id.default_code, "CADS-MEDIA-DVD")
@@ -226,6 +233,8 @@ class TestSignOn(FlexnetStoreCase):
         response = self.url_open(
             f"/flexnet/sso?token={token}&user=carla@northwind.example.com&redirect=/my/entitlements"
         )
+        self.assertEqual(self.url_open("/my", allow_redirects=False).status_code, 303)  # not yet
+        response = self._confirm_sign_in(response)
         self.assertEqual(urlsplit(response.url).path, "/my/entitlements")
         self.assertIn("ENT-NW-2001-L1", response.text)
         self.assertNotIn("ENT-ACME", response.text)
@@ -256,8 +265,8 @@ class TestSignOn(FlexnetStoreCase):
             self._anonymous()
             response = self.url_open(
                 f"/flexnet/sso?token={self._token()}&user=carla@northwind.example.com&redirect={target}",
-                allow_redirects=False,
             )
+            response = self._confirm_sign_in(response, allow_redirects=False)
             location = urlsplit(response.headers["Location"])
             self.assertEqual(location.path, "/my", target)
             self.assertNotIn("evil", location.netloc)
@@ -365,3 +374,115 @@ class TestOrderDownloadLink(FlexnetStoreCase):
         self.authenticate("nw_member", "nw_member")
         page = self.url_open(order.get_portal_url()).text
         self.assertIn("https://downloads.example.com/portal", page)
+
+
+@tagged("post_install", "-at_install")
+class TestAbuse(FlexnetStoreCase):
+    """What an attacker tried: each is refused, and nothing is created or changed."""
+
+    def test_members_are_matched_exactly_never_as_patterns(self):
+        Users = self.env["res.users"].sudo()
+        carla = Users._flexnet_member("carla@northwind.example.com")
+        self.assertTrue(carla)
+        self.assertEqual(Users._flexnet_member("CARLA@Northwind.example.com"), carla)  # case only
+        for hostile in ("c_rla@northwind.example.com", "%@northwind.example.com", "carla@%", "_%"):
+            self.assertFalse(Users._flexnet_member(hostile), hostile)
+        # an e-mail two members share signs nobody in
+        twin_a = carla.copy({"flexnet_user_name": "twin-a@example.com", "email": "shared@example.com"})
+        carla.copy({"flexnet_user_name": "twin-b@example.com", "email": "shared@example.com"})
+        self.assertEqual(Users._flexnet_member("twin-a@example.com"), twin_a)
+        with mute_logger("odoo.addons.flexnet_store.models.res_users"):
+            self.assertFalse(Users._flexnet_member("shared@example.com"))
+        # scoped to the backend that vouches for the member
+        other = self.backend.copy({"name": "Other FNO"})
+        self.assertFalse(Users._flexnet_member("carla@northwind.example.com", backend=other))
+        self.assertEqual(Users._flexnet_member("carla@northwind.example.com", backend=self.backend), carla)
+
+    def test_internal_users_do_not_sign_in_through_flexnet(self):
+        hank = self.env["res.partner"].search([("flexnet_user_name", "=", "hank@globex.example.com")])
+        new_test_user(self.env, "hank_internal", groups="base.group_user", partner_id=hank.id)
+        credential = {"type": "password", "login": "hank@globex.example.com", "password": "flexnet"}
+        with self.assertRaises(AccessDenied):
+            self.env["res.users"].authenticate(credential, {"interactive": True})
+
+    def test_flexnet_is_not_asked_during_the_login_cooldown(self):
+        self.addCleanup(lambda: getattr(self.registry, "_login_failures", {}).clear())
+        self._anonymous()
+        calls = self.sim_stats()["calls"].get("authenticateUser", 0)
+        for attempt in range(10):
+            self.url_open(
+                "/web/login",
+                data={
+                    "login": "hank@globex.example.com",
+                    "password": f"guess-{attempt}",
+                    "csrf_token": self.url_open("/web/login")
+                    .text.split('name="csrf_token" value="')[1]
+                    .split('"')[0],
+                },
+            )
+        asked = self.sim_stats()["calls"].get("authenticateUser", 0) - calls
+        self.assertLess(asked, 10)  # Odoo's cooldown (5 failures by default) holds FlexNet back too
+        self.assertGreater(asked, 0)
+
+    def test_free_kit_order_refuses_a_priced_kit_and_leaves_nothing(self):
+        member = self.nw_user
+        address = {
+            "name": "Dev",
+            "street": "1 Dock Road",
+            "city": "Bristol",
+            "zip": "BS1",
+            "country_id": str(self.env.ref("base.uk").id),
+        }
+        Order = self.env["sale.order"].with_user(member)
+        orders, partners = self.env["sale.order"].search_count([]), self.env["res.partner"].search_count([])
+        with self.assertRaisesRegex(UserError, "order it from the cart"):
+            Order._flexnet_order_free_media_kit(self.products["CADS-MEDIA-DVD"], self.website, address)
+        with self.assertRaises(AccessError):  # Globex's kit: Northwind is not entitled to SimFlow
+            Order._flexnet_order_free_media_kit(self.products["SIMF-MEDIA-USB"], self.website, address)
+        with self.assertRaisesRegex(UserError, "every field"):
+            Order._flexnet_order_free_media_kit(
+                self.products["DVS-MEDIA-DVD"], self.website, dict(address, city=" ")
+            )
+        self.assertEqual(self.env["sale.order"].search_count([]), orders)
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        order = Order._flexnet_order_free_media_kit(self.products["DVS-MEDIA-DVD"], self.website, address)
+        self.assertEqual((order.state, order.amount_total), ("sale", 0))
+
+    def test_gated_products_are_not_readable_by_other_customers(self):
+        cfd = self.products["SIMF-CFD"].product_tmpl_id
+        Template = self.env["product.template"]
+        self.assertFalse(Template.with_user(self.nw_user).search([("id", "=", cfd.id)]))
+        with self.assertRaises(AccessError):
+            cfd.with_user(self.nw_user).read(["name", "list_price"])
+        with self.assertRaises(AccessError):
+            self.products["SIMF-CFD"].with_user(self.nw_user).read(["lst_price"])
+        public = self.env.ref("base.public_user")
+        self.assertFalse(Template.with_user(public).search([("id", "=", cfd.id)]))
+        # the entitled account, and the back office, read it
+        self.assertEqual(Template.with_user(self.glx_user).search([("id", "=", cfd.id)]), cfd)
+        clerk = new_test_user(self.env, "clerk_products", groups="base.group_user")
+        self.assertEqual(Template.with_user(clerk).search([("id", "=", cfd.id)]), cfd)
+        self.authenticate("nw_member", "nw_member")
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/website_sale/get_combination_info",
+                {
+                    "product_template_id": cfd.id,
+                    "product_id": self.products["SIMF-CFD"].id,
+                    "combination": [],
+                    "add_qty": 1,
+                },
+            )
+
+    def test_link_validity_is_bounded_and_odd_signatures_are_refused(self):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint():
+                self.backend.media_link_max_age = 7 * 24 * 60
+                self.backend.flush_recordset()
+        self._anonymous()
+        link = self.backend._media_link_url(
+            "NW-0042", "dev.patel@northwind.example.com", "Dev", "CADS-MEDIA-DVD"
+        )
+        response = self.url_open(re.sub(r"sig=[^&]+", "sig=%C3%A9%C3%A9", link))
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("not genuine", response.text)

@@ -11,6 +11,8 @@ from ..sync import IMPORTERS, KINDS, SyncEngine
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "flexnet_sync.group_flexnet_manager"
+# a person waits for an interactive call (sign-in): seconds, one attempt
+INTERACTIVE_TIMEOUT = 10
 
 
 class FlexnetBackend(models.Model):
@@ -110,8 +112,12 @@ class FlexnetBackend(models.Model):
                 self.env._("Only FlexNet administrators may connect to FlexNet or run synchronisations.")
             )
 
-    def _get_client(self):
-        """The FlexNet client of this backend (credentials read as superuser, never returned)."""
+    def _get_client(self, interactive=False):
+        """The FlexNet client of this backend (credentials read as superuser, never returned).
+
+        ``interactive``: for a call a person waits for inside a web request (sign-in): one
+        attempt and at most ``INTERACTIVE_TIMEOUT`` seconds, so that FlexNet being slow or
+        down never holds an Odoo worker through the retries of a background job."""
         self.ensure_one()
         backend = self.sudo()
         if backend.auth_style == "bearer":
@@ -128,8 +134,8 @@ class FlexnetBackend(models.Model):
             auth,
             account_api=backend.account_api,
             page_size=backend.page_size,
-            timeout=backend.timeout,
-            retries=backend.retries,
+            timeout=min(backend.timeout, INTERACTIVE_TIMEOUT) if interactive else backend.timeout,
+            retries=0 if interactive else backend.retries,
         )
 
     def action_test_connection(self):

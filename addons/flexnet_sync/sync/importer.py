@@ -263,6 +263,27 @@ class LineImporter(Importer):
                     "account_id": li.sold_to,
                     "state": li.entitlement_state or False,
                 }
+        # an entitlement already in Odoo follows FlexNet's owner and state (a transfer to
+        # another account, a state change); its old owner is refreshed below with the new one
+        previous_owners = set()
+        owner_state = {}
+        for li in usable:
+            entitlement = bound_ents.get(li.entitlement_id)
+            if entitlement is not None and li.entitlement_id not in new_ents:
+                owner_state[entitlement] = (accounts[li.sold_to], li.sold_to, li.entitlement_state or False)
+        for entitlement, (account, account_id, state) in owner_state.items():
+            diff = {
+                key: value
+                for key, value, current in (
+                    ("partner_id", account.id, entitlement.partner_id.id),
+                    ("account_id", account_id, entitlement.account_id),
+                    ("state", state, entitlement.state),
+                )
+                if value != current
+            }
+            if diff:
+                previous_owners.add(entitlement.partner_id.id)
+                entitlement.write(diff)
         if new_ents:
             for record in Entitlement.create(list(new_ents.values())):
                 bound_ents[record.name] = record
@@ -279,6 +300,7 @@ class LineImporter(Importer):
         }
         keys = set(mapped) | {m.activation_id for li in usable for m in li.maintenance}
         bound = Binder(Line, self.backend, "activation_id", "backend_id").lookup(keys)
+        previous_owners |= {line.partner_id.id for line in bound.values()}
         lines = self.upsert(Line, bound, mapped)
 
         maintenance = {}
@@ -298,8 +320,8 @@ class LineImporter(Importer):
                 )
         if maintenance:
             self.upsert(Line, bound, maintenance)
-        if self.stats["created"] or self.stats["updated"]:
-            touched = {a.id for a in accounts.values()}
+        if self.stats["created"] or self.stats["updated"] or previous_owners:
+            touched = {a.id for a in accounts.values()} | (previous_owners - {False})
             if self.deferred_accounts is None:
                 env["flexnet.entitled.product"]._refresh(touched)
             else:

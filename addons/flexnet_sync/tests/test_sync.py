@@ -219,3 +219,42 @@ class TestSync(FlexnetSimulatorCase):
             trap.assert_jobs_count(4, only=self.backend._job_sync_kind)
             kinds = [job.args[0] for job in trap.enqueued_jobs if job.recordset == self.backend]
             self.assertEqual(kinds, ["products", "accounts", "users", "lines"])
+
+
+@tagged("post_install", "-at_install")
+class TestOwnershipTransfer(FlexnetSimulatorCase):
+    """An entitlement moved to another account in FlexNet moves in Odoo, and stops opening
+    the shop for its old owner at once."""
+
+    def test_transfer_moves_entitlement_lines_and_what_the_accounts_may_buy(self):
+        self.backend.sync_all()
+        Partner, Entitled = self.env["res.partner"], self.env["flexnet.entitled.product"]
+        globex = Partner.search([("flexnet_account_id", "=", "GLX-017")])
+        initech = Partner.search([("flexnet_account_id", "=", "INI-220")])
+        moved = self.env["flexnet.entitlement"].search([("partner_id", "=", globex.id)])
+        self.assertTrue(moved and Entitled.search_count([("partner_id", "=", globex.id)]))
+        store = self.simulator.store
+        with store.lock:
+            store.db.execute("BEGIN IMMEDIATE")
+            stamp = store.stamp()
+            store.db.execute(
+                "UPDATE entitlements SET sold_to = 'INI-220', modified = ? WHERE sold_to = 'GLX-017'",
+                (stamp,),
+            )
+            for table in ("line_items", "maintenance_items"):
+                store.db.execute(
+                    f"UPDATE {table} SET modified = ? WHERE entitlement IN "
+                    "(SELECT id FROM entitlements WHERE sold_to = 'INI-220')",
+                    (stamp,),
+                )
+            store.db.commit()
+        runs = self.backend.sync_all()
+        self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
+        self.assertEqual(moved.partner_id, initech)
+        self.assertEqual(set(moved.mapped("account_id")), {"INI-220"})
+        self.assertEqual(moved.line_ids.partner_id, initech)
+        self.assertFalse(Entitled.search_count([("partner_id", "=", globex.id)]))
+        self.assertIn(
+            "SIMF-CFD",
+            Entitled.search([("partner_id", "=", initech.id)]).product_id.mapped("default_code"),
+        )

@@ -1,5 +1,6 @@
 import base64
 import logging
+import secrets
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -12,6 +13,7 @@ QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing
 DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
 ACTIVE_STATES = (CLAIMED, STAGING, PRODUCING)
 STATION_GROUP = "media_production.group_media_station"
+MIN_LEASE_SECONDS, MAX_LEASE_SECONDS = 60, 86400
 
 
 class MediaProductionJob(models.Model):
@@ -23,7 +25,16 @@ class MediaProductionJob(models.Model):
     _order = "id desc"
 
     # fields a station's reports drive: written only by the job's own methods
-    _protected_fields = ("state", "site_id", "lease_until", "claimed_by", "serials", "copies_done")
+    _protected_fields = (
+        "state",
+        "site_id",
+        "lease_until",
+        "claimed_by",
+        "lease_token",
+        "attempts",
+        "serials",
+        "copies_done",
+    )
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
     production_id = fields.Many2one("mrp.production", "Manufacturing order", readonly=True, index=True)
@@ -58,7 +69,9 @@ class MediaProductionJob(models.Model):
         readonly=True, help="A claimed job returns to the queue when its lease runs out."
     )
     claimed_by = fields.Char("Station", readonly=True)
-    attempts = fields.Integer(readonly=True)
+    # the secret of the current claim: only the station that holds it reports on the job
+    lease_token = fields.Char(readonly=True, copy=False, groups="base.group_system")
+    attempts = fields.Integer(readonly=True, help="How many times a station claimed the job.")
     manifest_line_ids = fields.One2many("media.production.job.file", "job_id", "Manifest", readonly=True)
     volume_name = fields.Char(compute="_compute_volume_name")
     copies_done = fields.Integer(readonly=True)
@@ -189,6 +202,7 @@ class MediaProductionJob(models.Model):
                 "state": QUEUED,
                 "lease_until": False,
                 "claimed_by": False,
+                "lease_token": False,
             }
         )
         self.message_post(
@@ -207,7 +221,7 @@ class MediaProductionJob(models.Model):
 
     def action_cancel(self):
         self.filtered(lambda j: j.state not in (DONE,)).sudo().write(
-            {"state": CANCELLED, "lease_until": False}
+            {"state": CANCELLED, "lease_until": False, "lease_token": False}
         )
         return True
 
@@ -227,7 +241,7 @@ class MediaProductionJob(models.Model):
     @api.model
     def _station_job(self, job_id):
         site = self._station_site()
-        if not isinstance(job_id, int):
+        if not isinstance(job_id, int) or isinstance(job_id, bool):
             raise ValidationError(self.env._("job_id must be an integer"))
         job = self.sudo().browse(job_id).exists()
         if not job or job.site_id != site:
@@ -235,16 +249,65 @@ class MediaProductionJob(models.Model):
         return job, site
 
     @api.model
-    def station_claim(self, station="station", limit=1, lease_seconds=900):
-        """Claim up to ``limit`` queued jobs of the caller's site for ``lease_seconds``."""
-        site = self._station_site()
-        if not (
-            isinstance(limit, int)
-            and 1 <= limit <= 50
-            and isinstance(lease_seconds, int)
-            and 60 <= lease_seconds <= 86400
+    def _station_leased_job(self, job_id, lease):
+        """The caller's job, provided the caller holds its current lease (while it runs)."""
+        job, site = self._station_job(job_id)
+        if job.state in ACTIVE_STATES and not (
+            isinstance(lease, str) and job.lease_token and secrets.compare_digest(job.lease_token, lease)
         ):
-            raise ValidationError(self.env._("limit must be 1-50 and lease_seconds 60-86400"))
+            raise AccessError(
+                self.env._(
+                    "This station does not hold the lease of job %(job)s any more: another station "
+                    "claimed it after the lease ran out.",
+                    job=job.name,
+                )
+            )
+        return job, site
+
+    @api.model
+    def _station_lease_seconds(self, lease_seconds):
+        if not isinstance(lease_seconds, int) or not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS:
+            raise ValidationError(
+                self.env._(
+                    "lease_seconds must be an integer from %(low)s to %(high)s.",
+                    low=MIN_LEASE_SECONDS,
+                    high=MAX_LEASE_SECONDS,
+                )
+            )
+        return lease_seconds
+
+    @api.model
+    def _station_leases(self, leases):
+        """The caller's running jobs whose lease the caller holds, from ``{job id: lease}``."""
+        site = self._station_site()
+        if not isinstance(leases, dict):
+            raise ValidationError(self.env._("leases must map job ids to their lease."))
+        wanted = {}
+        for key, token in leases.items():
+            try:
+                wanted[int(key)] = token
+            except (TypeError, ValueError):
+                raise ValidationError(self.env._("leases must map job ids to their lease.")) from None
+        jobs = self.sudo().search(
+            [("id", "in", list(wanted)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
+        )
+        held = jobs.filtered(
+            lambda job: (
+                isinstance(wanted[job.id], str)
+                and job.lease_token
+                and secrets.compare_digest(job.lease_token, wanted[job.id])
+            )
+        )
+        return held, site
+
+    @api.model
+    def station_claim(self, station="station", limit=1, lease_seconds=900):
+        """Claim up to ``limit`` queued jobs of the caller's site for ``lease_seconds``; each
+        package carries the ``lease`` that the station's reports on that job must give."""
+        site = self._station_site()
+        if not (isinstance(limit, int) and 1 <= limit <= 50):
+            raise ValidationError(self.env._("limit must be 1-50"))
+        lease_seconds = self._station_lease_seconds(lease_seconds)
         self.sudo()._release_expired_leases()
         self.flush_model(["state", "site_id"])  # the SQL below must see the released jobs
         self.env.cr.execute(
@@ -256,18 +319,22 @@ class MediaProductionJob(models.Model):
             )
         )
         jobs = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        jobs.write(
-            {
-                "state": CLAIMED,
-                "claimed_by": str(station)[:64],
-                "lease_until": fields.Datetime.now() + timedelta(seconds=lease_seconds),
-                "attempts": 0,
-            }
-        )
+        until = fields.Datetime.now() + timedelta(seconds=lease_seconds)
+        packages = []
         for job in jobs:
-            job.attempts += 1
+            lease = secrets.token_urlsafe(24)
+            job.write(
+                {
+                    "state": CLAIMED,
+                    "claimed_by": str(station)[:64],
+                    "lease_until": until,
+                    "lease_token": lease,
+                    "attempts": job.attempts + 1,
+                }
+            )
+            packages.append(dict(job._station_package(), lease=lease))
         site.heartbeat = fields.Datetime.now()
-        return [job._station_package() for job in jobs]
+        return packages
 
     @api.model
     def station_package(self, job_id):
@@ -312,14 +379,13 @@ class MediaProductionJob(models.Model):
         }
 
     @api.model
-    def station_heartbeat(self, job_ids=(), lease_seconds=900):
-        """The station is alive; leases of its running jobs are renewed."""
-        site = self._station_site()
+    def station_heartbeat(self, leases=None, lease_seconds=900):
+        """The station is alive; the leases it still holds (``{job id: lease}``) are renewed.
+        Returns the ids of the renewed jobs: a job missing there is no longer the station's."""
+        lease_seconds = self._station_lease_seconds(lease_seconds)
+        jobs, site = self._station_leases(leases or {})
         site.sudo().heartbeat = fields.Datetime.now()
-        jobs = self.sudo().search(
-            [("id", "in", list(job_ids)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
-        )
-        jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=int(lease_seconds))})
+        jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=lease_seconds)})
         return jobs.ids
 
     @api.model
@@ -334,20 +400,17 @@ class MediaProductionJob(models.Model):
         return base64.b64encode(content).decode()
 
     @api.model
-    def station_release(self, job_ids=()):
-        """A station shutting down hands its unfinished jobs back to the queue (idempotent)."""
-        site = self._station_site()
-        jobs = self.sudo().search(
-            [("id", "in", list(job_ids)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
-        )
-        jobs.write({"state": QUEUED, "lease_until": False, "claimed_by": False})
+    def station_release(self, leases=None):
+        """A station shutting down hands the jobs it holds back to the queue (idempotent)."""
+        jobs, _site = self._station_leases(leases or {})
+        jobs.write({"state": QUEUED, "lease_until": False, "claimed_by": False, "lease_token": False})
         for job in jobs:
             job.message_post(body=self.env._("The station released the job: it is back in the queue."))
         return jobs.ids
 
     @api.model
-    def station_progress(self, job_id, state, message=""):
-        job, _site = self._station_job(job_id)
+    def station_progress(self, job_id, state, message="", lease=None):
+        job, _site = self._station_leased_job(job_id, lease)
         if state not in (STAGING, PRODUCING):
             raise ValidationError(self.env._("Progress state must be staging or producing."))
         if job.state not in ACTIVE_STATES:
@@ -358,9 +421,9 @@ class MediaProductionJob(models.Model):
         return job.state
 
     @api.model
-    def station_report_success(self, job_id, copies, serials=(), checksums_verified=True):
+    def station_report_success(self, job_id, copies, serials=(), checksums_verified=True, lease=None):
         """The robot produced the copies: the manufacturing order is completed (idempotent)."""
-        job, _site = self._station_job(job_id)
+        job, _site = self._station_leased_job(job_id, lease)
         if job.state == DONE:
             return DONE
         if job.state not in ACTIVE_STATES:
@@ -375,6 +438,7 @@ class MediaProductionJob(models.Model):
                 "copies_done": copies,
                 "serials": "\n".join(map(str, serials))[:20000],
                 "lease_until": False,
+                "lease_token": False,
             }
         )
         job._complete_production()
@@ -384,13 +448,13 @@ class MediaProductionJob(models.Model):
         return DONE
 
     @api.model
-    def station_report_failure(self, job_id, reason, log=""):
+    def station_report_failure(self, job_id, reason, log="", lease=None):
         """The job failed at the site: people are told and the reroute policy applies (idempotent)."""
         site = self._station_site()
         rerouted = self.sudo().browse(job_id).exists() if isinstance(job_id, int) else None
         if rerouted and site in rerouted.rerouted_from_ids and rerouted.site_id != site:
             return FAILED  # a repeated report after the job moved on to another site
-        job, _site = self._station_job(job_id)
+        job, _site = self._station_leased_job(job_id, lease)
         if job.state in (FAILED, DONE, CANCELLED):
             return job.state
         if not reason or not isinstance(reason, str):
@@ -401,6 +465,7 @@ class MediaProductionJob(models.Model):
                 "failure_reason": reason[:2000],
                 "station_log": str(log)[-20000:],
                 "lease_until": False,
+                "lease_token": False,
             }
         )
         job._notify_failure()
@@ -415,7 +480,7 @@ class MediaProductionJob(models.Model):
             [("state", "in", ACTIVE_STATES), ("lease_until", "<", fields.Datetime.now())]
         )
         for job in expired:
-            job.write({"state": QUEUED, "lease_until": False, "claimed_by": False})
+            job.write({"state": QUEUED, "lease_until": False, "claimed_by": False, "lease_token": False})
             job.message_post(body=self.env._("The station's lease ran out: the job is back in the queue."))
         return expired
 

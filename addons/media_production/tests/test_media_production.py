@@ -49,19 +49,25 @@ class TestMediaProduction(MediaProductionCase):
         job = self._job(order)
         Job = self.env["media.production.job"].with_user(self.station_eu)
         [package] = Job.station_claim(station="eu-1", lease_seconds=600)
+        lease = package["lease"]
         self.assertEqual(package["id"], job.id)
         self.assertEqual(package["label"]["order"], order.name)
         self.assertEqual(package["label"]["part_number"], "CADS-MEDIA-DVD")
         self.assertEqual({f["md5"] for f in package["files"]}, {"0" * 32, "a" * 32})
         self.assertEqual(Job.station_claim(), [])  # nothing else queued
-        Job.station_progress(job.id, "staging")
-        Job.station_progress(job.id, "producing", "burning")
+        Job.station_progress(job.id, "staging", lease=lease)
+        Job.station_progress(job.id, "producing", "burning", lease=lease)
         with self.assertRaises(ValidationError):
-            Job.station_report_success(job.id, copies=1)  # fewer copies than ordered
-        self.assertEqual(Job.station_report_success(job.id, copies=2, serials=["S1", "S2"]), "done")
+            Job.station_report_success(job.id, copies=1, lease=lease)  # fewer copies than ordered
+        self.assertEqual(job.attempts, 1)
+        self.assertEqual(
+            Job.station_report_success(job.id, copies=2, serials=["S1", "S2"], lease=lease), "done"
+        )
         self.assertEqual(job.production_id.state, "done")
-        self.assertEqual(Job.station_report_success(job.id, copies=2), "done")  # repeated: harmless
-        self.assertEqual(Job.station_report_failure(job.id, "late failure"), "done")  # out of order: harmless
+        self.assertEqual(
+            Job.station_report_success(job.id, copies=2, lease=lease), "done"
+        )  # repeated: harmless
+        self.assertEqual(Job.station_report_failure(job.id, "late failure", lease=lease), "done")  # harmless
         self.assertEqual(job.state, "done")
 
     def test_station_sees_its_own_site_only(self):
@@ -77,6 +83,14 @@ class TestMediaProduction(MediaProductionCase):
             with self.assertRaises(AccessError):
                 call()
         self.assertFalse(us.search([("id", "=", job.id)]))  # record rule
+        # nor the manifest lines of the other site's job (paths, file URLs, sale line)
+        Files = self.env["media.production.job.file"]
+        self.assertFalse(Files.with_user(self.station_us).search([("job_id", "=", job.id)]))
+        with self.assertRaises(AccessError):
+            job.manifest_line_ids.with_user(self.station_us).read(["path", "url"])
+        self.assertEqual(
+            Files.with_user(self.station_eu).search([("job_id", "=", job.id)]), job.manifest_line_ids
+        )
         clerk = new_test_user(self.env, "clerk", groups="base.group_user")
         with self.assertRaises(AccessError):
             self.env["media.production.job"].with_user(clerk).station_claim()
@@ -87,13 +101,17 @@ class TestMediaProduction(MediaProductionCase):
     def test_malformed_reports_are_refused(self):
         job = self._job(self._sell(self.customer_de))
         Job = self.env["media.production.job"].with_user(self.station_eu)
-        Job.station_claim()
+        [package] = Job.station_claim()
+        lease = package["lease"]
         for call in (
             lambda: Job.station_package("1; DROP"),
-            lambda: Job.station_progress(job.id, "done"),
-            lambda: Job.station_report_failure(job.id, ""),
+            lambda: Job.station_progress(job.id, "done", lease=lease),
+            lambda: Job.station_report_failure(job.id, "", lease=lease),
             lambda: Job.station_claim(limit=500),
-            lambda: Job.station_report_success(job.id, copies="all"),
+            lambda: Job.station_claim(lease_seconds=10**9),
+            lambda: Job.station_heartbeat({str(job.id): lease}, lease_seconds=10**9),
+            lambda: Job.station_heartbeat([job.id]),
+            lambda: Job.station_report_success(job.id, copies="all", lease=lease),
         ):
             with self.assertRaises(ValidationError):
                 call()
@@ -102,30 +120,45 @@ class TestMediaProduction(MediaProductionCase):
     def test_expired_lease_returns_the_job_to_the_queue(self):
         job = self._job(self._sell(self.customer_de))
         Job = self.env["media.production.job"].with_user(self.station_eu)
-        Job.station_claim(station="crashed")
+        [stale] = Job.station_claim(station="crashed")
         job.sudo().lease_until = fields.Datetime.now() - timedelta(seconds=1)
         [package] = Job.station_claim(station="second")  # claiming releases expired leases first
         self.assertEqual(package["id"], job.id)
-        self.assertEqual(job.claimed_by, "second")
+        self.assertEqual((job.claimed_by, job.attempts), ("second", 2))
+        self.assertNotEqual(package["lease"], stale["lease"])
+        # the first station comes back: it holds no lease any more and changes nothing
+        for call in (
+            lambda: Job.station_report_success(job.id, copies=1, lease=stale["lease"]),
+            lambda: Job.station_report_failure(job.id, "stale", lease=stale["lease"]),
+            lambda: Job.station_progress(job.id, "producing", lease=stale["lease"]),
+            lambda: Job.station_report_success(job.id, copies=1),
+        ):
+            with self.assertRaises(AccessError):
+                call()
+        self.assertEqual(Job.station_heartbeat({str(job.id): stale["lease"]}), [])
+        self.assertEqual(Job.station_release({str(job.id): stale["lease"]}), [])
+        self.assertEqual((job.state, job.claimed_by), ("claimed", "second"))
+        self.assertEqual(Job.station_heartbeat({str(job.id): package["lease"]}), [job.id])
+        self.assertEqual(Job.station_report_success(job.id, copies=1, lease=package["lease"]), "done")
 
     def test_failure_reroutes_automatically_per_site_policy(self):
         order = self._sell(self.customer_de)
         job = self._job(order)
         self.assertEqual(job.site_id, self.site_eu)
         Job = self.env["media.production.job"].with_user(self.station_eu)
-        Job.station_claim()
-        self.assertEqual(Job.station_report_failure(job.id, "robot jammed"), "failed")
+        [package] = Job.station_claim()
+        self.assertEqual(Job.station_report_failure(job.id, "robot jammed", lease=package["lease"]), "failed")
         # Eindhoven reroutes by default: the job waits in Denver's queue, people are told
         self.assertEqual((job.state, job.site_id), ("queued", self.site_us))
         self.assertEqual(job.rerouted_from_ids, self.site_eu)
         self.assertTrue(order.activity_ids)
         # the Eindhoven station repeating its report changes nothing
-        self.assertEqual(Job.station_report_failure(job.id, "robot jammed"), "failed")
+        self.assertEqual(Job.station_report_failure(job.id, "robot jammed", lease=package["lease"]), "failed")
         self.assertEqual((job.state, job.site_id), ("queued", self.site_us))
         # Denver fails too: no site is left, the job stays failed for a person
         Us = self.env["media.production.job"].with_user(self.station_us)
-        Us.station_claim()
-        Us.station_report_failure(job.id, "no blanks")
+        [package] = Us.station_claim()
+        Us.station_report_failure(job.id, "no blanks", lease=package["lease"])
         self.assertEqual((job.state, job.site_id), ("failed", self.site_us))
         with self.assertRaisesRegex(ValidationError, "No other site"):
             job.action_reroute()
@@ -135,9 +168,11 @@ class TestMediaProduction(MediaProductionCase):
         order = self._sell(self.customer_de)
         job = self._job(order)
         Job = self.env["media.production.job"].with_user(self.station_eu)
-        Job.station_claim()
-        self.assertEqual(Job.station_report_failure(job.id, "robot jammed", "log text"), "failed")
-        self.assertEqual(Job.station_report_failure(job.id, "again"), "failed")
+        [package] = Job.station_claim()
+        self.assertEqual(
+            Job.station_report_failure(job.id, "robot jammed", "log text", package["lease"]), "failed"
+        )
+        self.assertEqual(Job.station_report_failure(job.id, "again", lease=package["lease"]), "failed")
         self.assertEqual(job.failure_reason, "robot jammed")
         self.assertTrue(order.activity_ids)
         job.action_reroute()

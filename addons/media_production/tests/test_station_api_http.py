@@ -43,17 +43,25 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
         [package] = response.json()
         self.assertEqual(package["id"], job.id)
         self.assertEqual(package["label"]["order"], order.name)
+        lease = package["lease"]
+        # without the claim's lease a report is refused
+        response = self._json2("station_progress", self.key_eu, job_id=job.id, state="producing")
+        self.assertEqual(response.status_code, 403, response.text)
         self.assertEqual(
-            self._json2("station_progress", self.key_eu, job_id=job.id, state="producing").json(), "producing"
+            self._json2(
+                "station_progress", self.key_eu, job_id=job.id, state="producing", lease=lease
+            ).json(),
+            "producing",
         )
         response = self._json2(
-            "station_report_success", self.key_eu, job_id=job.id, copies=1, serials=["S-1"]
+            "station_report_success", self.key_eu, job_id=job.id, copies=1, serials=["S-1"], lease=lease
         )
         self.assertEqual(response.json(), "done")
         self.assertEqual(job.production_id.state, "done")
         # repeated over the wire: harmless
         self.assertEqual(
-            self._json2("station_report_success", self.key_eu, job_id=job.id, copies=1).json(), "done"
+            self._json2("station_report_success", self.key_eu, job_id=job.id, copies=1, lease=lease).json(),
+            "done",
         )
 
     def test_json2_refuses_other_sites_bad_and_expired_keys(self):
@@ -71,8 +79,10 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
 
     def test_json2_refuses_malformed_reports(self):
         job = self._job(self._sell(self.customer_de))
-        self._json2("station_claim", self.key_eu)
-        response = self._json2("station_report_success", self.key_eu, job_id=str(job.id), copies=1)
+        [package] = self._json2("station_claim", self.key_eu).json()
+        response = self._json2(
+            "station_report_success", self.key_eu, job_id=str(job.id), copies=1, lease=package["lease"]
+        )
         self.assertEqual(response.status_code, 422, response.text)
         self.assertEqual(job.state, "claimed")
 
@@ -98,7 +108,7 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
             "media.production.job",
             "station_report_failure",
             [job.id, "label printer offline"],
-            {"log": "tail of the robot log"},
+            {"log": "tail of the robot log", "lease": package["lease"]},
         )
         self.assertEqual(state, "failed")
         self.assertEqual(job.failure_reason, "label printer offline")
