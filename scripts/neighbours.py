@@ -50,6 +50,13 @@ def main(argv=None):
     if args.only:
         with open(args.only, encoding="utf-8") as handle:
             only = {line.strip() for line in handle if line.strip()}
+    # a class whose setUpClass failed is reported as "setUpClass (module.Class)": all its tests
+    only_classes = tuple(
+        entry[len("setUpClass (") : -1] + "." for entry in only or () if entry.startswith("setUpClass (")
+    )
+
+    def wanted(test):
+        return only is None or test.id() in only or test.id().startswith(only_classes or ("\0",))
 
     import odoo  # noqa: PLC0415
     from odoo.service import server  # noqa: PLC0415
@@ -68,11 +75,7 @@ def main(argv=None):
         tests = list(make_suite(module_names, position))
         if position == "post_install":  # the app's at_install tests, now with every module loaded
             tests = list(make_suite(module_names, "at_install")) + tests
-        kept = [
-            test
-            for test in tests
-            if (only is None or test.id() in only) and not (args.no_tours and starts_a_tour(test))
-        ]
+        kept = [test for test in tests if wanted(test) and not (args.no_tours and starts_a_tour(test))]
         record["left_out"] += len(tests) - len(kept)
         return loader.OdooSuite(kept)
 

@@ -49,8 +49,8 @@ def test_the_whole_story(world):
         f"{base}/flexnet/sso", params={"token": token, "user": MEMBER, "redirect": "/shop"}, timeout=60
     )
     assert response.status_code == 200 and "o_flexnet_sign_in_confirm" in response.text, response.url
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', response.text)[1]
-    response = shopper.post(f"{base}/flexnet/sign-in/confirm", data={"csrf_token": csrf}, timeout=60)
+    form = dict(re.findall(r'name="(csrf_token|pending_id)" value="([^"]+)"', response.text))
+    response = shopper.post(f"{base}/flexnet/sign-in/confirm", data=form, timeout=60)
     assert response.status_code == 200 and response.url.startswith(f"{base}/shop"), response.url
     info = shopper.post(
         f"{base}/web/session/get_session_info", json={"jsonrpc": "2.0", "params": {}}, timeout=30

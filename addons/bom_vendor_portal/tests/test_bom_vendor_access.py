@@ -85,6 +85,14 @@ class TestBomVendorAccess(BomVendorMixin, TransactionCase):
         self.sub_categ.unlink()
         self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b)
 
+    def test_category_deleted_with_its_products_updates_access_at_once(self):
+        self.vendor_b.bom_vendor_categ_ids = [Command.link(self.categ.id)]
+        self.assertIn(self.bom_c, self.env["mrp.bom"].with_user(self.user_b).search([]))
+        # the sub-category holding kit C is deleted: kit C is left without a category
+        self.sub_categ.unlink()
+        self.assertFalse(self.kit_c.categ_id)
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_b).search([]), self.bom_b)
+
     def test_site_removed_updates_access_at_once(self):
         self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a)
         self.site_a.unlink()

@@ -41,7 +41,12 @@ class FlexnetMediaKit(http.Controller):
             member, kit = backend._media_link_open(params)
         except LinkRefused as exc:
             return friendly_error(str(exc), exc.status)
-        request.session[SESSION_KEY] = {"member": member.id, "kit": kit.id, "at": time.time()}
+        request.session[SESSION_KEY] = {
+            "member": member.id,
+            "kit": kit.id,
+            "at": time.time(),
+            "nonce": params["nonce"][:128],
+        }
         if env.user._is_public():
             return pending_sign_in(member, "/flexnet/media-kit/continue", kit=kit)
         if env.user.partner_id != member:
@@ -51,19 +56,20 @@ class FlexnetMediaKit(http.Controller):
         return request.redirect("/flexnet/media-kit/continue")
 
     def _pending(self):
+        """(member, kit, link nonce) of the link this session opened, or Nones."""
         data = request.session.get(SESSION_KEY) or {}
         env = request.env
         if not data or time.time() - data.get("at", 0) > PENDING_SECONDS:
-            return None, None
+            return None, None, None
         member = env.user.partner_id
-        if member.id != data.get("member"):
-            return None, None
+        if member.id != data.get("member") or not data.get("nonce"):
+            return None, None, None
         kit = env["product.product"].browse(data["kit"]).exists()
-        return member, kit
+        return member, kit, data["nonce"]
 
     @http.route("/flexnet/media-kit/continue", type="http", auth="user", website=True, sitemap=False)
     def media_kit_continue(self, **kwargs):
-        member, kit = self._pending()
+        member, kit, _nonce = self._pending()
         if not kit:
             return friendly_error(request.env._("Nothing to order: open the media-kit link again."))
         price = (
@@ -97,12 +103,12 @@ class FlexnetMediaKit(http.Controller):
         "/flexnet/media-kit/ship", type="http", auth="user", website=True, sitemap=False, methods=["POST"]
     )
     def media_kit_ship(self, **post):
-        member, kit = self._pending()
+        member, kit, link_nonce = self._pending()
         env = request.env
         if not kit:
             return friendly_error(env._("Nothing to order: open the media-kit link again."))
         try:
-            order = env["sale.order"]._flexnet_order_free_media_kit(kit, request.website, post)
+            order = env["sale.order"]._flexnet_order_free_media_kit(kit, request.website, post, link_nonce)
         except ShipToIncomplete as exc:
             return self._ship_form(member, kit, error=str(exc), post=post)
         except (AccessError, AccessDenied, UserError) as exc:

@@ -31,7 +31,9 @@ class FlexnetEntitlementPortal(CustomerPortal):
         return request.render(
             "flexnet_store.portal_my_entitlements",
             {
-                "lines": lines,
+                # the account's own lines, found above as the user; shown as superuser so that a
+                # product the shop no longer sells them (gating) still has its name on the page
+                "lines": lines.sudo(),
                 "pager": pager,
                 "page_name": "flexnet_entitlements",
                 "actions": self._entitlement_actions(lines),
@@ -50,11 +52,16 @@ class FlexnetEntitlementPortal(CustomerPortal):
             return request.redirect("/my")
         return request.render(
             "flexnet_store.portal_my_entitlement",
-            {"line": line, "actions": self._entitlement_actions(line), "page_name": "flexnet_entitlements"},
+            {
+                "line": line.sudo(),  # checked above: the user's own line (names as on the list)
+                "actions": self._entitlement_actions(line),
+                "page_name": "flexnet_entitlements",
+            },
         )
 
     def _entitlement_actions(self, lines):
         """Per line: the products (seats, maintenance, media kit) of its title the customer may buy."""
+        lines = lines.sudo()  # the user's own lines; their products may be ones the shop hides
         titles = [t for t in lines.product_id.product_tmpl_id.mapped("flexnet_product_name") if t]
         if not titles:
             return {}

@@ -1,4 +1,5 @@
 import logging
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -44,18 +45,30 @@ def pending_sign_in(member, target, kit=None):
 
     Signing in on the GET of a link would let anyone who sends a link sign the reader's
     browser into the sender's account (login CSRF); the form below posts back with this
-    session's CSRF token and shows whose account it opens."""
-    request.session[PENDING_KEY] = {"member": member.id, "target": target, "at": time.time()}
+    session's CSRF token, shows whose account it opens and names this very sign-in: a link
+    opened meanwhile in the same browser (another pending sign-in) makes it void."""
+    pending_id = secrets.token_urlsafe(16)
+    request.session[PENDING_KEY] = {
+        "id": pending_id,
+        "member": member.id,
+        "target": target,
+        "at": time.time(),
+    }
     return request.render(
         "flexnet_store.flexnet_sign_in_confirm",
-        {"member": member, "account": member.commercial_partner_id, "kit": kit},
+        {"member": member, "account": member.commercial_partner_id, "kit": kit, "pending_id": pending_id},
     )
 
 
-def confirm_sign_in():
+def confirm_sign_in(pending_id):
     env = request.env
     pending = request.session.pop(PENDING_KEY, None) or {}
-    if not pending or time.time() - pending.get("at", 0) > PENDING_SECONDS:
+    if (
+        not pending
+        or time.time() - pending.get("at", 0) > PENDING_SECONDS
+        or not isinstance(pending_id, str)
+        or not secrets.compare_digest(pending.get("id", ""), pending_id)
+    ):
         return friendly_error(env._("This sign-in is not pending any more. Open your link again."), 403)
     member = env["res.partner"].sudo().browse(pending["member"]).exists()
     if not member:
@@ -75,19 +88,20 @@ class FlexnetSignOn(http.Controller):
     @http.route("/flexnet/sso", type="http", auth="public", website=True, sitemap=False, methods=["GET"])
     def flexnet_sso(self, token=None, user=None, redirect=None, **kwargs):
         """Hand-off from FlexNet: ``token`` from getSecureToken for ``user``; checked with
-        validateToken (single use), then the visitor confirms the sign-in and is sent to a
-        local page."""
+        validateToken (single use) for the member's own user name, then the visitor confirms
+        the sign-in and is sent to a local page."""
         env = request.env
         target = local_path(redirect)
-        if not token or not user or not isinstance(token, str) or not isinstance(user, str):
+        if not all(isinstance(value, str) and value and value.isprintable() for value in (token, user)):
             return friendly_error(env._("The sign-on link is incomplete."))
         member = env["res.users"].sudo()._flexnet_member(user)
         if not member:
-            return friendly_error(env._("FlexNet user %s is not known to this shop.", user[:128]), 403)
+            # the same answer as for a token FlexNet refuses: the page tells no one who is a member
+            _logger.info("FlexNet sign-on for an unknown user %r", user[:128])
+            return friendly_error(env._("This sign-on link is not valid. Start again from FlexNet."), 403)
         try:
-            status = (
-                member.flexnet_backend_id.sudo()._get_client(interactive=True).validate_token(token, user)
-            )
+            client = member.flexnet_backend_id.sudo()._get_client(interactive=True)
+            status = client.validate_token(token, member.flexnet_user_name)
         except fc.FlexNetError as exc:
             _logger.warning("FlexNet sign-on check failed: %s", exc)
             return friendly_error(
@@ -95,12 +109,7 @@ class FlexnetSignOn(http.Controller):
             )
         if not status.valid:
             _logger.info("FlexNet sign-on refused for %s: %s", user, status.message)
-            return friendly_error(
-                env._(
-                    "This sign-on link is not valid any more (%s). Start again from FlexNet.", status.message
-                ),
-                403,
-            )
+            return friendly_error(env._("This sign-on link is not valid. Start again from FlexNet."), 403)
         if not env.user._is_public() and env.user.partner_id == member:
             return request.redirect(target, local=True)  # already signed in as this member
         return pending_sign_in(member, target)
@@ -108,6 +117,6 @@ class FlexnetSignOn(http.Controller):
     @http.route(
         "/flexnet/sign-in/confirm", type="http", auth="public", website=True, sitemap=False, methods=["POST"]
     )
-    def sign_in_confirm(self, **post):
+    def sign_in_confirm(self, pending_id=None, **post):
         """The visitor confirmed the pending sign-in (CSRF-checked POST)."""
-        return confirm_sign_in()
+        return confirm_sign_in(pending_id)

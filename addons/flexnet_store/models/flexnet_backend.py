@@ -80,6 +80,9 @@ class FlexnetBackend(models.Model):
             isinstance(params.get(k), str) and params[k] for k in ("account", "email", "part", "nonce", "sig")
         ):
             raise LinkRefused(env._("This media-kit link is incomplete."), 400)
+        if not all(str(params.get(k, "")).isprintable() for k in LINK_FIELDS):
+            # the signature joins the fields with line feeds: no field may carry one
+            raise LinkRefused(env._("This media-kit link is not genuine."))
         ts = params.get("ts") or ""  # Unix seconds: 12 digits reach the year 33658
         if not (isinstance(ts, str) and ts.isascii() and ts.isdigit() and len(ts) <= 12):
             raise LinkRefused(env._("This media-kit link is incomplete."), 400)

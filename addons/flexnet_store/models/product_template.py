@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.http import request
 from odoo.tools import SQL
 
 GATED_KINDS = ("addon", "seats", "maintenance", "media_kit")
@@ -29,7 +30,9 @@ class ProductTemplate(models.Model):
         ],
         "Shop access",
         default="open",
-        required=True,
+        # required in the form only: a NOT NULL column on product_template would break every
+        # other module that creates products while this one is not loaded (their own tests on
+        # an update, data files); an empty value means open
         help="Who may see and buy this product in the web shop, from their FlexNet entitlements.",
     )
     flexnet_required_product_ids = fields.Many2many(
@@ -55,6 +58,7 @@ class ProductTemplate(models.Model):
         help="Whether the current user's FlexNet account may see and buy this product.",
     )
 
+    @api.depends_context("uid", "website_id")
     def _compute_flexnet_buyable(self):
         allowed = self.filtered_domain(self._flexnet_buyable_domain())
         for template in self:
@@ -72,6 +76,14 @@ class ProductTemplate(models.Model):
         shop's gating for portal users and visitors (their own account's entitlements)."""
         user = self.env.user
         if user._is_internal() or user._is_superuser():
+            return Domain.TRUE
+        # a website with gating switched off shows its visitors everything it publishes
+        website = getattr(request, "website", None) if request else None
+        if (
+            website is not None
+            and getattr(website, "_name", None) == "website"
+            and not website.flexnet_gating
+        ):
             return Domain.TRUE
         return self.sudo()._flexnet_gating_domain(user.sudo().partner_id)
 
@@ -110,6 +122,7 @@ class ProductTemplate(models.Model):
         titles, by_products, closed = cache[key]
         domain = (
             Domain("flexnet_gating", "=", "open")
+            | Domain("flexnet_gating", "=", False)
             | (Domain("flexnet_gating", "=", "entitled") & (Domain.TRUE if titles else Domain.FALSE))
             | (
                 Domain("flexnet_gating", "=", "title")

@@ -38,7 +38,7 @@ class ResUsers(models.Model):
         """
         Partner = self.env["res.partner"].sudo()
         name = (user_name or "").strip().split("##", 1)[0].strip()
-        if not name:
+        if not name or not name.isprintable() or len(name) > 256:
             return Partner
         scope = Domain("flexnet_user_name", "!=", False)
         if backend:
@@ -123,6 +123,7 @@ class ResUsers(models.Model):
             if credential.get("type") != "password" or self._flexnet_login_on_cooldown():
                 raise  # Odoo's answer stands: FlexNet is never asked during Odoo's cooldown
             auth_info = self._flexnet_password_login(credential)
+            self._flexnet_login_succeeded()
         user = self.browse(auth_info["uid"]).sudo()
         if user.partner_id.commercial_partner_id.flexnet_account_type:
             user.partner_id.commercial_partner_id._flexnet_apply_account_terms()
@@ -142,17 +143,27 @@ class ResUsers(models.Model):
         return bool(self._on_login_cooldown(failures, previous))
 
     @api.model
+    def _flexnet_login_succeeded(self):
+        """A FlexNet sign-in succeeded: Odoo counted the attempt as a failure (the portal user
+        has no Odoo password), the address starts afresh as after any successful login."""
+        failures_map = getattr(self.env.registry, "_login_failures", None)
+        if request and failures_map is not None:
+            failures_map.pop(request.httprequest.remote_addr, None)
+
+    @api.model
     def _flexnet_password_login(self, credential):
         """Members may sign in with their FlexNet user name and password."""
         login, password = credential.get("login"), credential.get("password")
         member = self._flexnet_member(login)
         if not member or not password:
             raise AccessDenied()
-        name, _sep, domain = login.strip().partition("##")
         backend = member.flexnet_backend_id.sudo()
         try:
+            # FlexNet checks the member's own user name, whatever was typed to find the member
+            # (an e-mail, another case): a FlexNet user named like someone else's e-mail
+            # cannot sign in as them
             valid = backend._get_client(interactive=True).authenticate_user(
-                name.strip(), password, domain=domain.strip() or "FLEXnet"
+                member.flexnet_user_name, password
             )
         except fc.FlexNetError as exc:
             _logger.warning("FlexNet sign-on unavailable for %s: %s", login, exc)

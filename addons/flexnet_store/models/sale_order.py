@@ -75,11 +75,15 @@ class SaleOrder(models.Model):
     @api.model
     def _flexnet_ship_to_values(self, address):
         """Delivery address values from a submitted form; UserError naming what is missing."""
-        address = {key: value for key, value in (address or {}).items() if isinstance(value, str)}
+        address = {
+            key: value.replace("\x00", "")  # PostgreSQL text takes no NUL
+            for key, value in (address or {}).items()
+            if isinstance(value, str)
+        }
         missing = [key for key in SHIP_TO_REQUIRED if not address.get(key, "").strip()]
         country = self.env["res.country"]
         country_id = address.get("country_id", "").strip()
-        if country_id.isdigit():
+        if country_id.isascii() and country_id.isdecimal() and len(country_id) < 10:
             country = country.sudo().browse(int(country_id)).exists()
         if missing or not country:
             raise ShipToIncomplete(self.env._("Please fill in every field of the address."))
@@ -88,18 +92,21 @@ class SaleOrder(models.Model):
         return values
 
     @api.model
-    def _flexnet_order_free_media_kit(self, kit, website, address):
+    def _flexnet_order_free_media_kit(self, kit, website, address, link_nonce):
         """Confirm a free media kit for the signed-in member, shipped to ``address``.
 
         The kit must be entitled to the member's account and cost nothing on the prices the
         shop gives that member; anything else is refused and leaves no record behind. A
-        priced kit goes through the cart and checkout instead."""
+        priced kit goes through the cart and checkout instead. One link (``link_nonce``)
+        places one order, however many times or however fast its form is posted."""
         member = self.env.user.partner_id
         if self.env.user._is_public() or not kit or kit.flexnet_kind != "media_kit":
             raise AccessError(self.env._("Only a signed-in FlexNet member orders a media kit."))
         values = self._flexnet_ship_to_values(address)
         Order = self.sudo()
         with self.env.cr.savepoint():
+            if not self.env["flexnet.store.nonce"].sudo()._consume(f"order:{link_nonce}"):
+                raise AccessError(self.env._("This media-kit link already placed its order."))
             shipping = (
                 self.env["res.partner"]
                 .sudo()

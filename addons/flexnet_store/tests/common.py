@@ -50,7 +50,10 @@ class FlexnetStoreCase(FlexnetSimulatorMixin, HttpCase):
         """Press "Continue" on the sign-in confirmation a link led to (POST with its CSRF token)."""
         self.assertIn("o_flexnet_sign_in_confirm", response.text)
         token = response.text.split('name="csrf_token" value="')[1].split('"')[0]
-        return self.url_open("/flexnet/sign-in/confirm", data={"csrf_token": token}, **kwargs)
+        pending = response.text.split('name="pending_id" value="')[1].split('"')[0]
+        return self.url_open(
+            "/flexnet/sign-in/confirm", data={"csrf_token": token, "pending_id": pending}, **kwargs
+        )
 
     @classmethod
     def _portal_user(cls, login, member_email):

@@ -264,26 +264,23 @@ class LineImporter(Importer):
                     "state": li.entitlement_state or False,
                 }
         # an entitlement already in Odoo follows FlexNet's owner and state (a transfer to
-        # another account, a state change); its old owner is refreshed below with the new one
+        # another account, a state change); on a transfer all its lines move with it, and the
+        # old owner is refreshed below with the new one
         previous_owners = set()
-        owner_state = {}
+        changes = {}
         for li in usable:
             entitlement = bound_ents.get(li.entitlement_id)
-            if entitlement is not None and li.entitlement_id not in new_ents:
-                owner_state[entitlement] = (accounts[li.sold_to], li.sold_to, li.entitlement_state or False)
-        for entitlement, (account, account_id, state) in owner_state.items():
-            diff = {
-                key: value
-                for key, value, current in (
-                    ("partner_id", account.id, entitlement.partner_id.id),
-                    ("account_id", account_id, entitlement.account_id),
-                    ("state", state, entitlement.state),
-                )
-                if value != current
-            }
-            if diff:
-                previous_owners.add(entitlement.partner_id.id)
-                entitlement.write(diff)
+            if entitlement is None or li.entitlement_id in new_ents:
+                continue
+            wanted = (accounts[li.sold_to].id, li.sold_to, li.entitlement_state or False)
+            if wanted != (entitlement.partner_id.id, entitlement.account_id, entitlement.state):
+                changes.setdefault(wanted, Entitlement)
+                changes[wanted] |= entitlement
+        for (partner_id, account_id, state), entitlements in changes.items():
+            moved = entitlements.filtered(lambda e, p=partner_id: e.partner_id.id != p)
+            previous_owners |= set(moved.partner_id.ids)
+            entitlements.write({"partner_id": partner_id, "account_id": account_id, "state": state})
+            (moved.line_ids | moved.maintenance_line_ids).write({"partner_id": partner_id})
         if new_ents:
             for record in Entitlement.create(list(new_ents.values())):
                 bound_ents[record.name] = record
@@ -300,7 +297,11 @@ class LineImporter(Importer):
         }
         keys = set(mapped) | {m.activation_id for li in usable for m in li.maintenance}
         bound = Binder(Line, self.backend, "activation_id", "backend_id").lookup(keys)
-        previous_owners |= {line.partner_id.id for line in bound.values()}
+        previous_owners |= {
+            line.partner_id.id
+            for key, line in bound.items()
+            if key in mapped and line.partner_id.id != mapped[key].get("partner_id", line.partner_id.id)
+        }
         lines = self.upsert(Line, bound, mapped)
 
         maintenance = {}

@@ -250,9 +250,10 @@ class MediaProductionJob(models.Model):
 
     @api.model
     def _station_leased_job(self, job_id, lease):
-        """The caller's job, provided the caller holds its current lease (while it runs)."""
+        """The caller's job, provided the caller holds its current lease; a job that has ended
+        (done, failed, cancelled) answers repeated and late reports without one."""
         job, site = self._station_job(job_id)
-        if job.state in ACTIVE_STATES and not (
+        if job.state not in (DONE, FAILED, CANCELLED) and not (
             isinstance(lease, str) and job.lease_token and secrets.compare_digest(job.lease_token, lease)
         ):
             raise AccessError(
@@ -451,7 +452,8 @@ class MediaProductionJob(models.Model):
     def station_report_failure(self, job_id, reason, log="", lease=None):
         """The job failed at the site: people are told and the reroute policy applies (idempotent)."""
         site = self._station_site()
-        rerouted = self.sudo().browse(job_id).exists() if isinstance(job_id, int) else None
+        valid_id = isinstance(job_id, int) and not isinstance(job_id, bool)
+        rerouted = self.sudo().browse(job_id).exists() if valid_id else None
         if rerouted and site in rerouted.rerouted_from_ids and rerouted.site_id != site:
             return FAILED  # a repeated report after the job moved on to another site
         job, _site = self._station_leased_job(job_id, lease)

@@ -117,6 +117,20 @@ class TestMediaProduction(MediaProductionCase):
                 call()
         self.assertEqual(job.state, "claimed")
 
+    def test_reports_on_a_job_nobody_claimed_are_refused(self):
+        job = self._job(self._sell(self.customer_de))
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        for call in (
+            lambda: Job.station_report_failure(job.id, "never claimed"),
+            lambda: Job.station_progress(job.id, "producing"),
+            lambda: Job.station_report_success(job.id, copies=1),
+        ):
+            with self.assertRaises(AccessError):
+                call()
+        with self.assertRaises(ValidationError):
+            Job.station_report_failure(True, "a boolean is no job id")
+        self.assertEqual(job.state, "queued")
+
     def test_expired_lease_returns_the_job_to_the_queue(self):
         job = self._job(self._sell(self.customer_de))
         Job = self.env["media.production.job"].with_user(self.station_eu)
