@@ -587,15 +587,13 @@ def test_portal_data_attacks(arena):
         domain=[("default_code", "=", "SIMF-CFD")],
         fields=["id", "product_tmpl_id"],
     )
-    answer = carla.jsonrpc(
-        "/website_sale/get_combination_info",
-        {
-            "product_template_id": cfd["product_tmpl_id"][0],
-            "product_id": cfd["id"],
-            "combination": [],
-            "add_qty": 1,
-        },
-    )
+    combination = {
+        "product_template_id": cfd["product_tmpl_id"][0],
+        "product_id": cfd["id"],
+        "combination": [],
+        "add_qty": 1,
+    }
+    answer = carla.jsonrpc("/website_sale/get_combination_info", combination)
     attack(
         "combination info of a gated product",
         "error" in answer,
@@ -609,15 +607,7 @@ def test_portal_data_attacks(arena):
     )
     attack("add a gated product to the cart", "error" in answer, answer)
     visitor = Web(base)
-    answer = visitor.jsonrpc(
-        "/website_sale/get_combination_info",
-        {
-            "product_template_id": cfd["product_tmpl_id"][0],
-            "product_id": cfd["id"],
-            "combination": [],
-            "add_qty": 1,
-        },
-    )
+    answer = visitor.jsonrpc("/website_sale/get_combination_info", combination)
     attack("combination info of a gated product as public visitor", "error" in answer, answer)
     acme_orders = [arena["acme_order"]]
     ok, _r = carla.call_kw("sale.order", "read", [acme_orders, ["name"]])
