@@ -47,6 +47,9 @@ class ResUsers(models.Model):
         for field in ("flexnet_user_name", "email"):
             found = Partner.search(scope & Domain(field, "=ilike", escape_psql(name)), limit=10)
             found = found.filtered(lambda partner, f=field: (partner[f] or "").strip().casefold() == wanted)
+            exact = found.filtered(lambda partner, f=field: (partner[f] or "").strip() == name)
+            if len(found) > 1 and len(exact) == 1:
+                return exact  # a look-alike in another case does not lock the member out
             if len(found) > 1:
                 _logger.warning("FlexNet user %r matches %s member contacts: refused", name, len(found))
                 return Partner
@@ -67,13 +70,21 @@ class ResUsers(models.Model):
             if not user.share:
                 raise AccessDenied(self.env._("This account signs in with its Odoo password only."))
             return user
-        login = member.email or member.flexnet_user_name
+        # the FlexNet user name is unique on its backend; an e-mail another FlexNet user may
+        # also give would let that user take the member's login first
+        login = member.flexnet_user_name or member.email
         if (
             self.sudo()
             .with_context(active_test=False)
             .search_count([("login", "=ilike", escape_psql(login))])
         ):
             raise AccessDenied(self.env._("Another user already signs in as %s.", login))
+        # stated: a sign-in through the JSON login route has no company in its environment
+        company = (
+            member.company_id
+            or member.flexnet_backend_id.sudo().company_id
+            or self.env["res.company"].sudo().search([], limit=1)
+        )
         return (
             self.sudo()
             .with_context(no_reset_password=True)
@@ -82,6 +93,8 @@ class ResUsers(models.Model):
                     "login": login,
                     "partner_id": member.id,
                     "group_ids": [fields.Command.set([self.env.ref("base.group_portal").id])],
+                    "company_id": company.id,
+                    "company_ids": [fields.Command.set(company.ids)],
                 }
             )
         )

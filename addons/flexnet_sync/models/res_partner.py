@@ -58,6 +58,15 @@ class ResPartner(models.Model):
         for partner in self:
             partner.flexnet_entitlement_line_count = counts.get(partner, 0)
 
+    def write(self, vals):
+        moved_users = "parent_id" in vals and self.sudo().user_ids
+        res = super().write(vals)
+        if moved_users:
+            # record rules read user.commercial_partner_id and are cached per user: a contact
+            # that changes account must not keep seeing the old account's records
+            self.env.registry.clear_cache()
+        return res
+
     def action_view_flexnet_entitlement_lines(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("flexnet_sync.flexnet_entitlement_line_action")

@@ -170,8 +170,10 @@ class UserImporter(Importer):
         account_ids = {m.account_id for user in records for m in user.accounts}
         accounts = Binder(Partner, self.backend, "flexnet_account_id").lookup(account_ids)
         mapped = {}
+        member_of = {}
         for user in records:
             key = mapper.user_key(user)
+            member_of[key] = {accounts[m.account_id].id for m in user.accounts if m.account_id in accounts}
             parent = next((accounts[m.account_id] for m in user.accounts if m.account_id in accounts), None)
             if parent is None:
                 self.fail(
@@ -203,6 +205,12 @@ class UserImporter(Importer):
                 key = loose.get((contact.parent_id.id, (contact.email or "").lower()))
                 if key:
                     bound.setdefault(key, contact)
+        for key, contact in bound.items():
+            # a member of several accounts stays under the one it already belongs to: FlexNet
+            # lists a user's accounts in no meaningful order, and moving a contact would hand
+            # its portal user another account's entitlements and orders
+            if key in mapped and contact.parent_id.id in member_of.get(key, ()):
+                mapped[key]["parent_id"] = contact.parent_id.id
         self.upsert(Partner, bound, mapped)
 
 

@@ -252,3 +252,33 @@ class TestOwnershipTransfer(FlexnetSimulatorCase):
             "SIMF-CFD",
             Entitled.search([("partner_id", "=", initech.id)]).product_id.mapped("default_code"),
         )
+
+    def test_member_added_to_another_account_stays_where_it_is(self):
+        self.backend.sync_all()
+        carla = self.env["res.partner"].search([("flexnet_user_name", "=", "carla@northwind.example.com")])
+        northwind = carla.parent_id
+        self.assertEqual(northwind.flexnet_account_id, "NW-0042")
+        store = self.simulator.store
+        with store.lock:  # FlexNet: Carla is now also a user of Acme (listed first)
+            store.db.execute("BEGIN IMMEDIATE")
+            stamp = store.stamp()
+            user_id = store.db.execute(
+                "SELECT id FROM users WHERE user_name = 'carla@northwind.example.com'"
+            ).fetchone()[0]
+            store.db.execute(
+                "INSERT INTO user_accounts(user_id, account_id) VALUES (?, 'ACME-001')", (user_id,)
+            )
+            store.db.execute("UPDATE users SET modified = ? WHERE id = ?", (stamp, user_id))
+            store.db.commit()
+        self.addCleanup(self._drop_acme_membership, user_id)
+        runs = self.backend.sync_all()
+        self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
+        self.assertEqual(carla.parent_id, northwind)  # not moved under another account
+
+    def _drop_acme_membership(self, user_id):
+        store = self.simulator.store
+        with store.lock:
+            store.db.execute(
+                "DELETE FROM user_accounts WHERE user_id = ? AND account_id = 'ACME-001'", (user_id,)
+            )
+            store.db.commit()
