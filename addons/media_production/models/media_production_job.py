@@ -253,9 +253,7 @@ class MediaProductionJob(models.Model):
         """The caller's job, provided the caller holds its current lease; a job that has ended
         (done, failed, cancelled) answers repeated and late reports without one."""
         job, site = self._station_job(job_id)
-        if job.state not in (DONE, FAILED, CANCELLED) and not (
-            isinstance(lease, str) and job.lease_token and secrets.compare_digest(job.lease_token, lease)
-        ):
+        if job.state not in (DONE, FAILED, CANCELLED) and not job._station_holds(lease):
             raise AccessError(
                 self.env._(
                     "This station does not hold the lease of job %(job)s any more: another station "
@@ -264,6 +262,12 @@ class MediaProductionJob(models.Model):
                 )
             )
         return job, site
+
+    def _station_holds(self, lease):
+        """Whether ``lease`` is this job's current lease (compared in constant time)."""
+        self.ensure_one()
+        token = self.sudo().lease_token
+        return isinstance(lease, str) and bool(token) and secrets.compare_digest(token, lease)
 
     @api.model
     def _station_lease_seconds(self, lease_seconds):
@@ -292,13 +296,7 @@ class MediaProductionJob(models.Model):
         jobs = self.sudo().search(
             [("id", "in", list(wanted)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
         )
-        held = jobs.filtered(
-            lambda job: (
-                isinstance(wanted[job.id], str)
-                and job.lease_token
-                and secrets.compare_digest(job.lease_token, wanted[job.id])
-            )
-        )
+        held = jobs.filtered(lambda job: job._station_holds(wanted[job.id]))
         return held, site
 
     @api.model
