@@ -67,11 +67,21 @@ def prepare(env):
         account = env["res.partner"].search([("name", "=", name)], limit=1) or env["res.partner"].create(
             {"name": name, "is_company": True, "flexnet_account_type": "CUSTOMER"}
         )
-        Entitled = env["flexnet.entitled.product"]
-        if not Entitled.search_count([("partner_id", "=", account.id)]):
-            Entitled.create(
+        if not env["flexnet.entitled.product"].search_count([("partner_id", "=", account.id)]):
+            entitlement = env["flexnet.entitlement"].create(
+                {"name": f"BENCH-ENT-{size}", "backend_id": backend.id, "partner_id": account.id}
+            )
+            env["flexnet.entitlement.line"].create(
                 [
-                    {"partner_id": account.id, "product_id": p.id, "backend_id": backend.id, "seats": 1}
+                    {
+                        "activation_id": f"BENCH-ACT-{size}-{p.id}",
+                        "backend_id": backend.id,
+                        "entitlement_id": entitlement.id,
+                        "partner_id": account.id,
+                        "product_id": p.id,
+                        "seats": 1,
+                        "is_permanent": True,
+                    }
                     for p in products[::4][:size]
                 ]
             )

@@ -20,3 +20,8 @@ class FlexnetStoreAccountType(models.Model):
         if "code" in vals:
             clear_gating_cache(self.env)
         return super().write(vals)
+
+    def unlink(self):
+        # products limited to these types lose them (ON DELETE CASCADE of the relation)
+        clear_gating_cache(self.env)
+        return super().unlink()

@@ -10,11 +10,14 @@ GATING_FIELDS = {
     "flexnet_account_type_ids",
     "flexnet_title",
 }
-# what an account may buy, kept for the transaction (a page evaluates the domain several times)
+# What an account may buy, kept for the cursor (a page evaluates the domain several times).
+# It is cleared by every write that can change it: product gating fields and account types
+# here, entitlements through flexnet.entitled.product's _sources_changed hook.
 GATING_CACHE = "flexnet_store.gating"
 
 
 def clear_gating_cache(env):
+    """Forget what accounts may buy: to call whenever what ``_flexnet_gating_data`` reads changes."""
     env.cr.cache.pop(GATING_CACHE, None)
 
 
@@ -100,7 +103,7 @@ class ProductTemplate(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if GATING_FIELDS.intersection(vals) or "flexnet_product_name" in vals:
+        if GATING_FIELDS.intersection(vals):
             clear_gating_cache(self.env)
         return super().write(vals)
 
@@ -138,7 +141,7 @@ class ProductTemplate(models.Model):
     def _flexnet_gating_data(self, commercial, on_date):
         """(titles entitled, template ids opened by required products, template ids closed
         to the account type) for the commercial partner ``commercial``, in one query."""
-        self.env["flexnet.entitled.product"].flush_model()
+        self.env["flexnet.entitled.product"].flush_model()  # and the lines it is made of
         self.flush_model(["flexnet_required_product_ids", "flexnet_account_type_ids"])
         self.env["flexnet.store.account.type"].flush_model(["code"])
         required = self._fields["flexnet_required_product_ids"]

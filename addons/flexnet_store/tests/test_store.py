@@ -119,8 +119,25 @@ class TestGating(FlexnetStoreCase):
         for size in (10, 1000):
             account = self.env["res.partner"].create({"name": f"{size} entitlements", "is_company": True})
             rows = (products | others)[:size]
-            self.env["flexnet.entitled.product"].create(
-                [{"partner_id": account.id, "product_id": p.id, "backend_id": self.backend.id} for p in rows]
+            entitlement = self.env["flexnet.entitlement"].create(
+                {"name": f"ENT-{size}", "backend_id": self.backend.id, "partner_id": account.id}
+            )
+            self.env["flexnet.entitlement.line"].create(
+                [
+                    {
+                        "activation_id": f"ACT-{size}-{p.id}",
+                        "backend_id": self.backend.id,
+                        "entitlement_id": entitlement.id,
+                        "partner_id": account.id,
+                        "product_id": p.id,
+                        "is_permanent": True,
+                    }
+                    for p in rows
+                ]
+            )
+            self.assertEqual(
+                self.env["flexnet.entitled.product"].search_count([("partner_id", "=", account.id)]),
+                len(rows),
             )
             account_ids.append(account.id)
         self.env.flush_all()

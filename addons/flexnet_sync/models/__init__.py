@@ -5,6 +5,7 @@ from . import (
     flexnet_entitlement,
     flexnet_entitlement_line,
     flexnet_sync_run,
+    product_product,
     product_template,
     res_partner,
     sale_order,

@@ -1,61 +1,92 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
+
+from ..sync.mapper import INACTIVE_STATES
+
+# what the view reads: flushed before any query on it; a write of one of them, or a deletion
+# of such records, calls _sources_changed
+SOURCE_FIELDS = {
+    "flexnet.entitlement.line": [
+        "partner_id",
+        "product_id",
+        "backend_id",
+        "seats",
+        "expiration_date",
+        "is_permanent",
+        "state",
+        "line_type",
+    ],
+    "product.product": ["product_tmpl_id"],
+    "product.template": ["flexnet_product_name"],
+}
 
 
 class FlexnetEntitledProduct(models.Model):
-    """Which products each account (commercial partner) is entitled to, and until when.
+    """Which products each account is entitled to, and until when: a SQL view.
 
-    Kept exact by the sync engine after every page (``_refresh``) so that the shop and the
-    renewal reports answer "is this customer entitled to X" with one indexed join.
+    Invariant (holds by construction, there is nothing to refresh): one row per account
+    (``partner_id``, the entitlement line's account), product and backend having at least one
+    entitlement line (not maintenance) whose state is not INACTIVE or OBSOLETE; ``seats`` is
+    the sum of those lines' seats, ``date_end`` the latest expiration date, or empty when one
+    of them is permanent; ``product_name`` is the product's FlexNet product name.
+
+    A query on one account reads only that account's lines (the view's grouping columns let
+    PostgreSQL push ``partner_id = ...`` down onto the index of entitlement lines by account
+    and product), so the shop and the renewal reports answer "is this customer entitled to X"
+    in one indexed query, whatever the number of accounts.
     """
 
     _name = "flexnet.entitled.product"
     _description = "FlexNet Entitled Product"
+    _auto = False
     _log_access = False
     _order = "partner_id, product_id"
 
-    partner_id = fields.Many2one("res.partner", "Account", required=True, ondelete="cascade", readonly=True)
-    product_id = fields.Many2one(
-        "product.product", required=True, ondelete="cascade", readonly=True, index=True
-    )
-    backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="cascade", readonly=True)
+    partner_id = fields.Many2one("res.partner", "Account", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
+    backend_id = fields.Many2one("flexnet.backend", readonly=True)
     seats = fields.Integer(readonly=True)
     date_end = fields.Date("Valid until", readonly=True, help="Empty when the entitlement is permanent.")
-    # kept on the row so "which titles is this account entitled to" reads one table
-    product_name = fields.Char(related="product_id.product_tmpl_id.flexnet_product_name", store=True)
+    product_name = fields.Char(readonly=True)
 
-    _partner_product_unique = models.Constraint(
-        "UNIQUE(partner_id, product_id, backend_id)", "One row per account, product and backend."
-    )
-
-    @api.model
-    def _refresh(self, partner_ids):
-        """Recompute the rows of these accounts from their entitlement lines."""
-        partner_ids = list(set(partner_ids))
-        if not partner_ids:
-            return
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL("DELETE FROM flexnet_entitled_product WHERE partner_id = ANY(%s)", partner_ids)
-        )
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO flexnet_entitled_product
-                       (partner_id, product_id, backend_id, seats, date_end, product_name)
-                SELECT l.partner_id, l.product_id, l.backend_id, SUM(l.seats),
-                       CASE WHEN BOOL_OR(l.is_permanent) THEN NULL ELSE MAX(l.expiration_date) END,
-                       MIN(t.flexnet_product_name)
+                CREATE VIEW %(view)s AS
+                SELECT MIN(l.id) AS id,
+                       l.partner_id,
+                       l.product_id,
+                       l.backend_id,
+                       SUM(COALESCE(l.seats, 0))::integer AS seats,
+                       CASE WHEN BOOL_OR(l.is_permanent) THEN NULL ELSE MAX(l.expiration_date) END AS date_end,
+                       MIN(t.flexnet_product_name) AS product_name
                   FROM flexnet_entitlement_line l
                   JOIN product_product p ON p.id = l.product_id
                   JOIN product_template t ON t.id = p.product_tmpl_id
-                 WHERE l.partner_id = ANY(%s) AND l.line_type = 'entitlement' AND l.product_id IS NOT NULL
-                   AND COALESCE(l.state, '') NOT IN ('INACTIVE', 'OBSOLETE')
+                 WHERE l.line_type = 'entitlement'
+                   AND COALESCE(l.state, '') NOT IN %(inactive)s
                  GROUP BY l.partner_id, l.product_id, l.backend_id
                 """,
-                partner_ids,
+                view=SQL.identifier(self._table),
+                inactive=INACTIVE_STATES,
             )
         )
+
+    def flush_model(self, fnames=None):
+        # every ORM query on the view flushes the view's fields: have it flush what they are
+        # made of, so that a search sees the lines written earlier in the transaction
+        for model, names in SOURCE_FIELDS.items():
+            self.env[model].flush_model(names)
+        return super().flush_model(fnames)
+
+    @api.model
+    def _sources_changed(self):
+        """What the view reads changed: forget its rows read so far in this transaction (their
+        ids are their first line's, the values behind an id change). The one hook for whatever
+        depends on what accounts are entitled to; called by the writes of ``SOURCE_FIELDS``
+        and by the deletions of lines, entitlements and products."""
         self.invalidate_model()
 
     @api.model

@@ -38,6 +38,11 @@ class FlexnetEntitlement(models.Model):
         "UNIQUE(backend_id, name)", "An entitlement ID appears once per FlexNet backend."
     )
 
+    def unlink(self):
+        res = super().unlink()  # their lines go with them, in the database
+        self.env["flexnet.entitled.product"]._sources_changed()
+        return res
+
     @api.depends("line_ids")
     def _compute_line_count(self):
         counts = dict(

@@ -3,6 +3,10 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
+from .flexnet_entitled_product import SOURCE_FIELDS
+
+ENTITLED_SOURCES = frozenset(SOURCE_FIELDS["flexnet.entitlement.line"])
+
 MAINTENANCE_STATUS = [
     ("none", "No maintenance"),
     ("active", "Active"),
@@ -59,6 +63,23 @@ class FlexnetEntitlementLine(models.Model):
         "UNIQUE(backend_id, activation_id)", "An activation ID appears once per FlexNet backend."
     )
     _partner_product_idx = models.Index("(partner_id, product_id) WHERE line_type = 'entitlement'")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        self.env["flexnet.entitled.product"]._sources_changed()
+        return lines
+
+    def write(self, vals):
+        res = super().write(vals)
+        if ENTITLED_SOURCES.intersection(vals):
+            self.env["flexnet.entitled.product"]._sources_changed()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env["flexnet.entitled.product"]._sources_changed()
+        return res
 
     def _status_bounds(self):
         today = fields.Date.context_today(self)

@@ -37,6 +37,17 @@ class ProductTemplate(models.Model):
         help="Length of the entitlement or maintenance pushed to FlexNet when sold; 0 for a permanent license.",
     )
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "flexnet_product_name" in vals:  # the names flexnet.entitled.product shows
+            self.env["flexnet.entitled.product"]._sources_changed()
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env["flexnet.entitled.product"]._sources_changed()
+        return res
+
     def _compute_flexnet_title_tmpl_id(self):
         titles = set(self.mapped("flexnet_title"))
         licenses = self.search(

@@ -129,7 +129,6 @@ class SyncEngine:
             run._close("failed", str(exc))
             return run
         importer = IMPORTERS[kind](self.backend)
-        importer.deferred_accounts = set()  # one transaction: entitled products once, at the end
         stored, analyze_at = 0, ANALYZE_FIRST
         try:
             for page in prefetched(importer.pages(self.client, self._since(run))):
@@ -145,12 +144,10 @@ class SyncEngine:
                 if stored >= analyze_at:
                     self._analyze(importer)
                     analyze_at = 2 * stored
-        except fc.FlexNetError as exc:
-            self._refresh_deferred(importer)  # the pages imported before the fault stay
+        except fc.FlexNetError as exc:  # the pages imported before the fault stay
             self._account(run, importer)
             run._close("failed", f"{type(exc).__name__}: {exc}")
             return run
-        self._refresh_deferred(importer)
         self.finish(run)
         return run
 
@@ -162,11 +159,6 @@ class SyncEngine:
         waiting; reads and writes go on."""
         for model in importer.models:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.env[model]._table)))
-
-    def _refresh_deferred(self, importer):
-        if importer.deferred_accounts:
-            self.env["flexnet.entitled.product"]._refresh(importer.deferred_accounts)
-            importer.deferred_accounts = set()
 
     def finish(self, run):
         """Close a complete run and move the kind's watermark to the latest change seen."""

@@ -23,9 +23,6 @@ class Importer:
         self.env = backend.env
         self.stats = Counter()
         self.errors = []
-        # accounts whose entitled products wait for one refresh at the end of a synchronous
-        # run (None: refreshed with every page, as page jobs and pushes need)
-        self.deferred_accounts = None
 
     # --- to implement --------------------------------------------------------------------
 
@@ -272,9 +269,7 @@ class LineImporter(Importer):
                     "state": li.entitlement_state or False,
                 }
         # an entitlement already in Odoo follows FlexNet's owner and state (a transfer to
-        # another account, a state change); on a transfer all its lines move with it, and the
-        # old owner is refreshed below with the new one
-        previous_owners = set()
+        # another account, a state change); on a transfer all its lines move with it
         changes = {}
         for li in usable:
             entitlement = bound_ents.get(li.entitlement_id)
@@ -286,7 +281,6 @@ class LineImporter(Importer):
                 changes[wanted] |= entitlement
         for (partner_id, account_id, state), entitlements in changes.items():
             moved = entitlements.filtered(lambda e, p=partner_id: e.partner_id.id != p)
-            previous_owners |= set(moved.partner_id.ids)
             entitlements.write({"partner_id": partner_id, "account_id": account_id, "state": state})
             (moved.line_ids | moved.maintenance_line_ids).write({"partner_id": partner_id})
         if new_ents:
@@ -305,11 +299,6 @@ class LineImporter(Importer):
         }
         keys = set(mapped) | {m.activation_id for li in usable for m in li.maintenance}
         bound = Binder(Line, self.backend, "activation_id", "backend_id").lookup(keys)
-        previous_owners |= {
-            line.partner_id.id
-            for key, line in bound.items()
-            if key in mapped and line.partner_id.id != mapped[key].get("partner_id", line.partner_id.id)
-        }
         lines = self.upsert(Line, bound, mapped)
 
         maintenance = {}
@@ -329,12 +318,6 @@ class LineImporter(Importer):
                 )
         if maintenance:
             self.upsert(Line, bound, maintenance)
-        if self.stats["created"] or self.stats["updated"] or previous_owners:
-            touched = {a.id for a in accounts.values()} | (previous_owners - {False})
-            if self.deferred_accounts is None:
-                env["flexnet.entitled.product"]._refresh(touched)
-            else:
-                self.deferred_accounts |= touched
 
 
 IMPORTER_CLASSES = (ProductImporter, AccountImporter, UserImporter, LineImporter)
