@@ -1,13 +1,11 @@
-import logging
 import mimetypes
 import os
-import re
-import zipfile
 
 from werkzeug.exceptions import NotFound
 from werkzeug.wsgi import wrap_file
 
 from odoo import fields, http
+from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.http import Response, request
 from odoo.tools import config
@@ -15,37 +13,7 @@ from odoo.tools import config
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 
-_logger = logging.getLogger(__name__)
-
-CHUNK = 1 << 20
-
-
-class _ZipSink:
-    """A write-only file for zipfile that hands out what was written so far."""
-
-    def __init__(self):
-        self.parts = []
-        self.offset = 0
-
-    def write(self, data):  # pylint: disable=method-required-super
-        self.parts.append(bytes(data))
-        self.offset += len(data)
-        return len(data)
-
-    def tell(self):
-        return self.offset
-
-    def flush(self):
-        pass
-
-    def take(self):
-        data = b"".join(self.parts)
-        self.parts = []
-        return data
-
-
-def _safe_name(name):
-    return re.sub(r"[^\w.\- ]+", "_", name or "").strip() or "file"
+from ..models.mrp_bom_document_revision import CHUNK, safe_file_name
 
 
 class BomVendorPortal(CustomerPortal):
@@ -63,24 +31,6 @@ class BomVendorPortal(CustomerPortal):
         if not bom or not bom.has_access("read"):
             raise NotFound()
         return bom
-
-    def _bom_log_download(self, revisions, via="file", byte_range=None):
-        user = request.env.user
-        vendor = user.partner_id.commercial_partner_id if user._is_portal() else False
-        ip = request.httprequest.remote_addr
-        request.env["mrp.bom.document.download"].sudo().create(
-            [
-                {
-                    "user_id": user.id,
-                    "vendor_id": vendor.id if vendor else False,
-                    "revision_id": revision.id,
-                    "ip_address": ip,
-                    "via": via,
-                    "byte_range": byte_range,
-                }
-                for revision in revisions
-            ]
-        )
 
     def _bom_list_domain(self, search=None, site=None, categ=None, since=None):
         """Domain of the BOM list; the filters resolve names with sudo into sub-queries,
@@ -115,7 +65,7 @@ class BomVendorPortal(CustomerPortal):
         requests. Read in 1 MiB blocks straight from the filestore (ISO images of several
         GB); behind a proxy with --x-sendfile, or for files kept in the database, Odoo's own
         stream does it."""
-        filename = revision.file_name or _safe_name(revision.display_name)
+        filename = revision.file_name or safe_file_name(revision.display_name)
         path = revision.sudo()._file_path()  # the revision was read as the user just before
         if config["x_sendfile"] or not path or not os.path.isfile(path):
             stream = request.env["ir.binary"]._get_stream_from(revision, "file", filename=filename)
@@ -271,7 +221,10 @@ class BomVendorPortal(CustomerPortal):
             raise NotFound()
         if not revision.file_size:
             raise NotFound()
-        self._bom_log_download(revision, byte_range=request.httprequest.headers.get("Range"))
+        revision._log_download(
+            byte_range=request.httprequest.headers.get("Range"),
+            ip_address=request.httprequest.remote_addr,
+        )
         response = self._bom_file_response(revision)
         response.headers["X-Content-MD5"] = revision.checksum_md5 or ""
         response.headers["X-Content-SHA256"] = revision.checksum_sha256 or ""
@@ -281,45 +234,15 @@ class BomVendorPortal(CustomerPortal):
     def portal_bom_download_all(self, bom_id, **kwargs):
         """The current released revision of every document of the BOM, as one zip stream."""
         bom = self._bom_get(bom_id)
-        documents = request.env["mrp.bom.document"].search([("bom_id", "=", bom.id)])
-        revisions = request.env["mrp.bom.document.revision"].search(
-            [("document_id", "in", documents.ids), ("state", "=", "released")]
-        )
-        current = revisions.filtered(lambda r: r.document_id.current_revision_id == r and r.file_size)
-        if not current:
+        try:
+            archive = request.env["mrp.bom.document.revision"]._bom_archive(bom)
+        except AccessError:
+            raise NotFound() from None
+        if not archive.revisions:
             raise NotFound()
-        files = []
-        used = set()
-        for revision in current:
-            path = revision.sudo()._file_path()
-            if not path or not os.path.isfile(path):
-                _logger.warning("file of %s is missing from the filestore", revision.display_name)
-                continue
-            name = _safe_name(revision.file_name or revision.display_name)
-            folder = _safe_name(revision.document_id.name)
-            arcname = f"{folder}/{name}"
-            while arcname in used:
-                arcname = f"{folder}/{revision.id}-{name}"
-            used.add(arcname)
-            files.append((arcname, path))
-        if not files:
-            raise NotFound()
-        self._bom_log_download(current, via="zip")
-        bom_name = _safe_name(bom.sudo().display_name)
-
-        def generate():
-            sink = _ZipSink()
-            with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-                for arcname, path in files:
-                    with open(path, "rb") as source, archive.open(arcname, "w", force_zip64=True) as target:
-                        while chunk := source.read(CHUNK):
-                            target.write(chunk)
-                            yield sink.take()
-                    yield sink.take()
-            yield sink.take()
-
+        archive.revisions._log_download(via="zip", ip_address=request.httprequest.remote_addr)
         headers = [
             ("Content-Type", "application/zip"),
-            ("Content-Disposition", http.content_disposition(f"{bom_name}.zip")),
+            ("Content-Disposition", http.content_disposition(archive.file_name)),
         ]
-        return request.make_response(generate(), headers=headers)
+        return request.make_response(archive.stream(), headers=headers)

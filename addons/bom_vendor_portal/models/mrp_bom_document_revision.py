@@ -3,6 +3,9 @@ import hashlib
 import logging
 import mimetypes
 import os
+import re
+import zipfile
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -10,8 +13,67 @@ from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
+# files are read, hashed and streamed in blocks of this size (ISO images of several GB)
 CHUNK = 1 << 20
 IMPORT_ROOT_PARAM = "bom_vendor_portal.import_root"
+
+
+def safe_file_name(name):
+    """``name`` made safe as a download name and as one level of a path in a zip archive:
+    anything but word characters, dots, dashes and spaces becomes ``_`` (no separators, no
+    control characters), leading and trailing dots and spaces go (no ``..``); never empty."""
+    return re.sub(r"[^\w.\- ]+", "_", name or "").strip(" .") or "file"
+
+
+class _ZipSink:
+    """A write-only file for zipfile that hands out what was written so far."""
+
+    def __init__(self):
+        self.parts = []
+        self.offset = 0
+
+    def write(self, data):  # pylint: disable=method-required-super
+        self.parts.append(bytes(data))
+        self.offset += len(data)
+        return len(data)
+
+    def tell(self):
+        return self.offset
+
+    def flush(self):
+        pass
+
+    def take(self):
+        data = b"".join(self.parts)
+        self.parts = []
+        return data
+
+
+def zip_stream(members):
+    """The zip archive (stored, ZIP64) of ``members``, ``(name in the archive, path)`` pairs,
+    as an iterator of byte strings. Each file is read in ``CHUNK`` blocks and every block is
+    handed out as soon as it is written: memory stays flat whatever the sizes. It reads
+    files only, never the database: it runs while the response is sent."""
+    sink = _ZipSink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for arcname, path in members:
+            with open(path, "rb") as source, archive.open(arcname, "w", force_zip64=True) as target:
+                while chunk := source.read(CHUNK):
+                    target.write(chunk)
+                    yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+class BomArchive(NamedTuple):
+    """What "download all current documents" of a BOM sends (``_bom_archive``)."""
+
+    file_name: str
+    revisions: models.BaseModel  # the revisions in the archive, in its order
+    members: list  # (name in the archive, path in the filestore) of each revision
+
+    def stream(self):
+        return zip_stream(self.members)
 
 
 class MrpBomDocumentRevision(models.Model):
@@ -106,6 +168,65 @@ class MrpBomDocumentRevision(models.Model):
         if not attachment.store_fname:
             return None
         return attachment._full_path(attachment.store_fname)
+
+    # --- portal downloads ----------------------------------------------------------------------
+
+    @api.model
+    def _bom_archive(self, bom):
+        """The current documents of ``bom`` as the current user may download them, as one zip.
+
+        The archive holds the current (latest released) revision of each document of the
+        BOM that the user may read and whose file is in the filestore, one folder per
+        document, every name made safe (``safe_file_name``) and unique. AccessError when
+        the user may not read the BOM or its documents; no revisions when nothing is left."""
+        bom.ensure_one()
+        bom.check_access("read")
+        documents = self.env["mrp.bom.document"].search([("bom_id", "=", bom.id)])
+        revisions = self.search([("document_id", "in", documents.ids), ("state", "=", "released")])
+        current = revisions.filtered(lambda r: r.document_id.current_revision_id == r and r.file_size)
+        included = self.browse()
+        members = []
+        used = set()
+        for revision in current:
+            path = revision.sudo()._file_path()  # a revision the user just read
+            if not path or not os.path.isfile(path):
+                _logger.warning("file of %s is missing from the filestore", revision.display_name)
+                continue
+            name = safe_file_name(revision.file_name or revision.display_name)
+            folder = safe_file_name(revision.document_id.name)
+            arcname = f"{folder}/{name}"
+            while arcname in used:  # the same name twice in a folder: the ids tell them apart
+                name = f"{revision.id}-{name}"
+                arcname = f"{folder}/{name}"
+            used.add(arcname)
+            members.append((arcname, path))
+            included |= revision
+        return BomArchive(safe_file_name(bom.sudo().display_name) + ".zip", included, members)
+
+    def _log_download(self, via="file", byte_range=None, ip_address=None):
+        """Record that the current user downloaded these revisions (the portal's audit log:
+        user, vendor, revision, date, address, range). AccessError, and nothing recorded,
+        when the user may not read one of them."""
+        self.check_access("read")
+        user = self.env.user
+        vendor = user.partner_id.commercial_partner_id if user._is_portal() else False
+        return (
+            self.env["mrp.bom.document.download"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "user_id": user.id,
+                        "vendor_id": vendor.id if vendor else False,
+                        "revision_id": revision.id,
+                        "ip_address": ip_address,
+                        "via": via,
+                        "byte_range": byte_range,
+                    }
+                    for revision in self
+                ]
+            )
+        )
 
     def action_release(self):
         for revision in self:

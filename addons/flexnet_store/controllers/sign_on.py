@@ -1,4 +1,3 @@
-import logging
 import secrets
 import time
 from urllib.parse import urlsplit
@@ -7,9 +6,7 @@ from odoo import http
 from odoo.exceptions import AccessDenied
 from odoo.http import request
 
-from odoo.addons.flexnet_sync import flexnet_client as fc
-
-_logger = logging.getLogger(__name__)
+from ..models.flexnet_backend import LinkRefused
 
 # a verified FlexNet member waiting for the visitor to confirm the sign-in (POST with CSRF)
 PENDING_KEY = "flexnet_pending_sign_in"
@@ -33,11 +30,8 @@ def friendly_error(message, status=400):
 
 def login_member(member):
     """Start a session for a verified FlexNet member (provisioning its portal user)."""
-    Users = request.env["res.users"].sudo()
-    user = Users._flexnet_portal_user(member)
-    proof = Users._flexnet_issue_proof(user)
-    request.session.authenticate(request.env, {"type": "flexnet_proof", "login": user.login, "proof": proof})
-    return user
+    login, proof = request.env["res.users"].sudo()._flexnet_session_proof(member)
+    request.session.authenticate(request.env, {"type": "flexnet_proof", "login": login, "proof": proof})
 
 
 def pending_sign_in(member, target, kit=None):
@@ -92,24 +86,10 @@ class FlexnetSignOn(http.Controller):
         the sign-in and is sent to a local page."""
         env = request.env
         target = local_path(redirect)
-        if not all(isinstance(value, str) and value and value.isprintable() for value in (token, user)):
-            return friendly_error(env._("The sign-on link is incomplete."))
-        member = env["res.users"].sudo()._flexnet_member(user)
-        if not member:
-            # the same answer as for a token FlexNet refuses: the page tells no one who is a member
-            _logger.info("FlexNet sign-on for an unknown user %r", user[:128])
-            return friendly_error(env._("This sign-on link is not valid. Start again from FlexNet."), 403)
         try:
-            client = member.flexnet_backend_id.sudo()._get_client(interactive=True)
-            status = client.validate_token(token, member.flexnet_user_name)
-        except fc.FlexNetError as exc:
-            _logger.warning("FlexNet sign-on check failed: %s", exc)
-            return friendly_error(
-                env._("FlexNet could not confirm your sign-on right now. Please try again later."), 503
-            )
-        if not status.valid:
-            _logger.info("FlexNet sign-on refused for %s: %s", user, status.message)
-            return friendly_error(env._("This sign-on link is not valid. Start again from FlexNet."), 403)
+            member = env["res.users"].sudo()._flexnet_sso_member(token, user)
+        except LinkRefused as exc:
+            return friendly_error(str(exc), exc.status)
         if not env.user._is_public() and env.user.partner_id == member:
             return request.redirect(target, local=True)  # already signed in as this member
         return pending_sign_in(member, target)

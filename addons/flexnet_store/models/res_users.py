@@ -11,6 +11,8 @@ from odoo.tools import escape_psql
 
 from odoo.addons.flexnet_sync import flexnet_client as fc
 
+from .flexnet_backend import LinkRefused
+
 _logger = logging.getLogger(__name__)
 
 PROOF_SECONDS = 60
@@ -98,6 +100,43 @@ class ResUsers(models.Model):
                 }
             )
         )
+
+    @api.model
+    def _flexnet_sso_member(self, token, user_name):
+        """The member contact a sign-on hand-off from FlexNet is for.
+
+        ``token`` comes from FlexNet's getSecureToken for ``user_name``; FlexNet's
+        validateToken (single use) checks it for the member's own user name. Refused with
+        ``LinkRefused``: 400 when incomplete, 403 when the user is not one member or FlexNet
+        does not accept the token (the same answer: nobody learns who is a member), 503 when
+        FlexNet cannot answer."""
+        if not all(isinstance(value, str) and value and value.isprintable() for value in (token, user_name)):
+            raise LinkRefused(self.env._("The sign-on link is incomplete."), 400)
+        refused = LinkRefused(self.env._("This sign-on link is not valid. Start again from FlexNet."))
+        member = self._flexnet_member(user_name)
+        if not member:
+            _logger.info("FlexNet sign-on for an unknown user %r", user_name[:128])
+            raise refused
+        try:
+            client = member.flexnet_backend_id.sudo()._get_client(interactive=True)
+            status = client.validate_token(token, member.flexnet_user_name)
+        except fc.FlexNetError as exc:
+            _logger.warning("FlexNet sign-on check failed: %s", exc)
+            raise LinkRefused(
+                self.env._("FlexNet could not confirm your sign-on right now. Please try again later."), 503
+            ) from None
+        if not status.valid:
+            _logger.info("FlexNet sign-on refused for %s: %s", user_name[:128], status.message)
+            raise refused
+        return member
+
+    @api.model
+    def _flexnet_session_proof(self, member):
+        """``(login, proof)`` that start a session for ``member``, a member contact FlexNet
+        vouched for: its portal user, created on first sign-in, and a one-time proof.
+        AccessDenied when the member's user is disabled or an internal user."""
+        user = self._flexnet_portal_user(member)
+        return user.login, self._flexnet_issue_proof(user)
 
     @api.model
     def _flexnet_issue_proof(self, user):

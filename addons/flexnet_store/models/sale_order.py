@@ -95,13 +95,19 @@ class SaleOrder(models.Model):
     def _flexnet_order_free_media_kit(self, kit, website, address, link_nonce):
         """Confirm a free media kit for the signed-in member, shipped to ``address``.
 
-        The kit must be entitled to the member's account and cost nothing on the prices the
-        shop gives that member; anything else is refused and leaves no record behind. A
-        priced kit goes through the cart and checkout instead. One link (``link_nonce``)
-        places one order, however many times or however fast its form is posted."""
+        ``kit`` and ``link_nonce`` come from a media-kit link this member opened
+        (``flexnet.backend._media_link_open``). The kit must be a media kit for sale, the
+        member's account must be entitled to it (whatever the website's gating) and it must
+        cost nothing on the prices the shop gives that member; anything else is refused
+        (AccessError, UserError) and leaves no record behind. A priced kit goes through the
+        cart and checkout instead. One link (``link_nonce``) places one order, however many
+        times or however fast its form is posted. Returns the confirmed order."""
         member = self.env.user.partner_id
-        if self.env.user._is_public() or not kit or kit.flexnet_kind != "media_kit":
+        kit = kit.sudo()
+        if self.env.user._is_public() or not kit or kit.flexnet_kind != "media_kit" or not kit.sale_ok:
             raise AccessError(self.env._("Only a signed-in FlexNet member orders a media kit."))
+        if not kit._flexnet_allowed_for(member):
+            raise AccessError(self.env._("Your FlexNet entitlements do not allow this media kit."))
         values = self._flexnet_ship_to_values(address)
         Order = self.sudo()
         with self.env.cr.savepoint():

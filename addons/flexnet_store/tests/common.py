@@ -19,9 +19,11 @@ PRICES = {
 }
 
 
-class FlexnetStoreCase(FlexnetSimulatorMixin, HttpCase):
+class FlexnetStoreMixin(FlexnetSimulatorMixin):
     """Simulator synced into Odoo; members of Northwind (entitled to CAD Studio and
-    DataVault), Globex (SimFlow), a reseller, all with portal users."""
+    DataVault), Globex (SimFlow), a reseller, all with portal users.
+
+    Mix into a TransactionCase (rules tested on the models) or an HttpCase (``FlexnetStoreCase``)."""
 
     @classmethod
     def setUpClass(cls):
@@ -42,6 +44,16 @@ class FlexnetStoreCase(FlexnetSimulatorMixin, HttpCase):
         cls.nw_user = cls._portal_user("nw_member", "dev.patel@northwind.example.com")
         cls.glx_user = cls._portal_user("glx_member", "grace@globex.example.com")
 
+    @classmethod
+    def _portal_user(cls, login, member_email):
+        member = cls.env["res.partner"].search([("flexnet_user_name", "=", member_email)])
+        user = new_test_user(cls.env, login, groups="base.group_portal", partner_id=member.id)
+        return user
+
+
+class FlexnetStoreCase(FlexnetStoreMixin, HttpCase):
+    """The shop over HTTP (pages, links, tours)."""
+
     def _anonymous(self):
         """A fresh public session."""
         self.authenticate(None, None)
@@ -54,9 +66,3 @@ class FlexnetStoreCase(FlexnetSimulatorMixin, HttpCase):
         return self.url_open(
             "/flexnet/sign-in/confirm", data={"csrf_token": token, "pending_id": pending}, **kwargs
         )
-
-    @classmethod
-    def _portal_user(cls, login, member_email):
-        member = cls.env["res.partner"].search([("flexnet_user_name", "=", member_email)])
-        user = new_test_user(cls.env, login, groups="base.group_portal", partner_id=member.id)
-        return user

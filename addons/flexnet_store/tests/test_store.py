@@ -302,7 +302,7 @@ class TestSignOn(FlexnetStoreCase):
         self._anonymous()
         token = self._token()
         self.sim_arm("validateToken", "http503", count=10)
-        with mute_logger("odoo.addons.flexnet_store.controllers.sign_on"):
+        with mute_logger("odoo.addons.flexnet_store.models.res_users"):
             response = self.url_open(f"/flexnet/sso?token={token}&user=carla@northwind.example.com")
         self.assertEqual(response.status_code, 503)
         self.assertIn("could not confirm", response.text)

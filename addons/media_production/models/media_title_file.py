@@ -2,7 +2,9 @@ import base64
 import hashlib
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+
+from .media_production_job import STATION_GROUP
 
 SERVED_PATH = "/media_production/files/%s"
 
@@ -107,6 +109,26 @@ class MediaTitleFile(models.Model):
             [("title", "in", self.mapped("title")), ("state", "=", "queued")]
         )._refresh_manifest()
         return True
+
+    @api.model
+    def _for_station(self, file_id):
+        """The uploaded file ``file_id`` (as superuser) for the calling station user: only the
+        station of a site with a job that lists the file gets it. AccessError for a user who
+        is no station; MissingError when no job of the station's sites lists the file or the
+        file was not uploaded here."""
+        if not self.env.user.has_group(STATION_GROUP):
+            raise AccessError(self.env._("Only production stations download title files."))
+        listed = (
+            self.env["media.production.job.file"]
+            .sudo()
+            .search_count(
+                [("file_id", "=", file_id), ("job_id.site_id.station_user_id", "=", self.env.uid)], limit=1
+            )
+        )
+        title_file = self.sudo().browse(file_id)
+        if not listed or not title_file.with_context(bin_size=True).file:
+            raise MissingError(self.env._("No job of this station lists file %s.", file_id))
+        return title_file
 
     @api.model
     def _latest_released(self, title):

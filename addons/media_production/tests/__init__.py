@@ -3,4 +3,5 @@ from . import (
     test_media_production_security,
     test_station_api_http,
     test_station_e2e,
+    test_station_files,
 )
