@@ -7,7 +7,8 @@ class ProductTemplate(models.Model):
     def write(self, vals):
         res = super().write(vals)
         if "categ_id" in vals:
-            # vendors assigned a category see the BOMs of its products
+            # vendors assigned a category see the BOMs of its products (a variant's category
+            # is its template's: writing it on a variant comes here)
             boms = (
                 self.env["mrp.bom"]
                 .with_context(active_test=False)

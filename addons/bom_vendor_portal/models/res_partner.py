@@ -1,6 +1,13 @@
 from odoo import api, fields, models
 
-ASSIGNMENT_FIELDS = {"bom_vendor_bom_ids", "bom_vendor_site_ids", "bom_vendor_categ_ids"}
+# the partner's fields the vendor access follows (see mrp.bom._refresh_vendor_access); a
+# direct write of the derived field is overwritten by the refresh as well
+PARTNER_ACCESS_FIELDS = {
+    "bom_vendor_bom_ids",
+    "bom_vendor_site_ids",
+    "bom_vendor_categ_ids",
+    "bom_vendor_access_ids",
+}
 
 
 class ResPartner(models.Model):
@@ -60,13 +67,13 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
-        if any(ASSIGNMENT_FIELDS.intersection(vals) for vals in vals_list):
+        if any(PARTNER_ACCESS_FIELDS.intersection(vals) for vals in vals_list):
             self.env["mrp.bom"]._refresh_vendor_access(partner_ids=partners.ids)
         return partners
 
     def write(self, vals):
         res = super().write(vals)
-        if ASSIGNMENT_FIELDS.intersection(vals):
+        if PARTNER_ACCESS_FIELDS.intersection(vals):
             self.env["mrp.bom"]._refresh_vendor_access(partner_ids=self.ids)
         return res
 

@@ -4,4 +4,5 @@ from . import (
     test_bom_vendor_portal,
     test_bom_vendor_portal_security,
     test_bom_vendor_ramp,
+    test_vendor_access_property,
 )

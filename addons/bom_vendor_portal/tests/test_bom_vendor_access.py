@@ -100,6 +100,44 @@ class TestBomVendorAccess(BomVendorMixin, TransactionCase):
         with self.assertRaises(AccessError):
             self.bom_a.with_user(self.user_a).check_access("read")
 
+    def test_site_created_with_boms_and_vendors_grants_access_at_once(self):
+        site = self.env["media.production.site"].create(
+            {
+                "name": "Test site B",
+                "code": "T-BVP-B",
+                "media_type_ids": [Command.set(self.site_a.media_type_ids.ids)],
+                "bom_ids": [Command.set((self.bom_b | self.bom_c).ids)],
+                "bom_vendor_ids": [Command.set(self.vendor_a.ids)],
+            }
+        )
+        self.assertEqual(
+            self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a | self.bom_b | self.bom_c
+        )
+        site.bom_ids = [Command.unlink(self.bom_c.id)]
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a | self.bom_b)
+
+    def test_access_is_not_written_directly(self):
+        # the derived field follows the assignments only: a direct write is undone at once
+        self.bom_b.vendor_access_ids = [Command.link(self.vendor_a.id)]
+        self.vendor_a.bom_vendor_access_ids = [Command.link(self.bom_c.id)]
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a)
+
+    def test_nightly_check_repairs_and_reports_a_missed_refresh(self):
+        logger = "odoo.addons.bom_vendor_portal.models.mrp_bom"
+        with self.assertNoLogs(logger, "WARNING"):
+            self.env["mrp.bom"]._cron_refresh_vendor_access()
+        # as left by a refresh that was missed: vendor A keeps B, loses A
+        self.env.cr.execute(
+            "UPDATE mrp_bom_vendor_access_rel SET bom_id = %s WHERE bom_id = %s AND partner_id = %s",
+            [self.bom_b.id, self.bom_a.id, self.vendor_a.id],
+        )
+        self.env.invalidate_all()
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_b)
+        with self.assertLogs(logger, "WARNING") as logs:
+            self.env["mrp.bom"]._cron_refresh_vendor_access()
+        self.assertIn("1 rows added, 1 rows removed", logs.output[0])
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a)
+
     def test_checksums_computed_on_upload(self):
         content = b"artwork bytes" * 100
         self.rev_a_draft.file = base64.b64encode(content)

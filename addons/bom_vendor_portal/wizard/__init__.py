@@ -1,1 +1,1 @@
-from . import bom_document_import_wizard, bom_vendor_ramp_wizard
+from . import base_partner_merge_automatic_wizard, bom_document_import_wizard, bom_vendor_ramp_wizard
