@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 
 # the site's fields the vendor access follows (see mrp.bom._refresh_vendor_access)
-SITE_ACCESS_FIELDS = {"bom_ids", "bom_vendor_ids"}
+SITE_ACCESS_FIELDS = {"bom_ids", "bom_vendor_ids", "active"}
 
 
 class MediaProductionSite(models.Model):

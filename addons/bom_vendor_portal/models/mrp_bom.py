@@ -81,15 +81,17 @@ class MrpBom(models.Model):
 
         - is assigned the BOM directly (``mrp_bom_vendor_rel``: ``vendor_ids`` on the BOM,
           ``bom_vendor_bom_ids`` on the partner), or
-        - is assigned one of the BOM's production sites (``res_partner_bom_site_rel`` joined
-          with ``mrp_bom_production_site_rel``), or
+        - is assigned one of the BOM's active production sites (``res_partner_bom_site_rel``
+          joined with ``mrp_bom_production_site_rel``; a site that closes, archived, stops
+          granting access), or
         - is assigned the category of the BOM's product template or one of its ancestors
           along ``parent_id`` (``res_partner_bom_categ_rel``; the ancestors are read from
           ``parent_path``). A BOM for one variant (``product_id``) counts under its template,
           whose category its variants share.
 
-        Only the BOM's ``active`` flag counts: assignments keep granting access while the
-        partner, the site or the product template is archived (archiving a template or a
+        Apart from sites, only the BOM's ``active`` flag counts: assignments keep granting
+        access while the partner or the product template is archived (Odoo refuses to archive
+        a partner with active users) (archiving a template or a
         variant archives its BOMs in ``mrp``, through ``write``). The table is read by the
         portal record rules against the user's commercial partner.
 
@@ -100,8 +102,8 @@ class MrpBom(models.Model):
           product template, active) -> those BOMs;
         - ``res.partner``: create or write of ``PARTNER_ACCESS_FIELDS`` -> those partners;
           merge of partners -> the destination partner;
-        - ``media.production.site``: create, write of its BOMs or vendors, unlink -> the
-          site's BOMs before and after;
+        - ``media.production.site``: create, write of its BOMs, vendors or ``active``,
+          unlink -> the site's BOMs before and after;
         - ``product.category``: write of ``parent_id`` (a move, and with it the
           ``parent_path`` of the whole sub-tree), unlink -> the BOMs of the sub-tree's
           products;
@@ -143,6 +145,7 @@ class MrpBom(models.Model):
                             UNION
                             SELECT bs.bom_id, ps.partner_id
                               FROM res_partner_bom_site_rel ps
+                              JOIN media_production_site site ON site.id = ps.site_id AND site.active
                               JOIN mrp_bom_production_site_rel bs ON bs.site_id = ps.site_id
                             UNION
                             SELECT b.id, pc.partner_id

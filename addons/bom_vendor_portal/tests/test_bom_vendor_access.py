@@ -100,6 +100,14 @@ class TestBomVendorAccess(BomVendorMixin, TransactionCase):
         with self.assertRaises(AccessError):
             self.bom_a.with_user(self.user_a).check_access("read")
 
+    def test_archived_site_stops_granting_access(self):
+        self.site_a.active = False
+        self.assertFalse(self.env["mrp.bom"].with_user(self.user_a).search([]))
+        with self.assertRaises(AccessError):
+            self.bom_a.with_user(self.user_a).check_access("read")
+        self.site_a.active = True
+        self.assertEqual(self.env["mrp.bom"].with_user(self.user_a).search([]), self.bom_a)
+
     def test_site_created_with_boms_and_vendors_grants_access_at_once(self):
         site = self.env["media.production.site"].create(
             {

@@ -325,8 +325,8 @@ class TestVendorAccessProperty(TransactionCase):
 
     def _expected(self):
         """Who sees which BOM, computed from the ORM: active BOMs; vendors assigned the BOM,
-        one of its sites or its product's category or one of its parents (along parent_id);
-        archived partners and sites count."""
+        one of its active sites or its product's category or one of its parents (along
+        parent_id); archived partners count."""
         self.env.flush_all()
         self.env.invalidate_all()
         env = self.env(context=dict(self.env.context, active_test=False))
@@ -348,7 +348,10 @@ class TestVendorAccessProperty(TransactionCase):
             while categ:
                 boms_under[categ].add(bom)
                 categ = parent[categ]
-        site_boms = {s["id"]: s["bom_ids"] for s in env["media.production.site"].search_read([], ["bom_ids"])}
+        site_boms = {
+            s["id"]: s["bom_ids"] if s["active"] else []
+            for s in env["media.production.site"].search_read([], ["bom_ids", "active"])
+        }
         assigned = env["res.partner"].search(
             [
                 "|",
