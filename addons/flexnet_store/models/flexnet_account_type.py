@@ -1,0 +1,12 @@
+from odoo import models
+
+from .product_template import clear_gating_cache
+
+
+class FlexnetAccountType(models.Model):
+    _inherit = "flexnet.account.type"
+
+    def write(self, vals):
+        if "code" in vals:  # templates name the types they are open to
+            clear_gating_cache(self.env)
+        return super().write(vals)
