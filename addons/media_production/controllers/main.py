@@ -3,7 +3,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from odoo import http
 from odoo.http import request
 
-STATION_GROUP = "media_production.group_media_station"
+from ..models.media_production_job import STATION_GROUP
 
 
 class MediaProductionFiles(http.Controller):
