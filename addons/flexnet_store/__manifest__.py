@@ -1,7 +1,7 @@
 {
     "name": "FlexNet Entitlement-Gated Store",
     "summary": "Web shop gated by FlexNet entitlements, media-kit links and FlexNet sign-on",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Website/Website",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",
@@ -11,7 +11,6 @@
         "security/flexnet_store_groups.xml",
         "security/ir.model.access.csv",
         "security/flexnet_store_security.xml",
-        "data/flexnet_store_account_type_data.xml",
         "views/product_template_views.xml",
         "views/flexnet_store_views.xml",
         "views/flexnet_store_templates.xml",

@@ -1,7 +1,7 @@
 {
     "name": "Maintenance Renewal",
     "summary": "Maintenance status, renewal campaigns to members, past-due follow-up, reports",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Sales/Sales",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",
@@ -11,7 +11,6 @@
         "security/maintenance_renewal_groups.xml",
         "security/ir.model.access.csv",
         "security/maintenance_renewal_security.xml",
-        "data/maintenance_renewal_account_type_data.xml",
         "data/mail_template_data.xml",
         "data/maintenance_renewal_followup_step_data.xml",
         "data/ir_cron_data.xml",

@@ -1,4 +1,3 @@
-import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -7,6 +6,7 @@ from odoo.exceptions import AccessDenied
 from odoo.http import request
 
 from ..models.flexnet_backend import LinkRefused
+from ..tools import new_secret, same
 
 # a verified FlexNet member waiting for the visitor to confirm the sign-in (POST with CSRF)
 PENDING_KEY = "flexnet_pending_sign_in"
@@ -41,7 +41,7 @@ def pending_sign_in(member, target, kit=None):
     browser into the sender's account (login CSRF); the form below posts back with this
     session's CSRF token, shows whose account it opens and names this very sign-in: a link
     opened meanwhile in the same browser (another pending sign-in) makes it void."""
-    pending_id = secrets.token_urlsafe(16)
+    pending_id = new_secret(16)
     request.session[PENDING_KEY] = {
         "id": pending_id,
         "member": member.id,
@@ -60,8 +60,7 @@ def confirm_sign_in(pending_id):
     if (
         not pending
         or time.time() - pending.get("at", 0) > PENDING_SECONDS
-        or not isinstance(pending_id, str)
-        or not secrets.compare_digest(pending.get("id", ""), pending_id)
+        or not same(pending.get("id", ""), pending_id)
     ):
         return friendly_error(env._("This sign-in is not pending any more. Open your link again."), 403)
     member = env["res.partner"].sudo().browse(pending["member"]).exists()

@@ -1,6 +1,3 @@
-import base64
-import hashlib
-import hmac
 import logging
 import secrets
 import time
@@ -9,9 +6,12 @@ from urllib.parse import urlencode
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.flexnet_sync.models.flexnet_backend import MANAGER_GROUP
+
+from ..tools import new_secret, same, signature
+
 _logger = logging.getLogger(__name__)
 
-MANAGER_GROUP = "flexnet_sync.group_flexnet_manager"
 LINK_FIELDS = ("account", "email", "name", "part", "ts", "nonce")
 # used nonces are kept this long (flexnet.store.nonce); a link may not live longer
 NONCE_RETENTION_DAYS = 7
@@ -26,10 +26,6 @@ class LinkRefused(UserError):
         self.status = status
 
 
-def _new_secret(*_args):
-    return secrets.token_urlsafe(32)
-
-
 class FlexnetBackend(models.Model):
     _inherit = "flexnet.backend"
 
@@ -37,7 +33,7 @@ class FlexnetBackend(models.Model):
         "Media-kit link secret",
         groups=MANAGER_GROUP,
         copy=False,
-        default=_new_secret,
+        default=lambda _self: new_secret(),
         help="Shared with the FlexNet download page: signs the 'purchase media kit' links (HMAC-SHA256).",
     )
     media_link_max_age = fields.Integer(
@@ -62,10 +58,8 @@ class FlexnetBackend(models.Model):
     def _media_link_signature(self, values):
         """HMAC-SHA256 over the link fields in a fixed order, URL-safe Base64 without padding."""
         self.ensure_one()
-        secret = (self.sudo().media_link_secret or "").encode()
-        message = "\n".join(str(values.get(key, "")) for key in LINK_FIELDS).encode()
-        digest = hmac.new(secret, message, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        message = "\n".join(str(values.get(key, "")) for key in LINK_FIELDS)
+        return signature(self.sudo().media_link_secret or "", message)
 
     def _media_link_open(self, params):
         """Check a "purchase media kit" link and consume it: (member contact, media kit).
@@ -87,8 +81,7 @@ class FlexnetBackend(models.Model):
         if not (isinstance(ts, str) and ts.isascii() and ts.isdigit() and len(ts) <= 12):
             raise LinkRefused(env._("This media-kit link is incomplete."), 400)
         timestamp = int(ts)
-        expected = self._media_link_signature(params).encode()
-        if not hmac.compare_digest(expected, params["sig"].encode("utf-8", "replace")):
+        if not same(self._media_link_signature(params), params["sig"]):
             _logger.info("media-kit link with a bad signature for account %r", params["account"][:64])
             raise LinkRefused(env._("This media-kit link is not genuine."))
         age = time.time() - timestamp
@@ -150,7 +143,7 @@ class FlexnetBackend(models.Model):
     def action_regenerate_media_link_secret(self):
         self._check_manager()
         for backend in self:
-            backend.sudo().media_link_secret = _new_secret()
+            backend.sudo().media_link_secret = new_secret()
         return True
 
     def action_copy_media_link_template(self):

@@ -10,7 +10,7 @@ class FlexnetStoreAccountTerm(models.Model):
 
     website_id = fields.Many2one("website", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="website_id.company_id", store=True)
-    account_type_id = fields.Many2one("flexnet.store.account.type", required=True, ondelete="cascade")
+    account_type_id = fields.Many2one("flexnet.account.type", required=True, ondelete="cascade")
     pricelist_id = fields.Many2one("product.pricelist", help="Pricelist given to accounts of this type.")
     redirect_website_id = fields.Many2one(
         "website", "Send to website", help="Members of such accounts who land on this website are sent there."

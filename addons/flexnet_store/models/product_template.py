@@ -47,7 +47,7 @@ class ProductTemplate(models.Model):
         help="Any one of these products entitles the customer to buy this one.",
     )
     flexnet_account_type_ids = fields.Many2many(
-        "flexnet.store.account.type",
+        "flexnet.account.type",
         string="Account types allowed",
         help="Leave empty for every account type.",
     )
@@ -143,7 +143,7 @@ class ProductTemplate(models.Model):
         to the account type) for the commercial partner ``commercial``, in one query."""
         self.env["flexnet.entitled.product"].flush_model()  # and the lines it is made of
         self.flush_model(["flexnet_required_product_ids", "flexnet_account_type_ids"])
-        self.env["flexnet.store.account.type"].flush_model(["code"])
+        self.env["flexnet.account.type"].flush_model(["code"])
         required = self._fields["flexnet_required_product_ids"]
         types = self._fields["flexnet_account_type_ids"]
         self.env.cr.execute(
@@ -165,7 +165,7 @@ class ProductTemplate(models.Model):
                            WHERE NOT EXISTS (
                                  SELECT 1
                                    FROM %(type_table)s r2
-                                   JOIN flexnet_store_account_type a ON a.id = r2.%(type_type)s
+                                   JOIN flexnet_account_type a ON a.id = r2.%(type_type)s
                                   WHERE r2.%(type_tmpl)s = r.%(type_tmpl)s AND a.code = %(code)s))
                 """,
                 partner=commercial.id or 0,

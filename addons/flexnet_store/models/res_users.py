@@ -1,6 +1,4 @@
-import hashlib
 import logging
-import secrets
 from datetime import datetime, timedelta
 
 from odoo import api, fields, models
@@ -11,15 +9,12 @@ from odoo.tools import escape_psql
 
 from odoo.addons.flexnet_sync import flexnet_client as fc
 
+from ..tools import digest, new_secret, same
 from .flexnet_backend import LinkRefused
 
 _logger = logging.getLogger(__name__)
 
 PROOF_SECONDS = 60
-
-
-def _digest(value):
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 class ResUsers(models.Model):
@@ -141,10 +136,10 @@ class ResUsers(models.Model):
     @api.model
     def _flexnet_issue_proof(self, user):
         """A one-time, one-minute secret that lets a verified FlexNet member start a session."""
-        proof = secrets.token_urlsafe(32)
+        proof = new_secret()
         user.sudo().write(
             {
-                "flexnet_login_proof": _digest(proof),
+                "flexnet_login_proof": digest(proof),
                 "flexnet_login_proof_expiry": fields.Datetime.now() + timedelta(seconds=PROOF_SECONDS),
             }
         )
@@ -163,7 +158,7 @@ class ResUsers(models.Model):
                 not stored
                 or not expiry
                 or expiry < fields.Datetime.now()
-                or not secrets.compare_digest(stored, _digest(credential["proof"]))
+                or not same(stored, digest(credential["proof"]))
             ):
                 raise
             return {"uid": user.id, "auth_method": "flexnet", "mfa": "default"}

@@ -1,1 +1,1 @@
-from . import test_flexnet_store_security, test_gating_property, test_store, test_store_rules
+from . import test_flexnet_store_security, test_gating_property, test_store, test_store_rules, test_tools

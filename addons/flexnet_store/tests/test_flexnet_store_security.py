@@ -17,7 +17,7 @@ class TestFlexnetStoreGroups(TransactionCase):
             self.env["flexnet.store.account.term"].with_user(user).create(
                 {
                     "website_id": self.env["website"].search([], limit=1).id,
-                    "account_type_id": self.env.ref("flexnet_store.account_type_customer").id,
+                    "account_type_id": self.env.ref("flexnet_sync.account_type_customer").id,
                 }
             )
 

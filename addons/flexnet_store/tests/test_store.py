@@ -95,7 +95,7 @@ class TestGating(FlexnetStoreCase):
     def test_entitlement_expiry_and_account_type_rules(self):
         cfd = self.products["SIMF-CFD"].product_tmpl_id
         self.assertTrue(self.products["SIMF-CFD"]._flexnet_allowed_for(self.globex))
-        cfd.flexnet_account_type_ids = self.env.ref("flexnet_store.account_type_channel_partner")
+        cfd.flexnet_account_type_ids = self.env.ref("flexnet_sync.account_type_channel_partner")
         self.assertFalse(self.products["SIMF-CFD"]._flexnet_allowed_for(self.globex))
         cfd.write(
             {
@@ -334,7 +334,7 @@ class TestAccountTerms(FlexnetStoreCase):
             self.env["flexnet.store.account.term"].create(
                 {
                     "website_id": self.website.id,
-                    "account_type_id": self.env.ref("flexnet_store.account_type_channel_partner").id,
+                    "account_type_id": self.env.ref("flexnet_sync.account_type_channel_partner").id,
                     "pricelist_id": reseller.id,
                 }
             )
@@ -356,7 +356,7 @@ class TestAccountTerms(FlexnetStoreCase):
         self.env["flexnet.store.account.term"].create(
             {
                 "website_id": self.website.id,
-                "account_type_id": self.env.ref("flexnet_store.account_type_channel_partner").id,
+                "account_type_id": self.env.ref("flexnet_sync.account_type_channel_partner").id,
                 "pricelist_id": reseller.id,
             }
         )

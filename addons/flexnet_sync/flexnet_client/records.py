@@ -7,7 +7,7 @@ plain dataclasses: no XML, no transport, safe to pickle into a queue job.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-ACCOUNT_TYPES = ("CUSTOMER", "PUBLISHER", "CHANNEL_PARTNER", "SELF_REGISTERED")
+ACCOUNT_TYPES = ("CUSTOMER", "CHANNEL_PARTNER", "PUBLISHER", "SELF_REGISTERED")
 OP_CREATE_OR_UPDATE = "CREATE_OR_UPDATE"
 OP_CREATE_OR_IGNORE = "CREATE_OR_IGNORE"
 STATUS_SUCCESS = "SUCCESS"

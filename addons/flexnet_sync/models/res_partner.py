@@ -6,12 +6,14 @@ from .. import flexnet_client as fc
 
 _logger = logging.getLogger(__name__)
 
-ACCOUNT_TYPES = [
-    ("CUSTOMER", "Customer"),
-    ("CHANNEL_PARTNER", "Channel partner"),
-    ("PUBLISHER", "Publisher"),
-    ("SELF_REGISTERED", "Self-registered"),
-]
+ACCOUNT_TYPE_LABELS = {
+    "CUSTOMER": "Customer",
+    "CHANNEL_PARTNER": "Channel partner",
+    "PUBLISHER": "Publisher",
+    "SELF_REGISTERED": "Self-registered",
+}
+# FlexNet's account types (the client's list), labelled: a type FlexNet adds needs a label here
+ACCOUNT_TYPES = [(code, ACCOUNT_TYPE_LABELS[code]) for code in fc.ACCOUNT_TYPES]
 
 
 class ResPartner(models.Model):

@@ -1,7 +1,6 @@
 from . import (
     flexnet_sync_run,
     link_tracker,
-    maintenance_renewal_account_type,
     maintenance_renewal_campaign,
     maintenance_renewal_followup_step,
     maintenance_renewal_recipient,

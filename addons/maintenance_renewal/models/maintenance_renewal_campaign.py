@@ -62,7 +62,7 @@ class MaintenanceRenewalCampaign(models.Model):
         help="Only maintenance of these products; all when empty.",
     )
     account_type_ids = fields.Many2many(
-        "maintenance.renewal.account.type",
+        "flexnet.account.type",
         "maintenance_renewal_campaign_account_type_rel",
         "campaign_id",
         "account_type_id",

@@ -55,7 +55,7 @@ class TestRenewalCampaign(RenewalCase):
         by_country = self._campaign(country_ids=[(6, 0, germany.ids)])
         by_country.action_preview()
         self.assertEqual(by_country.term_ids.account_id, self.accounts["UMB-515"])
-        partners = self.env.ref("maintenance_renewal.account_type_channel_partner")
+        partners = self.env.ref("flexnet_sync.account_type_channel_partner")
         by_type = self._campaign(
             account_type_ids=[(6, 0, partners.ids)], expiring_to=self.today + timedelta(days=365)
         )

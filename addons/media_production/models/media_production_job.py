@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from .media_title_file import manifest_md5
+
 _logger = logging.getLogger(__name__)
 
 QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing"
@@ -122,7 +124,7 @@ class MediaProductionJob(models.Model):
         for job in self.filtered(lambda j: j.state == QUEUED):
             latest = Files._latest_released(job.title)
             current = {(line.path, line.md5) for line in job.manifest_line_ids}
-            wanted = {(f.name, f.md5.lower()) for f in latest}
+            wanted = {(f.name, manifest_md5(f.md5)) for f in latest}
             if current == wanted:
                 continue
             commands = [fields.Command.clear()] + [
@@ -131,7 +133,7 @@ class MediaProductionJob(models.Model):
                         "path": f.name,
                         "version": f.version,
                         "size": f.size,
-                        "md5": f.md5.lower(),
+                        "md5": manifest_md5(f.md5),
                         "url": f.url,
                         "file_id": f.id,
                     }

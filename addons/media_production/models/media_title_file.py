@@ -9,6 +9,13 @@ from .media_production_job import STATION_GROUP
 SERVED_PATH = "/media_production/files/%s"
 
 
+def manifest_md5(value):
+    """An MD5 as manifests give it (32 lowercase hexadecimal digits), from ``value`` in
+    either case; ``False`` if ``value`` is not 32 hexadecimal digits."""
+    value = (value or "").lower()
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value) and value
+
+
 class MediaTitleFile(models.Model):
     """A file of a software title that goes on its media, in one version."""
 
@@ -85,7 +92,7 @@ class MediaTitleFile(models.Model):
     @api.constrains("md5", "name")
     def _check_file(self):
         for record in self:
-            if len(record.md5 or "") != 32 or any(c not in "0123456789abcdef" for c in record.md5.lower()):
+            if not manifest_md5(record.md5):
                 raise ValidationError(self.env._("%s: the MD5 must be 32 hexadecimal digits.", record.name))
             parts = (record.name or "").replace("\\", "/").split("/")
             if record.name.startswith("/") or any(p in ("", ".", "..") for p in parts):

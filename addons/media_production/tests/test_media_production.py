@@ -200,6 +200,25 @@ class TestMediaProduction(MediaProductionCase):
                     {"title": "X", "name": name, "version": "1", "size": 1, "md5": "c" * 32, "url": "u"}
                 )
 
+    def test_md5s_are_checked_and_given_in_lowercase(self):
+        File = self.env["media.title.file"]
+        values = {
+            "title": "CAD Studio",
+            "name": "setup/cadstudio.exe",
+            "version": "2025.3",
+            "size": 1,
+            "url": "u",
+        }
+        for md5 in ("c" * 31, "c" * 33, "g" * 32, "", " " + "c" * 31):
+            with self.assertRaises(ValidationError):
+                File.create(dict(values, md5=md5))
+        queued = self._job(self._sell(self.customer_de))
+        File.create(dict(values, md5="AB" * 16)).action_release()
+        lines = queued.manifest_line_ids
+        self.assertIn("ab" * 16, lines.mapped("md5"))
+        queued._refresh_manifest()  # the same files in another case: the manifest stays as it is
+        self.assertEqual(queued.manifest_line_ids, lines)
+
     def test_label_shows_order_and_part_numbers(self):
         order = self._sell(self.customer_de)
         job = self._job(order)
