@@ -2,7 +2,6 @@ from . import (
     flexnet_account_match,
     flexnet_account_type,
     flexnet_backend,
-    flexnet_entitled_product,
     flexnet_entitlement,
     flexnet_entitlement_line,
     flexnet_sync_run,

@@ -3,9 +3,19 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from .flexnet_entitled_product import SOURCE_FIELDS
-
-ENTITLED_SOURCES = frozenset(SOURCE_FIELDS["flexnet.entitlement.line"])
+# what flexnet.entitled.product reads of a line: a write of one of them changes it
+ENTITLED_SOURCES = frozenset(
+    {
+        "partner_id",
+        "product_id",
+        "backend_id",
+        "seats",
+        "expiration_date",
+        "is_permanent",
+        "state",
+        "line_type",
+    }
+)
 
 MAINTENANCE_STATUS = [
     ("none", "No maintenance"),

@@ -1,21 +1,13 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
+from ..models.flexnet_entitlement_line import ENTITLED_SOURCES
 from ..sync.mapper import INACTIVE_STATES
 
 # what the view reads: flushed before any query on it; a write of one of them, or a deletion
 # of such records, calls _sources_changed
 SOURCE_FIELDS = {
-    "flexnet.entitlement.line": [
-        "partner_id",
-        "product_id",
-        "backend_id",
-        "seats",
-        "expiration_date",
-        "is_permanent",
-        "state",
-        "line_type",
-    ],
+    "flexnet.entitlement.line": sorted(ENTITLED_SOURCES),
     "product.product": ["product_tmpl_id"],
     "product.template": ["flexnet_product_name"],
 }

@@ -1,0 +1,1 @@
+from . import flexnet_entitled_product
