@@ -93,7 +93,10 @@ class TestBomVendorDownload(BomVendorMixin, TransactionCase):
         lost = self._release(document, "1", b"content of a file lost from the filestore", "lost.txt")
         path = lost._file_path()
         os.unlink(path)
-        archive = self._archive(self.user_a, self.bom_a)
+        logger = "odoo.addons.bom_vendor_portal.models.mrp_bom_document_revision"
+        with self.assertLogs(logger, "WARNING") as logs:  # the administrator learns of it
+            archive = self._archive(self.user_a, self.bom_a)
+        self.assertIn("Lost rev. 1 is missing from the filestore", logs.output[0])
         self.assertEqual(archive.revisions, self.rev_a)
         self.assertEqual(list(self._unzip(archive)), ["Spec A/Spec A.txt"])
 
