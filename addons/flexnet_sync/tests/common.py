@@ -126,4 +126,7 @@ class FlexnetSimulatorCase(FlexnetSimulatorMixin, TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # the simulator dates its demo data from the machine's (UTC) date: "today" in the
+        # tests is that day, not the test user's, which is already tomorrow east of UTC
+        cls.env = cls.env(context=dict(cls.env.context, tz="UTC"))
         cls._start_flexnet_simulator()
