@@ -1,4 +1,5 @@
 from . import (
+    flexnet_backend,
     flexnet_sync_run,
     link_tracker,
     maintenance_renewal_campaign,

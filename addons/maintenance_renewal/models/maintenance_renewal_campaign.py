@@ -221,8 +221,8 @@ class MaintenanceRenewalCampaign(models.Model):
         return found
 
     def action_preview(self):
-        """Select the maintenance terms the campaign targets (after refreshing the installed base)."""
-        self.env["maintenance.renewal.term"].sudo()._refresh()
+        """Select the maintenance terms the campaign targets (terms are kept up to date by
+        their own refresh: see ``maintenance.renewal.term._refresh``)."""
         for campaign in self:
             if campaign.state == "launched":
                 raise UserError(
@@ -247,7 +247,6 @@ class MaintenanceRenewalCampaign(models.Model):
         quotation while it is a draft), a contact is listed once, and the mailing's own
         bookkeeping sends nobody the same campaign twice.
         """
-        self.env["maintenance.renewal.term"].sudo()._refresh()
         for campaign in self:
             terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
             campaign.term_ids = [fields.Command.link(t) for t in terms.ids]

@@ -59,6 +59,8 @@ class MaintenanceRenewalFollowupStep(models.Model):
 
     @api.model
     def _cron_run_followup(self):
+        # the steps go by today's days past due: the terms' status as of today first (the
+        # daily refresh may not have run yet today)
         self.env["maintenance.renewal.term"].sudo()._refresh()
         return self.sudo()._run_followup()
 

@@ -30,9 +30,10 @@ _AMOUNT_BATCH = 5000
 class MaintenanceRenewalTerm(models.Model):
     """One maintenance term of an entitlement line: what comes up for renewal, and when.
 
-    Terms are derived from ``flexnet.entitlement.line.maintenance_end`` by :meth:`_refresh`
-    (one upsert and one status update in SQL): a line whose maintenance end moves later keeps
-    its earlier term as *renewed* and gets a new one, so renewal rates can be reported.
+    Terms are derived from ``flexnet.entitlement.line.maintenance_end`` by :meth:`_refresh`,
+    their one refresh entry point, whose docstring states what holds and who calls it: a line
+    whose maintenance end moves later keeps its earlier term as *renewed* and gets a new one,
+    so renewal rates can be reported.
     """
 
     _name = "maintenance.renewal.term"
@@ -96,24 +97,96 @@ class MaintenanceRenewalTerm(models.Model):
 
     @api.model
     def _refresh(self, line_ids=None, reprice=False):
-        """Bring terms in line with the entitlement lines (all, or the given lines).
+        """Bring the maintenance terms, and the overdue figures of their accounts, in line with
+        the entitlement lines: all of them, or the lines ``line_ids``. The one way terms change.
 
-        New or changed terms are priced; ``reprice`` prices every open term again (the daily
-        run, as pricelists change). Returns the number of terms inserted or changed.
+        What holds afterwards, for the lines refreshed:
+
+        *Rows.* Each entitlement line (``line_type`` entitlement) with a ``maintenance_end``
+        has exactly one *current* term, whose ``date_end`` is that maintenance end. It may keep
+        earlier terms (``date_end`` before the maintenance end): the terms that were current at
+        an earlier refresh, before FlexNet moved the end later. They are the renewal history and
+        keep the values they had then, account included (a later transfer of the entitlement
+        leaves them with the account that renewed them). No term ends after its line's
+        maintenance end and a line without one has no term: such terms (a correction in FlexNet)
+        are deleted, which unlinks them from campaigns and quotation lines. The FlexNet state of
+        the line and of its entitlement (INACTIVE, OBSOLETE) plays no part.
+
+        *Values of the current term*, from its line: the line's account (``partner_id``: an
+        entitlement transferred to another account moves its current terms with it), backend and
+        its company, entitlement, licensed product, title (the license's FlexNet product name,
+        another kind's software title, else the line's FlexNet product name), seats (at least 1),
+        the maintenance SKU (the product of the line's latest maintenance line, by expiration
+        then newest; else the first active maintenance product carrying the title), the start of
+        that latest maintenance line (kept when the line has none). Every term, current or not,
+        shows its account's salesperson, country and FlexNet account type.
+
+        *Status of every refreshed term*, as of the day of the refresh, with the grace and lapse
+        days of the term's company and the expiring days of its backend: ``renewed`` when the
+        line's maintenance end is later than the term's or a confirmed order (state ``sale``)
+        has a line renewing the term (``renewal_term_id``); else ``lapsed`` when it ended more
+        than the lapse days ago, ``past_due`` more than the grace days ago, ``grace`` before
+        today, ``expiring`` when it ends within the expiring days (inclusive), else ``active``.
+        ``days_past_due`` counts the days since the end (0 when renewed or not yet ended),
+        ``age_bucket`` groups them (1-30, 31-60, 61-90, more), ``renewal_rate`` is 1 when
+        renewed, 0 when lapsed, empty otherwise; ``renewal_date`` is the day of the refresh that
+        first saw the term renewed, empty while it is not.
+
+        *Amounts.* Every open term (active, expiring, grace, past due) has an amount: the
+        maintenance SKU's price on the account's pricelist in the term's company, for the term's
+        seats, times the seats (0 without a SKU), in the pricelist's currency, and the same in
+        company currency. A term is priced when it has no amount: when it is new, or its account,
+        product, title, SKU or seats changed; ``reprice`` prices every open term again (the
+        daily job and the refresh button: pricelists change). Renewed and lapsed terms keep the
+        amount they had (none when they were not open since they last changed).
+
+        *Accounts.* For every account with a refreshed term, before or after (every account when
+        ``line_ids`` is None): ``renewal_overdue_amount`` is the sum of the company-currency
+        amounts of its terms in grace or past due, ``renewal_days_past_due`` the most days past
+        due among them, both 0 without such a term.
+
+        What a refresh leaves alone: terms of other lines, campaign selections, quotations, and
+        the follow-up progress of accounts (step reached, last reminder).
+
+        Called from these places only, the writes that change the above: the end of each
+        synchronisation run of lines, done or failed, and each page job of one
+        (``flexnet.sync.run``: new maintenance, transfers, corrections; products are synchronised
+        before lines); a renewal order confirmed, cancelled or pushed to FlexNet
+        (``sale.order``); the grace, lapse or expiring days changed (``res.company``,
+        ``flexnet.backend``); the daily job and the refresh button (``reprice``: today's status
+        and prices); the daily follow-up run, which acts on today's days past due. Between two
+        daily jobs a term's status is the one of the day it was last refreshed, and what no
+        caller follows (a pricelist, an account's pricelist, a line added to an order already
+        confirmed) shows at the next daily job.
+
+        Returns the number of terms created or changed from their lines.
         """
+        if line_ids is not None:
+            line_ids = list(line_ids)
+            if not line_ids:
+                return 0
         self.env.flush_all()
-        cr = self.env.cr
-        line_filter = SQL("AND l.id = ANY(%s)", list(line_ids)) if line_ids is not None else SQL("")
         accounts = None
         if line_ids is not None:  # only these accounts' overdue figures can change (before or after)
-            cr.execute(
+            self.env.cr.execute(
                 SQL(
                     "SELECT partner_id FROM flexnet_entitlement_line WHERE id = ANY(%(ids)s) UNION "
                     "SELECT account_id FROM maintenance_renewal_term WHERE line_id = ANY(%(ids)s)",
-                    ids=list(line_ids),
+                    ids=line_ids,
                 )
             )
-            accounts = [row[0] for row in cr.fetchall()]
+            accounts = [row[0] for row in self.env.cr.fetchall()]
+        changed = self._update_rows(line_ids)
+        self._update_states(line_ids)
+        self._update_amounts(None if reprice else "missing", line_ids)
+        self.env["res.partner"]._renewal_update_overdue(accounts)
+        return changed
+
+    @api.model
+    def _update_rows(self, line_ids=None):
+        """Refresh step: the rows and values of the terms of :meth:`_refresh`, in two statements."""
+        cr = self.env.cr
+        line_filter = SQL("AND l.id = ANY(%s)", line_ids) if line_ids is not None else SQL("")
         # terms whose line lost its maintenance, or whose end moved earlier (a correction)
         cr.execute(
             SQL(
@@ -122,10 +195,15 @@ class MaintenanceRenewalTerm(models.Model):
                  USING flexnet_entitlement_line l
                  WHERE l.id = t.line_id %s
                    AND (l.maintenance_end IS NULL OR t.date_end > l.maintenance_end)
+                RETURNING t.id
                 """,
                 line_filter,
             )
         )
+        if cr.fetchall():  # the database unlinked them from campaigns (quotation lines: below)
+            self.env["maintenance.renewal.campaign"].invalidate_model(["term_ids"])
+        # the current term of each line; a changed price key (account, product, title, SKU,
+        # seats) forgets the amount, priced again by the amounts step
         cr.execute(
             SQL(
                 """
@@ -168,33 +246,41 @@ class MaintenanceRenewalTerm(models.Model):
                        %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
                   FROM src LEFT JOIN sku ON sku.title = src.title
                 ON CONFLICT (line_id, date_end) DO UPDATE
-                   SET account_id = EXCLUDED.account_id, product_id = EXCLUDED.product_id,
-                       title = EXCLUDED.title, maintenance_product_id = EXCLUDED.maintenance_product_id,
-                       seats = EXCLUDED.seats, date_start = COALESCE(EXCLUDED.date_start, t.date_start),
+                   SET account_id = EXCLUDED.account_id, entitlement_id = EXCLUDED.entitlement_id,
+                       product_id = EXCLUDED.product_id, title = EXCLUDED.title,
+                       maintenance_product_id = EXCLUDED.maintenance_product_id, seats = EXCLUDED.seats,
+                       date_start = COALESCE(EXCLUDED.date_start, t.date_start),
                        user_id = EXCLUDED.user_id, country_id = EXCLUDED.country_id,
-                       account_type = EXCLUDED.account_type, amount = NULL,
+                       account_type = EXCLUDED.account_type,
+                       amount = CASE WHEN NOT %(repriced)s THEN t.amount END,
+                       amount_company = CASE WHEN NOT %(repriced)s THEN t.amount_company END,
                        write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
-                 WHERE (t.account_id, t.product_id, t.title, t.maintenance_product_id, t.seats)
-                       IS DISTINCT FROM (EXCLUDED.account_id, EXCLUDED.product_id, EXCLUDED.title,
-                                         EXCLUDED.maintenance_product_id, EXCLUDED.seats)
+                 WHERE (t.account_id, t.entitlement_id, t.product_id, t.title, t.maintenance_product_id,
+                        t.seats, t.date_start)
+                       IS DISTINCT FROM (EXCLUDED.account_id, EXCLUDED.entitlement_id, EXCLUDED.product_id,
+                                         EXCLUDED.title, EXCLUDED.maintenance_product_id, EXCLUDED.seats,
+                                         COALESCE(EXCLUDED.date_start, t.date_start))
                 RETURNING t.id
                 """,
                 filter=line_filter,
                 uid=self.env.uid,
+                repriced=SQL(
+                    "(t.account_id, t.product_id, t.title, t.maintenance_product_id, t.seats) IS DISTINCT FROM "
+                    "(EXCLUDED.account_id, EXCLUDED.product_id, EXCLUDED.title, EXCLUDED.maintenance_product_id, "
+                    "EXCLUDED.seats)"
+                ),
             )
         )
-        changed = [row[0] for row in cr.fetchall()]
-        self.invalidate_model()
-        self._refresh_states(line_ids)
-        self._refresh_amounts(None if reprice else "missing", line_ids)
-        self.env["res.partner"]._renewal_refresh_overdue(accounts)
-        return len(changed)
+        changed = len(cr.fetchall())
+        self.invalidate_model()  # with the inverse fields: the quotation lines' renewed terms
+        return changed
 
     @api.model
-    def _refresh_states(self, line_ids=None):
-        """Status, days past due, age bucket and renewal rate of terms, from today's date."""
+    def _update_states(self, line_ids=None):
+        """Refresh step: status, days past due, age bucket, renewal rate and date of the terms
+        (of the lines ``line_ids``), as of today; see :meth:`_refresh`."""
         today = fields.Date.context_today(self)
-        line_filter = SQL("AND t.line_id = ANY(%s)", list(line_ids)) if line_ids is not None else SQL("")
+        line_filter = SQL("AND t.line_id = ANY(%s)", line_ids) if line_ids is not None else SQL("")
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
@@ -244,8 +330,9 @@ class MaintenanceRenewalTerm(models.Model):
         self.invalidate_model(["state", "days_past_due", "age_bucket", "renewal_rate", "renewal_date"])
 
     @api.model
-    def _refresh_amounts(self, which="missing", line_ids=None):
-        """Price open terms: the maintenance SKU on the account's pricelist, per seat.
+    def _update_amounts(self, which="missing", line_ids=None):
+        """Refresh step: price open terms, the maintenance SKU on the account's pricelist, per
+        seat (see :meth:`_refresh`).
 
         ``which="missing"`` prices terms without an amount; ``None`` all open terms. One
         pricelist computation per (company, pricelist, seats) group, one UPDATE per batch.

@@ -1,5 +1,8 @@
 from odoo import fields, models
 
+# company settings the status of maintenance terms depends on
+TERM_STATE_SETTINGS = ("renewal_grace_days", "renewal_lapse_days")
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -19,3 +22,14 @@ class ResCompany(models.Model):
         "CHECK(renewal_grace_days >= 0 AND renewal_lapse_days > renewal_grace_days)",
         "The grace period cannot be negative and must end before maintenance lapses.",
     )
+
+    def write(self, vals):
+        changed = any(
+            field in vals and company[field] != vals[field]
+            for company in self
+            for field in TERM_STATE_SETTINGS
+        )
+        result = super().write(vals)
+        if changed:  # terms in grace, past due or lapsed follow the new periods at once
+            self.env["maintenance.renewal.term"].sudo()._refresh()
+        return result

@@ -67,9 +67,9 @@ class ResPartner(models.Model):
             partner.renewal_last_contact = last.get(partner.id, False)
 
     @api.model
-    def _renewal_refresh_overdue(self, account_ids=None):
-        """Overdue amount and days of the accounts (all when None), from their terms, in one
-        statement."""
+    def _renewal_update_overdue(self, account_ids=None):
+        """Refresh step of ``maintenance.renewal.term._refresh``: overdue amount and days of the
+        accounts (all when None) from their terms in grace or past due, in one statement."""
         self.env.flush_all()
         only_terms = (
             SQL("AND account_id = ANY(%s)", list(account_ids)) if account_ids is not None else SQL("")

@@ -16,10 +16,15 @@ class SaleOrder(models.Model):
     def _renewal_lines(self):
         return self.order_line.filtered(lambda line: line.renewal_term_id or line.flexnet_parent_line_id)
 
-    def _renewal_refresh(self):
-        """Terms renewed (or no longer) by these orders follow their state at once."""
-        lines = self._renewal_lines()
-        entitlement_lines = lines.renewal_term_id.line_id | lines.flexnet_parent_line_id
+    def _renewal_refresh(self, entitlement_lines=None):
+        """Refresh the terms these orders renew (and ``entitlement_lines``): a confirmed order
+        renews its terms, a cancelled one no longer does."""
+        lines = self.sudo()._renewal_lines()
+        entitlement_lines = (
+            lines.renewal_term_id.line_id
+            | lines.flexnet_parent_line_id
+            | (entitlement_lines or self.env["flexnet.entitlement.line"])
+        )
         if entitlement_lines:
             self.env["maintenance.renewal.term"].sudo()._refresh(line_ids=entitlement_lines.ids)
 
@@ -36,6 +41,7 @@ class SaleOrder(models.Model):
     def _flexnet_push_entitlement(self):
         result = super()._flexnet_push_entitlement()
         if self.flexnet_state == "done":
-            # the pushed maintenance moved the end of the lines it renews: new terms start
-            self._renewal_refresh()
+            # FlexNet stored the order's entitlement (new lines with maintenance) and moved the
+            # end of the lines it renews: their terms follow at once
+            self._renewal_refresh(self.sudo().flexnet_entitlement_id.line_ids)
         return result

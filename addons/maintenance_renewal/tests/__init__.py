@@ -5,4 +5,5 @@ from . import (
     test_maintenance_renewal_report,
     test_maintenance_renewal_security,
     test_maintenance_renewal_term,
+    test_renewal_term_property,
 )

@@ -68,12 +68,12 @@ class TestMaintenanceTerms(RenewalCase):
         ]
         for day, state, days in cases:
             with freeze_time(day):
-                self.Term._refresh_states()
+                self.Term._refresh()
                 self.assertEqual((term.state, term.days_past_due), (state, days), str(day))
                 self.assertEqual(term.renewal_rate, 0.0 if state == "lapsed" else False)
         company.renewal_grace_days = 0
         with freeze_time(end + timedelta(days=1)):
-            self.Term._refresh_states()
+            self.Term._refresh()
             self.assertEqual(term.state, "past_due")
 
     def test_settings_refuse_a_grace_longer_than_the_lapse(self):
@@ -99,6 +99,60 @@ class TestMaintenanceTerms(RenewalCase):
         line.maintenance_end = old_end
         self.Term._refresh(line_ids=line.ids)
         self.assertFalse(new.exists())
+
+    def test_a_corrected_term_leaves_its_quotation_and_campaign(self):
+        term = self.term("ENT-NW-2002-L1")
+        line = term.line_id
+        campaign = self.env["maintenance.renewal.campaign"].create(
+            {"name": "Past due", "include_past_due": True, "past_due_max_days": 30}
+        )
+        campaign.action_preview()
+        self.assertIn(term, campaign.term_ids)
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.accounts["NW-0042"].id,
+                "order_line": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.products["DVS-MNT-1Y"].id,
+                            "renewal_term_id": term.id,
+                            "flexnet_parent_line_id": line.id,
+                        },
+                    )
+                ],
+            }
+        )
+        self.assertEqual(order.order_line.renewal_term_id, term)
+        # FlexNet corrects the end: the term is gone, the quotation and campaign stay without it
+        line.maintenance_end = term.date_end - timedelta(days=10)
+        self.Term._refresh(line_ids=line.ids)
+        self.assertFalse(term.exists())
+        self.assertTrue(order.order_line)
+        self.assertFalse(order.order_line.renewal_term_id)
+        self.assertNotIn(term.id, campaign.term_ids.ids)
+        self.assertEqual(self.term("ENT-NW-2002-L1").date_end, line.maintenance_end)
+
+    def test_a_license_sold_with_maintenance_has_its_term_once_in_flexnet(self):
+        nw = self.accounts["NW-0042"]
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": nw.id,
+                "order_line": [
+                    (0, 0, {"product_id": self.products[code].id, "product_uom_qty": 2})
+                    for code in ("SIMF-LIC", "SIMF-MNT-1Y")
+                ],
+            }
+        )
+        order.action_confirm()  # pushed at once in these tests (no job queue)
+        self.assertEqual(order.flexnet_state, "done", order.flexnet_error)
+        line = order.flexnet_entitlement_id.line_ids
+        self.assertEqual(len(line), 1)
+        term = self.Term.search([("line_id", "=", line.id)])
+        self.assertEqual(term.date_end, line.maintenance_end)
+        self.assertEqual((term.account_id, term.state, term.seats), (nw, "active", 2))
+        self.assertEqual(term.amount, 2 * 200.0)
 
     def test_price_follows_the_accounts_pricelist(self):
         pricelist = self.env["product.pricelist"].create(
