@@ -7,14 +7,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
-from .media_title_file import manifest_md5
+from ..tools import STATION_GROUP, manifest_md5
 
 _logger = logging.getLogger(__name__)
 
 QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing"
 DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
 ACTIVE_STATES = (CLAIMED, STAGING, PRODUCING)
-STATION_GROUP = "media_production.group_media_station"
 MIN_LEASE_SECONDS, MAX_LEASE_SECONDS = 60, 86400
 
 

@@ -4,16 +4,9 @@ import hashlib
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 
-from .media_production_job import STATION_GROUP
+from ..tools import STATION_GROUP, manifest_md5
 
 SERVED_PATH = "/media_production/files/%s"
-
-
-def manifest_md5(value):
-    """An MD5 as manifests give it (32 lowercase hexadecimal digits), from ``value`` in
-    either case; ``False`` if ``value`` is not 32 hexadecimal digits."""
-    value = (value or "").lower()
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value) and value
 
 
 class MediaTitleFile(models.Model):
