@@ -20,10 +20,12 @@
         "views/flexnet_backend_views.xml",
         "views/flexnet_sync_run_views.xml",
         "views/flexnet_entitlement_views.xml",
+        "views/flexnet_entitlement_line_views.xml",
+        "views/flexnet_account_match_views.xml",
         "views/res_partner_views.xml",
         "views/product_template_views.xml",
         "views/sale_order_views.xml",
-        "views/flexnet_menus.xml",
+        "views/flexnet_sync_menus.xml",
     ],
     "demo": [
         "demo/res_users_demo.xml",

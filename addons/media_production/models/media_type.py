@@ -25,14 +25,3 @@ class MediaType(models.Model):
         """The media type a part number ends with (e.g. CADS-MEDIA-DVD), if any."""
         suffix = (part_number or "").rsplit("-", 1)[-1].lower()
         return self.search([("code", "=", suffix)], limit=1) if suffix else self.browse()
-
-
-class MediaTypeComponent(models.Model):
-    _name = "media.type.component"
-    _description = "Media Kit Component"
-    _order = "media_type_id, sequence, id"
-
-    media_type_id = fields.Many2one("media.type", required=True, ondelete="cascade", index=True)
-    sequence = fields.Integer(default=10)
-    product_id = fields.Many2one("product.product", "Component", required=True)
-    product_qty = fields.Float("Quantity", default=1.0, required=True, digits="Product Unit")
