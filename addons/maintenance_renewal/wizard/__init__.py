@@ -1,1 +1,6 @@
-from . import maintenance_renewal_dashboard, maintenance_renewal_member_import
+from . import (
+    maintenance_renewal_dashboard,
+    maintenance_renewal_member_import,
+    maintenance_renewal_member_import_column,
+    maintenance_renewal_member_import_row,
+)

@@ -319,36 +319,3 @@ class MaintenanceRenewalMemberImport(models.TransientModel):
         self._show(final)
         self.state = "done"
         return self._reopen()
-
-
-class MaintenanceRenewalMemberImportColumn(models.TransientModel):
-    _name = "maintenance.renewal.member.import.column"
-    _description = "Reporter CSV Column Mapping"
-    _order = "sequence"
-
-    wizard_id = fields.Many2one("maintenance.renewal.member.import", required=True, ondelete="cascade")
-    sequence = fields.Integer("Column", readonly=True)
-    header = fields.Char(readonly=True)
-    sample = fields.Char("Sample values", readonly=True)
-    target = fields.Selection(TARGETS, "Import as", required=True, default="ignore")
-
-    def _target_label(self):
-        return dict(TARGETS).get(self.target, self.target)
-
-
-class MaintenanceRenewalMemberImportRow(models.TransientModel):
-    _name = "maintenance.renewal.member.import.row"
-    _description = "Reporter CSV Row Result"
-    _order = "row_number"
-
-    wizard_id = fields.Many2one("maintenance.renewal.member.import", required=True, ondelete="cascade")
-    row_number = fields.Integer("Row", readonly=True)
-    user_key = fields.Char("FlexNet user ID", readonly=True)
-    email = fields.Char(readonly=True)
-    account = fields.Char("Account ID", readonly=True)
-    action = fields.Selection(
-        [("create", "Create"), ("update", "Update"), ("unchanged", "Unchanged"), ("error", "Error")],
-        readonly=True,
-    )
-    message = fields.Char(readonly=True)
-    partner_id = fields.Many2one("res.partner", "Contact", readonly=True)
