@@ -83,12 +83,19 @@ def main(argv=None):
 
     add_failure, add_error = result.OdooTestResult.addFailure, result.OdooTestResult.addError
 
+    def test_id(test):
+        # a failing subtest ("test_x (login='pauline')") is its test's failure: the proof on
+        # the other database runs that test, and its subtests with it
+        return getattr(test, "test_case", test).id()
+
     def on_failure(self, test, err):
-        record["failed"].append(test.id())
+        if test_id(test) not in record["failed"]:
+            record["failed"].append(test_id(test))
         return add_failure(self, test, err)
 
     def on_error(self, test, err):
-        record["errors"].append(test.id())
+        if test_id(test) not in record["errors"]:
+            record["errors"].append(test_id(test))
         return add_error(self, test, err)
 
     result.OdooTestResult.addFailure, result.OdooTestResult.addError = on_failure, on_error
