@@ -44,6 +44,18 @@ class FlexnetStoreMixin(FlexnetSimulatorMixin):
         cls.nw_user = cls._portal_user("nw_member", "dev.patel@northwind.example.com")
         cls.glx_user = cls._portal_user("glx_member", "grace@globex.example.com")
 
+    def _media_link(self, **overrides):
+        """A signed "purchase media kit" link as FlexNet's download page builds it: by default
+        for Dev Patel of Northwind and the CAD Studio DVD."""
+        values = {
+            "account": "NW-0042",
+            "email": "dev.patel@northwind.example.com",
+            "name": "Dev Patel",
+            "part": "CADS-MEDIA-DVD",
+        }
+        values.update(overrides)
+        return self.backend._media_link_url(**values)
+
     @classmethod
     def _portal_user(cls, login, member_email):
         member = cls.env["res.partner"].search([("flexnet_user_name", "=", member_email)])

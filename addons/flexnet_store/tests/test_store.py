@@ -163,14 +163,7 @@ class TestGating(FlexnetStoreCase):
 @tagged("post_install", "-at_install")
 class TestMediaKitLink(FlexnetStoreCase):
     def _link(self, **overrides):
-        values = {
-            "account": "NW-0042",
-            "email": "dev.patel@northwind.example.com",
-            "name": "Dev Patel",
-            "part": "CADS-MEDIA-DVD",
-        }
-        values.update(overrides)
-        return self.backend._media_link_url(**values)
+        return self._media_link(**overrides)
 
     def test_priced_kit_lands_in_the_cart(self):
         self._anonymous()

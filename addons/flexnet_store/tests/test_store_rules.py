@@ -29,14 +29,7 @@ class TestMediaKitRules(FlexnetStoreMixin, TransactionCase):
         cls.address = dict(ADDRESS, country_id=str(cls.env.ref("base.uk").id))
 
     def _params(self, **overrides):
-        values = {
-            "account": "NW-0042",
-            "email": "dev.patel@northwind.example.com",
-            "name": "Dev Patel",
-            "part": "CADS-MEDIA-DVD",
-        }
-        values.update(overrides)
-        return dict(parse_qsl(urlsplit(self.backend._media_link_url(**values)).query))
+        return dict(parse_qsl(urlsplit(self._media_link(**overrides)).query))
 
     def _open(self, params):
         """As the link route does it: a visitor not signed in, the backend as superuser."""
