@@ -10,15 +10,22 @@ GATING_FIELDS = {
     "flexnet_account_type_ids",
     "flexnet_title",
 }
-# What an account may buy, kept for the cursor (a page evaluates the domain several times).
-# It is cleared by every write that can change it: product gating fields and account types
-# here, entitlements through flexnet.entitled.product's _sources_changed hook.
+# What an account may buy, kept for the transaction (a page evaluates the domain several
+# times) in the cursor's precommit data, which a commit, a rollback and a savepoint rollback
+# empty: a transaction retried after a serialization failure reads what is committed then.
+# Within the transaction it is cleared by every write that can change it: product gating
+# fields and account types here, entitlements through flexnet.entitled.product's
+# _sources_changed hook.
 GATING_CACHE = "flexnet_store.gating"
+
+
+def _gating_cache(env):
+    return env.cr.precommit.data.setdefault(GATING_CACHE, {})
 
 
 def clear_gating_cache(env):
     """Forget what accounts may buy: to call whenever what ``_flexnet_gating_data`` reads changes."""
-    env.cr.cache.pop(GATING_CACHE, None)
+    env.cr.precommit.data.pop(GATING_CACHE, None)
 
 
 class ProductTemplate(models.Model):
@@ -118,10 +125,11 @@ class ProductTemplate(models.Model):
         """
         commercial = partner.commercial_partner_id
         on_date = on_date or fields.Date.context_today(self)
-        key = (commercial.id, commercial.flexnet_account_type, str(on_date))
-        cache = self.env.cr.cache.setdefault(GATING_CACHE, {})
+        company = self.env.company
+        key = (commercial.id, commercial.flexnet_account_type, str(on_date), company.id)
+        cache = _gating_cache(self.env)
         if key not in cache:
-            cache[key] = self._flexnet_gating_data(commercial, on_date)
+            cache[key] = self._flexnet_gating_data(commercial, on_date, company)
         titles, by_products, closed = cache[key]
         domain = (
             Domain("flexnet_gating", "=", "open")
@@ -138,9 +146,11 @@ class ProductTemplate(models.Model):
         return domain
 
     @api.model
-    def _flexnet_gating_data(self, commercial, on_date):
+    def _flexnet_gating_data(self, commercial, on_date, company):
         """(titles entitled, template ids opened by required products, template ids closed
-        to the account type) for the commercial partner ``commercial``, in one query."""
+        to the account type) for the commercial partner ``commercial``, in one query. Only
+        the entitlements of ``company``'s FlexNet backends count: an account entitled in
+        another company's FlexNet buys nothing more here."""
         self.env["flexnet.entitled.product"].flush_model()  # and the lines it is made of
         self.flush_model(["flexnet_required_product_ids", "flexnet_account_type_ids"])
         self.env["flexnet.account.type"].flush_model(["code"])
@@ -153,6 +163,7 @@ class ProductTemplate(models.Model):
                     SELECT e.product_id, e.product_name
                       FROM flexnet_entitled_product e
                      WHERE e.partner_id = %(partner)s
+                       AND e.company_id = %(company)s
                        AND (e.date_end IS NULL OR e.date_end >= %(on_date)s)
                 )
                 SELECT
@@ -169,6 +180,7 @@ class ProductTemplate(models.Model):
                                   WHERE r2.%(type_tmpl)s = r.%(type_tmpl)s AND a.code = %(code)s))
                 """,
                 partner=commercial.id or 0,
+                company=company.id,
                 on_date=on_date,
                 req_table=SQL.identifier(required.relation),
                 req_tmpl=SQL.identifier(required.column1),

@@ -1,1 +1,8 @@
-from . import test_flexnet_store_security, test_gating_property, test_store, test_store_rules, test_tools
+from . import (
+    test_flexnet_store_security,
+    test_gating_property,
+    test_gating_rules,
+    test_store,
+    test_store_rules,
+    test_tools,
+)

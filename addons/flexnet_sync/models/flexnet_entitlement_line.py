@@ -9,6 +9,7 @@ ENTITLED_SOURCES = frozenset(
         "partner_id",
         "product_id",
         "backend_id",
+        "company_id",
         "seats",
         "expiration_date",
         "is_permanent",

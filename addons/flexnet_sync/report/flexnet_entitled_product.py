@@ -18,7 +18,8 @@ class FlexnetEntitledProduct(models.Model):
 
     Invariant (holds by construction, there is nothing to refresh): one row per account
     (``partner_id``, the entitlement line's account), product and backend having at least one
-    entitlement line (not maintenance) whose state is not INACTIVE or OBSOLETE; ``seats`` is
+    entitlement line (not maintenance) whose state is not INACTIVE or OBSOLETE, with the
+    backend's company (``company_id``, the lines' own: readers see their companies' rows); ``seats`` is
     the sum of those lines' seats, ``date_end`` the latest expiration date, or empty when one
     of them is permanent; ``product_name`` is the product's FlexNet product name.
 
@@ -37,6 +38,7 @@ class FlexnetEntitledProduct(models.Model):
     partner_id = fields.Many2one("res.partner", "Account", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
     backend_id = fields.Many2one("flexnet.backend", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     seats = fields.Integer(readonly=True)
     date_end = fields.Date("Valid until", readonly=True, help="Empty when the entitlement is permanent.")
     product_name = fields.Char(readonly=True)
@@ -51,6 +53,7 @@ class FlexnetEntitledProduct(models.Model):
                        l.partner_id,
                        l.product_id,
                        l.backend_id,
+                       l.company_id,
                        SUM(COALESCE(l.seats, 0))::integer AS seats,
                        CASE WHEN BOOL_OR(l.is_permanent) THEN NULL ELSE MAX(l.expiration_date) END AS date_end,
                        MIN(t.flexnet_product_name) AS product_name
@@ -59,7 +62,7 @@ class FlexnetEntitledProduct(models.Model):
                   JOIN product_template t ON t.id = p.product_tmpl_id
                  WHERE l.line_type = 'entitlement'
                    AND COALESCE(l.state, '') NOT IN %(inactive)s
-                 GROUP BY l.partner_id, l.product_id, l.backend_id
+                 GROUP BY l.partner_id, l.product_id, l.backend_id, l.company_id
                 """,
                 view=SQL.identifier(self._table),
                 inactive=INACTIVE_STATES,
