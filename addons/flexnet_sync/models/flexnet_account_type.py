@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .res_partner import ACCOUNT_TYPES
 
@@ -20,3 +21,16 @@ class FlexnetAccountType(models.Model):
     sequence = fields.Integer(default=10)
 
     _code_unique = models.Constraint("UNIQUE(code)", "Each FlexNet account type exists once.")
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_flexnet_type(self):
+        # the types are FlexNet's fixed set, and products, prices and campaigns name them: a
+        # deleted type would silently open products limited to it to every account type
+        if self:
+            raise UserError(
+                self.env._(
+                    "FlexNet account types are FlexNet's own and cannot be deleted "
+                    "(%(types)s); rename them if their names do not suit you.",
+                    types=", ".join(self.mapped("name")),
+                )
+            )
