@@ -1,5 +1,7 @@
 from . import (
     flexnet_backend,
+    flexnet_entitlement,
+    flexnet_entitlement_line,
     flexnet_sync_run,
     link_tracker,
     maintenance_renewal_campaign,

@@ -222,7 +222,8 @@ class MaintenanceRenewalCampaign(models.Model):
 
     def action_preview(self):
         """Select the maintenance terms the campaign targets (terms are kept up to date by
-        their own refresh: see ``maintenance.renewal.term._refresh``)."""
+        their own refresh: see ``maintenance.renewal.term._refresh``), by today's status."""
+        self.env["maintenance.renewal.term"]._refresh_if_stale()
         for campaign in self:
             if campaign.state == "launched":
                 raise UserError(
@@ -247,6 +248,7 @@ class MaintenanceRenewalCampaign(models.Model):
         quotation while it is a draft), a contact is listed once, and the mailing's own
         bookkeeping sends nobody the same campaign twice.
         """
+        self.env["maintenance.renewal.term"]._refresh_if_stale()
         for campaign in self:
             terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
             campaign.term_ids = [fields.Command.link(t) for t in terms.ids]

@@ -25,6 +25,8 @@ AGE_BUCKETS = [
     ("91_plus", "Over 90 days"),
 ]
 _AMOUNT_BATCH = 5000
+# the day of the last refresh of every term (ir.config_parameter)
+REFRESHED_ON = "maintenance_renewal.terms_refreshed_on"
 
 
 class MaintenanceRenewalTerm(models.Model):
@@ -145,6 +147,11 @@ class MaintenanceRenewalTerm(models.Model):
         amounts of its terms in grace or past due, ``renewal_days_past_due`` the most days past
         due among them, both 0 without such a term.
 
+        Terms also go, outside a refresh, with their line (ON DELETE CASCADE): deleting
+        entitlements or lines updates the overdue figures of their accounts
+        (``flexnet.entitlement``, ``flexnet.entitlement.line``); a merge of partners refreshes
+        the destination's lines and figures (``base.partner.merge.automatic.wizard``).
+
         What a refresh leaves alone: terms of other lines, campaign selections, quotations, and
         the follow-up progress of accounts (step reached, last reminder).
 
@@ -154,8 +161,9 @@ class MaintenanceRenewalTerm(models.Model):
         before lines); a renewal order confirmed, cancelled or pushed to FlexNet
         (``sale.order``); the grace, lapse or expiring days changed (``res.company``,
         ``flexnet.backend``); the daily job and the refresh button (``reprice``: today's status
-        and prices); the daily follow-up run, which acts on today's days past due. Between two
-        daily jobs a term's status is the one of the day it was last refreshed, and what no
+        and prices); the daily follow-up run, which acts on today's days past due; a campaign's
+        preview and launch when no refresh of every term ran today (:meth:`_refresh_if_stale`,
+        campaigns target today's status). Between two daily jobs a term's status is the one of the day it was last refreshed, and what no
         caller follows (a pricelist, an account's pricelist, a line added to an order already
         confirmed) shows at the next daily job.
 
@@ -166,21 +174,40 @@ class MaintenanceRenewalTerm(models.Model):
             if not line_ids:
                 return 0
         self.env.flush_all()
-        accounts = None
-        if line_ids is not None:  # only these accounts' overdue figures can change (before or after)
-            self.env.cr.execute(
-                SQL(
-                    "SELECT partner_id FROM flexnet_entitlement_line WHERE id = ANY(%(ids)s) UNION "
-                    "SELECT account_id FROM maintenance_renewal_term WHERE line_id = ANY(%(ids)s)",
-                    ids=line_ids,
-                )
-            )
-            accounts = [row[0] for row in self.env.cr.fetchall()]
+        # only these accounts' overdue figures can change (before or after)
+        accounts = self._accounts_of_lines(line_ids) if line_ids is not None else None
         changed = self._update_rows(line_ids)
         self._update_states(line_ids)
         self._update_amounts(None if reprice else "missing", line_ids)
         self.env["res.partner"]._renewal_update_overdue(accounts)
+        if line_ids is None:
+            self.env["ir.config_parameter"].sudo().set_param(
+                REFRESHED_ON, fields.Date.to_string(fields.Date.context_today(self))
+            )
         return changed
+
+    @api.model
+    def _refresh_if_stale(self):
+        """Refresh every term unless they were all refreshed today: what reads the terms'
+        status to act on it (campaigns) acts on today's, not on the last daily job's."""
+        today = fields.Date.to_string(fields.Date.context_today(self))
+        if self.env["ir.config_parameter"].sudo().get_param(REFRESHED_ON) != today:
+            self.sudo()._refresh()
+
+    @api.model
+    def _accounts_of_lines(self, line_ids):
+        """Ids of the accounts of the entitlement lines ``line_ids`` and of their terms."""
+        if not line_ids:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id FROM flexnet_entitlement_line WHERE id = ANY(%(ids)s) UNION "
+                "SELECT account_id FROM maintenance_renewal_term WHERE line_id = ANY(%(ids)s)",
+                ids=list(line_ids),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _update_rows(self, line_ids=None):

@@ -2,9 +2,11 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.maintenance_renewal_term import REFRESHED_ON
 from .common import RenewalCase
 
 
@@ -268,3 +270,23 @@ class TestRenewalCampaign(RenewalCase):
         campaign = self._campaign()
         campaign.action_preview()
         self.assertNotIn(term, campaign.term_ids)
+
+    def test_preview_and_launch_target_todays_status(self):
+        past_due = self.accounts["INI-220"].renewal_term_ids.filtered(lambda t: t.state == "past_due")
+        self.assertEqual(len(past_due), 1)
+        # its status as a daily job that ran before it ended left it
+        self.env.cr.execute(
+            "UPDATE maintenance_renewal_term SET state = 'expiring' WHERE id = %s", [past_due.id]
+        )
+        past_due.invalidate_recordset(["state"])
+        Param = self.env["ir.config_parameter"].sudo()
+        Param.set_param(REFRESHED_ON, fields.Date.to_string(self.today))
+        campaign = self._campaign(expiring_from=self.today - timedelta(days=120))
+        campaign.action_preview()
+        self.assertIn(past_due, campaign.term_ids, "refreshed today: the stored status is today's")
+        campaign.action_reset()
+        Param.set_param(REFRESHED_ON, fields.Date.to_string(self.today - timedelta(days=1)))
+        campaign.action_preview()
+        self.assertNotIn(past_due, campaign.term_ids)
+        self.assertEqual(past_due.state, "past_due")
+        self.assertEqual(Param.get_param(REFRESHED_ON), fields.Date.to_string(self.today))

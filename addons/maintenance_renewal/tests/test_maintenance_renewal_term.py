@@ -182,3 +182,24 @@ class TestMaintenanceTerms(RenewalCase):
         self.accounts["GLX-017"].renewal_term_ids.unlink()
         self.backend.sync_all()
         self.assertTrue(self.term("ENT-GLX-3001-L1"))
+
+    def test_overdue_figures_follow_deleted_entitlements_and_lines(self):
+        nw, ini = self.accounts["NW-0042"], self.accounts["INI-220"]
+        self.assertEqual((nw.renewal_overdue_amount, ini.renewal_overdue_amount), (500.0, 1000.0))
+        overdue_nw = nw.renewal_term_ids.filtered(lambda t: t.state in ("grace", "past_due"))
+        overdue_nw.line_id.entitlement_id.unlink()
+        self.assertEqual((nw.renewal_overdue_amount, nw.renewal_days_past_due), (0.0, 0))
+        overdue_ini = ini.renewal_term_ids.filtered(lambda t: t.state in ("grace", "past_due"))
+        overdue_ini.line_id.unlink()
+        self.assertEqual((ini.renewal_overdue_amount, ini.renewal_days_past_due), (0.0, 0))
+
+    def test_a_merge_of_accounts_moves_their_terms_and_figures(self):
+        nw, ini = self.accounts["NW-0042"], self.accounts["INI-220"]
+        ini_terms = ini.renewal_term_ids
+        wizard = self.env["base.partner.merge.automatic.wizard"].create({})
+        wizard._merge((ini | nw).ids, nw, extra_checks=False)
+        self.assertFalse(ini.exists())
+        self.assertLessEqual(ini_terms.account_id, nw)
+        self.assertEqual(nw.renewal_overdue_amount, 1500.0)
+        self.assertEqual(nw.renewal_days_past_due, 75)
+        self.assertEqual(ini_terms.filtered(lambda t: t.line_id).user_id, nw.user_id)
