@@ -1,7 +1,7 @@
 {
     "name": "BOM Vendor Portal",
     "summary": "BOMs and their released documents for internal users and assigned vendors through the portal",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Supply Chain/Manufacturing",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",

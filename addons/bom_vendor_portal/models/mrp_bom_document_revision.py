@@ -164,10 +164,26 @@ class MrpBomDocumentRevision(models.Model):
 
     def _file_path(self):
         """Path of the file in the filestore (for streaming), or None."""
-        attachment = self._file_attachment()
-        if not attachment.store_fname:
-            return None
-        return attachment._full_path(attachment.store_fname)
+        self.ensure_one()
+        return self._file_paths().get(self.id)
+
+    def _file_paths(self):
+        """{revision id: path of its file in the filestore} for these revisions, in one query
+        (revisions whose file is not in the filestore are left out)."""
+        attachments = (
+            self.env["ir.attachment"]
+            .sudo()
+            .search_fetch(
+                [("res_model", "=", self._name), ("res_id", "in", self.ids), ("res_field", "=", "file")],
+                ["res_id", "store_fname"],
+                order="id desc",  # the newest, as _file_attachment
+            )
+        )
+        paths = {}
+        for attachment in attachments:
+            if attachment.store_fname and attachment.res_id not in paths:
+                paths[attachment.res_id] = attachment._full_path(attachment.store_fname)
+        return paths
 
     # --- portal downloads ----------------------------------------------------------------------
 
@@ -187,8 +203,9 @@ class MrpBomDocumentRevision(models.Model):
         included = self.browse()
         members = []
         used = set()
+        paths = current.sudo()._file_paths()  # revisions the user just read
         for revision in current:
-            path = revision.sudo()._file_path()  # a revision the user just read
+            path = paths.get(revision.id)
             if not path or not os.path.isfile(path):
                 _logger.warning("file of %s is missing from the filestore", revision.display_name)
                 continue
