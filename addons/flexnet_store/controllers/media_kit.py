@@ -72,12 +72,7 @@ class FlexnetMediaKit(http.Controller):
         member, kit, _nonce = self._pending()
         if not kit:
             return friendly_error(request.env._("Nothing to order: open the media-kit link again."))
-        price = (
-            kit.with_context(pricelist=request.pricelist.id)._get_contextual_price()
-            if request.pricelist
-            else kit.lst_price
-        )
-        if price:
+        if not request.env["sale.order"]._flexnet_media_kit_is_free(kit, request.pricelist):
             order = request.cart or request.website._create_cart()
             try:
                 order._cart_add(product_id=kit.id, quantity=1)

@@ -92,6 +92,18 @@ class SaleOrder(models.Model):
         return values
 
     @api.model
+    @api.model
+    def _flexnet_media_kit_is_free(self, kit, pricelist=None):
+        """Whether ``kit`` costs nothing on ``pricelist`` (the shop's prices for the current
+        user): a free kit is shipped at once (:meth:`_flexnet_order_free_media_kit`, which
+        checks the order's total again), a priced one goes through the cart and checkout."""
+        kit = kit.sudo()
+        price = (
+            kit.with_context(pricelist=pricelist.id)._get_contextual_price() if pricelist else kit.lst_price
+        )
+        currency = pricelist.currency_id if pricelist else kit.currency_id
+        return currency.is_zero(price)
+
     def _flexnet_order_free_media_kit(self, kit, website, address, link_nonce):
         """Confirm a free media kit for the signed-in member, shipped to ``address``.
 

@@ -5,6 +5,7 @@ import time
 from urllib.parse import parse_qsl, urlsplit
 
 from odoo.exceptions import AccessDenied, AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
@@ -140,6 +141,47 @@ class TestMediaKitRules(FlexnetStoreMixin, TransactionCase):
         with self.assertRaises(AccessError):
             self._order(self.nw_user, kit, "n4")
         self.assertEqual(self._counts(), counts)
+
+    def test_a_kit_is_free_when_its_price_for_the_member_is_zero(self):
+        Order = self.env["sale.order"].with_user(self.nw_user)
+        priced, free = self.products["CADS-MEDIA-DVD"], self.products["DVS-MEDIA-DVD"]
+        self.assertFalse(Order._flexnet_media_kit_is_free(priced))
+        self.assertTrue(Order._flexnet_media_kit_is_free(free))
+        # a pricelist that gives the priced kit away makes it free, and its order goes through
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Kits given away",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": priced.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 0.0,
+                        }
+                    )
+                ],
+            }
+        )
+        self.assertTrue(Order._flexnet_media_kit_is_free(priced, pricelist))
+        self.assertFalse(Order._flexnet_media_kit_is_free(free, self._priced_pricelist(free)))
+
+    def _priced_pricelist(self, kit):
+        return self.env["product.pricelist"].create(
+            {
+                "name": "Kits at a price",
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": kit.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 12.0,
+                        }
+                    )
+                ],
+            }
+        )
 
     def test_a_priced_kit_or_an_incomplete_address_leaves_nothing(self):
         counts = self._counts()
