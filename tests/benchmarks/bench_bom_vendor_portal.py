@@ -4,15 +4,17 @@
 10,000 BOMs, a vendor assigned 2,000 of them. p50 latency of the portal BOM list (first
 page and a later page) for the vendor's portal user versus an internal BOM-documents user
 whose list is unrestricted, interleaved in one run through a real Odoo HTTP server. Then a
-1 GiB ISO image downloaded through the portal versus reading the same file from disk (both
-from a cold page cache), with
-the server's resident memory sampled during the download.
-Goals: list latency vendor / internal <= 1.2; download >= 50 % of the disk read rate; server
-memory growth during the download <= 100 MB.
+1 GiB ISO image downloaded through the portal (the file's pages evicted from the page cache
+first) versus reading the same file with direct I/O, three times each, interleaved; the
+direct read is checked against a page-cache read (a baseline close to it did not come from
+the device). The server's resident memory is sampled during the downloads.
+Goals: list latency vendor / internal <= 1.2; download >= 80 % of the direct disk read;
+server memory growth during a download <= 100 MB.
 
 Run through ``make bench`` (which prepares the database).
 """
 
+import mmap
 import os
 import pathlib
 import statistics
@@ -38,6 +40,7 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", 15))
 ISO_SIZE = 1 << 30
 CHUNK = 1 << 20
 PASSWORD = "bench-bom-pw"
+DOWNLOAD_ROUNDS = int(os.environ.get("BENCH_DOWNLOAD_ROUNDS", 3))
 
 
 def prepare(env):
@@ -101,6 +104,63 @@ def evict(path):
         os.close(fd)
 
 
+def direct_read_rate(path):
+    """MB/s of reading ``path`` with O_DIRECT in CHUNK blocks (page-aligned buffer)."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECT", 0)
+    fd = os.open(path, flags)
+    buffer = mmap.mmap(-1, CHUNK)
+    total = 0
+    try:
+        start = time.perf_counter()
+        while True:
+            read = os.preadv(fd, [buffer], total)
+            if read <= 0:
+                break
+            total += read
+        return total / (time.perf_counter() - start) / 1e6
+    finally:
+        os.close(fd)
+        buffer.close()
+
+
+def page_cache_read_rate(path):
+    """MB/s of reading ``path`` once it is in the page cache (the second of two reads)."""
+    for _attempt in range(2):
+        start = time.perf_counter()
+        total = 0
+        with open(path, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                total += len(chunk)
+    return total / (time.perf_counter() - start) / 1e6
+
+
+def download_rate(session, url, server_pid):
+    """(MB/s, server RSS growth in MB) of one portal download of ``url``."""
+    before = rss_mb(server_pid)
+    peak = [before]
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], rss_mb(server_pid))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    start = time.perf_counter()
+    received = 0
+    try:
+        with session.get(url, stream=True, timeout=600) as response:
+            assert response.status_code == 200, response.status_code
+            for chunk in response.iter_content(CHUNK):
+                received += len(chunk)
+        rate = received / (time.perf_counter() - start) / 1e6
+    finally:
+        done.set()
+        sampler.join()
+    assert received == ISO_SIZE, received
+    return rate, peak[0] - before
+
+
 def rss_mb(pid):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
@@ -149,45 +209,40 @@ def main():
                 )
             )
 
-        # both reads start with the file out of the page cache: from disk, as the issue says
-        evict(iso_path)
-        start = time.perf_counter()
-        with open(iso_path, "rb") as iso:
-            while iso.read(CHUNK):
-                pass
-        disk = ISO_SIZE / (time.perf_counter() - start) / 1e6
-        evict(iso_path)
-        before = rss_mb(server.pid)
-        peak = [before]
-        done = threading.Event()
-
-        def sample():
-            while not done.wait(0.05):
-                peak[0] = max(peak[0], rss_mb(server.pid))
-
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        start = time.perf_counter()
-        received = 0
-        with sessions["vendor"].get(base + iso_url, stream=True, timeout=600) as response:
-            assert response.status_code == 200, response.status_code
-            for chunk in response.iter_content(CHUNK):
-                received += len(chunk)
-        http_rate = received / (time.perf_counter() - start) / 1e6
-        done.set()
-        sampler.join()
-        assert received == ISO_SIZE, received
+        # the baseline is the device: the file read with direct I/O (no page cache on the way),
+        # checked against a read from the page cache (a "cold" rate close to it came from a
+        # cache, not the device); the download starts with the file's pages evicted. Both are
+        # measured DOWNLOAD_ROUNDS times, interleaved, and compared by their medians.
+        warm = page_cache_read_rate(iso_path)
+        disk_rates, http_rates, growths = [], [], []
+        for _round in range(DOWNLOAD_ROUNDS):
+            evict(iso_path)
+            disk_rates.append(direct_read_rate(iso_path))
+            evict(iso_path)
+            rate, growth = download_rate(sessions["vendor"], base + iso_url, server.pid)
+            http_rates.append(rate)
+            growths.append(growth)
+        disk = statistics.median(disk_rates)
+        http_rate = statistics.median(http_rates)
         ratio = http_rate / disk
         rows.append(
             (
-                "ISO download / disk read",
-                ">= 0.50",
-                f"{http_rate:,.0f} / {disk:,.0f} MB/s = {ratio:.2f}",
-                ratio >= 0.5,
+                "disk read, direct I/O / page-cache read",
+                "< 0.8",
+                f"{disk:,.0f} / {warm:,.0f} MB/s = {disk / warm:.2f}",
+                disk / warm < 0.8,
             )
         )
-        growth = peak[0] - before
-        rows.append(("server memory growth during download", "<= 100 MB", f"{growth:.0f} MB", growth <= 100))
+        rows.append(
+            (
+                "ISO download / direct-I/O disk read",
+                ">= 0.80",
+                f"{http_rate:,.0f} / {disk:,.0f} MB/s = {ratio:.2f}",
+                ratio >= 0.8,
+            )
+        )
+        peak = max(growths)
+        rows.append(("server memory growth during download", "<= 100 MB", f"{peak:.0f} MB", peak <= 100))
 
     print(f"{BOMS:,} BOMs, vendor assigned {ASSIGNED:,}, {ROUNDS} rounds; ISO {ISO_SIZE >> 20} MiB")
     for name, goal, value, ok in rows:
