@@ -31,6 +31,34 @@ from odoo.tools import config  # noqa: E402
 
 LINES = int(sys.argv[1]) if len(sys.argv) > 1 else int(os.environ.get("BENCH_LINES", 100_000))
 DB = os.environ.get("BENCH_DB", "flexnet_bench")
+# what the sync writes on the partners it creates (sync/mapper.py), for the raw baselines
+PARTNER_FIELDS = {
+    "accounts": [
+        "name",
+        "is_company",
+        "flexnet_backend_id",
+        "flexnet_account_id",
+        "flexnet_account_type",
+        "street",
+        "street2",
+        "city",
+        "zip",
+        "country_id",
+    ],
+    "users": [
+        "name",
+        "email",
+        "phone",
+        "parent_id",
+        "type",
+        "is_company",
+        "flexnet_backend_id",
+        "flexnet_user_name",
+        "flexnet_roles",
+        "flexnet_can_login",
+        "flexnet_last_login",
+    ],
+}
 
 
 def rss_mb():
@@ -73,7 +101,7 @@ def main():
                 "timeout": 120,
             }
         )
-        timings = {}
+        timings, synced_counts = {}, {}
         for kind in ("products", "accounts", "users", "lines"):
             if kind == "lines":
                 rss_before_lines = rss_mb()
@@ -82,6 +110,7 @@ def main():
             env.flush_all()
             timings[kind] = time.perf_counter() - start
             assert run.state == "done", run.error_log
+            synced_counts[kind] = run.fetched_count
             print(
                 f"  sync {kind:9s} {run.fetched_count:8,} records in {timings[kind]:7.1f} s "
                 f"({run.created_count:,} created, {run.failed_count} failed), peak RSS {rss_mb():,.0f} MB"
@@ -116,6 +145,34 @@ def main():
         raw_rate = len(values) / raw_seconds
         Line.search([("activation_id", "=like", "RAW-%")]).unlink()
 
+        # raw batched creates of the same accounts and member users: the fields the sync
+        # writes, read back from what it created, under a new FlexNet key, members under their
+        # own accounts, in batches of the sync's page size
+        Partner = env["res.partner"]
+        raw_partner_rates = {}
+        for kind, key, domain in (
+            ("accounts", "flexnet_account_id", [("flexnet_account_id", "!=", False)]),
+            ("users", "flexnet_user_name", [("flexnet_user_name", "!=", False)]),
+        ):
+            synced_partners = Partner.with_context(active_test=False).search(
+                [("flexnet_backend_id", "=", backend.id), *domain], order="id"
+            )
+            names = PARTNER_FIELDS[kind]
+            read_rows = synced_partners.read(names, load=None)
+            env.invalidate_all()
+            copies = [{**{name: row[name] for name in names}, key: f"RAW-{row[key]}"} for row in read_rows]
+            start = time.perf_counter()
+            for offset in range(0, len(copies), 2000):
+                Partner.create(copies[offset : offset + 2000])
+                env.flush_all()
+                env.invalidate_all()
+            raw_partner_rates[kind] = len(copies) / (time.perf_counter() - start)
+            sync_partner_rate = synced_counts[kind] / timings[kind]
+            print(
+                f"  raw create {kind:9s} {len(copies):8,} records: {raw_partner_rates[kind]:,.0f}/s "
+                f"(sync {sync_partner_rate:,.0f}/s)"
+            )
+
         # incremental after 1 % of the lines changed
         requests.post(
             f"{url}/admin/touch",
@@ -146,6 +203,17 @@ def main():
         ),
         ("peak RSS growth, lines sync (MB)", "<= 200", f"{growth:,.0f}", growth <= 200),
     ]
+    for kind in ("accounts", "users"):
+        sync_partner_rate = synced_counts[kind] / timings[kind]
+        partner_ratio = sync_partner_rate / raw_partner_rates[kind]
+        rows.append(
+            (
+                f"{kind} sync / raw create",
+                ">= 0.50",
+                f"{sync_partner_rate:,.0f} / {raw_partner_rates[kind]:,.0f} per s = {partner_ratio:.2f}",
+                partner_ratio >= 0.5,
+            )
+        )
     print()
     for name, goal, value, ok in rows:
         report(name, goal, value, ok)
