@@ -1,4 +1,4 @@
-"""python -m flexnet_simulator --host 127.0.0.1 --port 8780 [--data FILE] [--demo | --generate N]"""
+"""python -m flexnet_simulator --host 127.0.0.1 --port 8780 [--data FILE] [--demo | --generate N] [--wsdl-dir DIR]"""
 
 import argparse
 import logging
@@ -6,6 +6,8 @@ import os
 import signal
 import sys
 import time
+
+from lxml import etree
 
 from .data import generate, load_demo
 from .server import Simulator, SimulatorServer
@@ -29,6 +31,12 @@ def main(argv=None):
     parser.add_argument(
         "--api-token", action="append", default=[], help="accept this Bearer token (repeatable)"
     )
+    parser.add_argument(
+        "--wsdl-dir",
+        default=os.environ.get("FLEXNET_WSDL_DIR", ""),
+        help="folder of the real FlexNet WSDLs: requests are validated against them and each is served at "
+        "<service path>?wsdl (default: $FLEXNET_WSDL_DIR; without one, neither)",
+    )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -50,10 +58,14 @@ def main(argv=None):
             generate(store, args.generate)
         if args.demo or args.generate:
             logging.info("loaded %s in %.1f s", store.counts(), time.monotonic() - started)
-    simulator = Simulator(store, args.user, args.password, args.api_token)
+    try:
+        simulator = Simulator(store, args.user, args.password, args.api_token, wsdl_dir=args.wsdl_dir)
+    except (OSError, ValueError, etree.Error) as exc:
+        parser.error(f"--wsdl-dir: {exc}")
     server = SimulatorServer((args.host, args.port), simulator)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"FlexNet simulator on http://{args.host}:{server.server_address[1]}/flexnet/services/", flush=True)
+    print(simulator.describe_validation(), flush=True)
     try:
         server.serve_forever()
     except (KeyboardInterrupt, SystemExit):

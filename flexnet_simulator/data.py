@@ -138,6 +138,11 @@ def _product_rows(catalog, stamp):
     return products, parts
 
 
+def _feature_name(name):
+    """A FlexNet feature name: letters and digits of the product name, e.g. ``CADStudioRenderModule``."""
+    return "".join(ch for word in name.split() for ch in word[:1].upper() + word[1:] if ch.isalnum())
+
+
 def _insert_catalog(db, products, parts):
     db.executemany(
         "INSERT INTO products(id, unique_id, name, version, description, state, category, kind, carries, "
@@ -148,6 +153,23 @@ def _insert_catalog(db, products, parts):
         "INSERT INTO part_numbers(part_id, unique_id, product_id, license_model, description) VALUES (?,?,?,?,?)",
         parts,
     )
+    # features: a license and its extra seats enable the title's feature, an add-on its own one;
+    # maintenance and media kits enable none
+    features = {}
+    links = []
+    for pid, _unique, name, version, _desc, _state, _category, kind, carries, stamp, _ in products:
+        if kind not in ("license", "seats", "addon"):
+            continue
+        key = (_feature_name(carries if kind == "seats" else name), version)
+        if key not in features:
+            features[key] = len(features) + 1
+            db.execute(
+                "INSERT INTO features(id, unique_id, name, version, description, created, modified) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (features[key], new_unique_id(), key[0], version, f"{key[0]} feature", stamp, stamp),
+            )
+        links.append((pid, features[key]))
+    db.executemany("INSERT INTO product_features(product_id, feature_id) VALUES (?,?)", links)
 
 
 def load_demo(store, today=None):

@@ -4,6 +4,7 @@ import base64
 import binascii
 import json
 import logging
+import os
 import secrets
 import sys
 import threading
@@ -14,8 +15,10 @@ from urllib.parse import parse_qs, urlsplit
 from lxml import etree
 
 from . import services
+from .schema import WsdlSet
+from .services.authentication import same_domain, split_domain
 from .store import now_stamp
-from .wire import PLATFORM_NS, BadRequest, Req, envelope, fault, parse_envelope
+from .wire import PLATFORM_NS, Req, SoapFault, Unsupported, drop_nil, envelope, fault, parse_envelope
 
 _logger = logging.getLogger("flexnet_simulator")
 
@@ -78,9 +81,14 @@ class Faults:
 
 
 class Simulator:
-    """Everything a request handler needs: the store, the credentials and the faults."""
+    """Everything a request handler needs: the store, the credentials, the faults and, when a
+    WSDL directory is known, the real service descriptions.
 
-    def __init__(self, store, user="admin", password="admin", api_tokens=()):
+    ``wsdl_dir``: the folder of the real WSDLs; None takes ``FLEXNET_WSDL_DIR`` from the
+    environment, ``""`` runs without (no validation, no ``?wsdl``).
+    """
+
+    def __init__(self, store, user="admin", password="admin", api_tokens=(), wsdl_dir=None):
         self.store = store
         self.user = user
         self.password = password
@@ -88,15 +96,30 @@ class Simulator:
         self.faults = Faults()
         self.calls = {}
         self.calls_lock = threading.Lock()
+        if wsdl_dir is None:
+            wsdl_dir = os.environ.get("FLEXNET_WSDL_DIR", "")
+        self.wsdl = WsdlSet(wsdl_dir) if wsdl_dir else None
+
+    def describe_validation(self):
+        if self.wsdl is None:
+            return (
+                "no WSDL directory (--wsdl-dir or FLEXNET_WSDL_DIR): requests are NOT validated against "
+                "the FlexNet schemas and ?wsdl is not served"
+            )
+        return f"requests are validated against the WSDLs in {self.wsdl.directory} ({self.wsdl.describe()})"
 
     def count(self, operation):
         with self.calls_lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
 
     def check_credentials(self, user, password):
-        user = (user or "").split("##", 1)[0]
-        return secrets.compare_digest(user, self.user.split("##", 1)[0]) and secrets.compare_digest(
-            password or "", self.password
+        """The API user's name and password; a ``##domain`` suffix must name its own domain."""
+        name, domain = split_domain(user)
+        own_name, own_domain = split_domain(self.user)
+        return (
+            secrets.compare_digest(name, own_name)
+            and same_domain(domain, own_domain)
+            and secrets.compare_digest(password or "", self.password)
         )
 
 
@@ -180,12 +203,32 @@ class Handler(BaseHTTPRequestHandler):
     # --- SOAP -----------------------------------------------------------------------------
 
     def do_GET(self):
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         if path.startswith("/admin/"):
             return self._admin("GET", path)
         if path == "/health":
             return self._json(200, {"status": "ok"})
+        if parts.query.lower() == "wsdl":
+            return self._wsdl(path.rstrip("/"))
         self._send(404, b"not found", "text/plain")
+
+    def _wsdl(self, path):
+        """The service's WSDL, its address pointing at this simulator (no credentials needed,
+        as for the WSDLs of a real site)."""
+        wsdl = self.sim.wsdl
+        if wsdl is None:
+            return self._send(
+                404,
+                b"this FlexNet simulator was started without a WSDL directory (--wsdl-dir or "
+                b"FLEXNET_WSDL_DIR): it has no WSDL to serve",
+                "text/plain",
+            )
+        description = wsdl.by_path.get(path)
+        if description is None:
+            return self._send(404, f"no FlexNet service at {path}".encode(), "text/plain")
+        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        self._send(200, description.document(f"http://{host}"))
 
     def do_DELETE(self):
         path = urlsplit(self.path).path
@@ -207,18 +250,16 @@ class Handler(BaseHTTPRequestHandler):
         ns, table = route
         try:
             header, payload = parse_envelope(raw)
-        except BadRequest as exc:
-            return self._send(500, fault("Client", str(exc)))
+        except SoapFault as exc:
+            return self._send(500, fault(exc.code, str(exc)))
         user = self._http_user() or self._header_user(header)
         if user is None:
             return self._unauthorized()
         qname = etree.QName(payload)
-        if qname.namespace != ns or qname.localname not in table:
-            return self._send(
-                500,
-                fault("Client", f"no operation for element {{{qname.namespace}}}{qname.localname} at {path}"),
-            )
-        operation, handler = table[qname.localname]
+        entry = table.get(qname.localname) if qname.namespace == ns else None
+        if entry is None:
+            return self._no_operation(path, ns, qname)
+        operation, handler, response_name = entry
         self.sim.count(operation)
         kind, delay = self.sim.faults.take(operation)
         if kind == "http401":
@@ -230,29 +271,56 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
         if kind == "malformed":
             return self._send(200, b"<?xml version='1.0'?><soapenv:Envelope><broken")
-        if kind == "soap_fault":
+        if kind == "soap_fault" or (kind == "failure" and operation not in services.STATUS_OPERATIONS):
             return self._send(500, fault("Server", f"injected fault in {operation}"))
         if kind == "failure":
-            response = etree.Element(f"{{{ns}}}{_response_name(payload, table)}", nsmap={"ns1": ns})
+            response = etree.Element(f"{{{ns}}}{response_name}", nsmap={"ns1": ns})
             info = etree.SubElement(response, f"{{{ns}}}statusInfo")
             etree.SubElement(info, f"{{{ns}}}status").text = "FAILURE"
             etree.SubElement(info, f"{{{ns}}}reason").text = f"injected FAILURE in {operation}"
             return self._send(200, envelope(response))
+        try:
+            description = self.sim.wsdl.by_namespace.get(ns) if self.sim.wsdl else None
+            if description is not None:
+                description.validate(payload)
+        except SoapFault as exc:
+            return self._send(500, fault(exc.code, str(exc)))
+        except Exception:
+            _logger.exception("simulator error validating %s", operation)
+            return self._send(500, fault("Server", f"internal error in {operation}"))
         ctx = services.Context(self.sim.store, user, partial=kind == "partial_failure")
         store = self.sim.store
         with store.lock:
             store.db.execute("BEGIN IMMEDIATE")
             try:
-                response = handler(ctx, Req(payload, ns))
-            except BadRequest as exc:
+                response = handler(ctx, Req(drop_nil(payload), ns))
+            except SoapFault as exc:
                 store.db.execute("ROLLBACK")
-                return self._send(500, fault("Client", str(exc)))
+                return self._send(500, fault(exc.code, str(exc)))
             except Exception:
                 store.db.execute("ROLLBACK")
                 _logger.exception("simulator error in %s", operation)
                 return self._send(500, fault("Server", f"internal error in {operation}"))
             store.db.execute("COMMIT")
         return self._send(200, envelope(response))
+
+    def _no_operation(self, path, ns, qname):
+        """An element this service does not answer: an operation of the real service that the
+        simulator does not implement is said to be so."""
+        description = self.sim.wsdl.by_namespace.get(ns) if self.sim.wsdl else None
+        if description and qname.namespace == ns and qname.localname in description.operations:
+            operation = description.operations[qname.localname][0]
+            return self._send(
+                500,
+                fault(
+                    Unsupported.code,
+                    f"{operation} is an operation of {path} that the simulator does not implement",
+                ),
+            )
+        return self._send(
+            500,
+            fault("Client", f"no operation for element {{{qname.namespace}}}{qname.localname} at {path}"),
+        )
 
     # --- admin API ----------------------------------------------------------------------
 
@@ -351,23 +419,6 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError(f"unknown kind {kind!r}: line_items, accounts or users")
             store.db.execute("COMMIT")
         return {"kind": kind, "modified": stamp, "keys": keys}
-
-
-def _response_name(payload, table):
-    """Name of the response element that answers ``payload`` (for injected FAILUREs)."""
-    names = {
-        "getProductsQueryRequest": "getProductsQueryResponse",
-        "getAccountsQueryRequest": "getAccountsQueryResponse",
-        "getUsersQueryRequest": "getUsersQueryResponse",
-        "createAcctRequest": "createAcctResponse",
-        "createUserRequest": "createUserResponse",
-        "getOrganizationsQueryRequest": "getOrganizationsQueryResponse",
-        "searchEntitlementLineItemPropertiesRequest": "searchEntitlementLineItemPropertiesResponse",
-        "searchEntitlementRequest": "searchEntitlementResponse",
-        "createSimpleEntitlementRequest": "createSimpleEntitlementResponse",
-        "emailEntitlementRequest": "emailEntitlementResponse",
-    }
-    return names.get(etree.QName(payload).localname, "statusResponse")
 
 
 class SimulatorServer(ThreadingHTTPServer):

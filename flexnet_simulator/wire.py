@@ -11,11 +11,34 @@ from lxml import etree
 
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 PLATFORM_NS = "urn:com.macrovision:flexnet/platform"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+AXIS_NS = "http://xml.apache.org/axis/"
 SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-class BadRequest(Exception):
-    """The request cannot be understood: answered with a SOAP Client fault."""
+class SoapFault(Exception):
+    """Answered with a SOAP fault (HTTP 500) carrying ``code`` and the message."""
+
+    code = "Server"
+
+
+class BadRequest(SoapFault):
+    """The request asks for something the operation cannot do: a SOAP ``Client`` fault."""
+
+    code = "Client"
+
+
+class AxisFault(SoapFault):
+    """What Axis 1.4 answers when it cannot read a request into the service's Java types
+    (a SAX error while deserialising): ``Server.userException`` and the exception's text."""
+
+    code = "Server.userException"
+
+
+class Unsupported(SoapFault):
+    """The request is valid for FlexNet but uses something this simulator does not model."""
+
+    code = "Server"
 
 
 def parse_envelope(raw):
@@ -23,14 +46,21 @@ def parse_envelope(raw):
     try:
         root = etree.fromstring(raw, SAFE_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise BadRequest(f"request is not well-formed XML: {exc}") from None
+        raise AxisFault(f"org.xml.sax.SAXParseException: {exc}") from None
     if root.tag != f"{{{SOAP_ENV}}}Envelope":
-        raise BadRequest("request is not a SOAP 1.1 envelope")
+        raise AxisFault(f"org.xml.sax.SAXException: the root element {root.tag} is not a SOAP 1.1 Envelope")
     header = root.find(f"{{{SOAP_ENV}}}Header")
     body = root.find(f"{{{SOAP_ENV}}}Body")
     if body is None or len(body) == 0:
-        raise BadRequest("SOAP body is empty")
+        raise AxisFault("org.xml.sax.SAXException: the SOAP Body is empty")
     return header, body[0]
+
+
+def drop_nil(element):
+    """Remove the elements sent as ``xsi:nil="true"``: to the services they are absent."""
+    for nil in element.xpath("//*[@xsi:nil='true' or @xsi:nil='1']", namespaces={"xsi": XSI}):
+        nil.getparent().remove(nil)
+    return element
 
 
 class Req:
@@ -39,6 +69,14 @@ class Req:
     def __init__(self, element, ns):
         self.el = element
         self.ns = ns
+
+    @property
+    def name(self):
+        return etree.QName(self.el).localname
+
+    def children(self):
+        """The child elements, in document order (comments left out)."""
+        return [Req(child, self.ns) for child in self.el if isinstance(child.tag, str)]
 
     def _path(self, path):
         return "/".join(f"x:{step}" for step in path.split("/"))
@@ -65,7 +103,9 @@ class Req:
         try:
             return int(value)
         except ValueError:
-            raise BadRequest(f"{path} is not an integer: {value!r}") from None
+            raise AxisFault(
+                f'java.lang.NumberFormatException: For input string: "{value}" ({path})'
+            ) from None
 
     def day(self, path):
         value = self.text(path)
@@ -74,7 +114,9 @@ class Req:
         try:
             return date.fromisoformat(value[:10]).isoformat()
         except ValueError:
-            raise BadRequest(f"{path} is not a date: {value!r}") from None
+            raise AxisFault(
+                f'java.lang.NumberFormatException: Invalid date/time "{value}" ({path})'
+            ) from None
 
 
 def render(ns, name, pairs):
@@ -107,12 +149,15 @@ def envelope(payload):
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
-def fault(code, message):
+def fault(code, message, hostname="flexnet-simulator"):
+    """A SOAP 1.1 fault as Axis 1.4 writes it (the host name in the detail)."""
     env = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV})
     body = etree.SubElement(env, f"{{{SOAP_ENV}}}Body")
     flt = etree.SubElement(body, f"{{{SOAP_ENV}}}Fault")
     etree.SubElement(flt, "faultcode").text = f"soapenv:{code}"
     etree.SubElement(flt, "faultstring").text = message
+    detail = etree.SubElement(flt, "detail")
+    etree.SubElement(detail, f"{{{AXIS_NS}}}hostname", nsmap={"ns1": AXIS_NS}).text = hostname
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 

@@ -41,10 +41,11 @@ def wsdl_dir(xsd):
 
 
 class LiveSimulator:
-    """A simulator serving on 127.0.0.1 with helpers for its admin API."""
+    """A simulator serving on 127.0.0.1 with helpers for its admin API; ``wsdl_dir=""`` runs it
+    without the WSDLs (no request validation, no ``?wsdl``)."""
 
-    def __init__(self, store, user="admin", password="admin", api_tokens=("test-api-token",)):
-        self.simulator = Simulator(store, user, password, api_tokens)
+    def __init__(self, store, user="admin", password="admin", api_tokens=("test-api-token",), wsdl_dir=""):
+        self.simulator = Simulator(store, user, password, api_tokens, wsdl_dir=str(wsdl_dir))
         self.server = serve(self.simulator, "127.0.0.1", 0)
         host, port = self.server.server_address
         self.url = f"http://{host}:{port}"
@@ -68,16 +69,32 @@ class LiveSimulator:
     def outbox(self):
         return self.admin.get(f"{self.url}/admin/outbox", timeout=5).json()
 
+    def touch(self, kind, count):
+        response = self.admin.post(f"{self.url}/admin/touch", json={"kind": kind, "count": count}, timeout=5)
+        response.raise_for_status()
+        return response.json()["keys"]
+
     def close(self):
         self.server.shutdown()
         self.server.server_close()
 
 
 @pytest.fixture
-def sim():
+def sim(wsdl_dir):
+    """The demo site, validating every request against the real WSDLs."""
     store = Store(":memory:")
     load_demo(store)
-    live = LiveSimulator(store)
+    live = LiveSimulator(store, wsdl_dir=wsdl_dir)
+    yield live
+    live.close()
+
+
+@pytest.fixture
+def bare_sim():
+    """The demo site started without a WSDL directory."""
+    store = Store(":memory:")
+    load_demo(store)
+    live = LiveSimulator(store, wsdl_dir="")
     yield live
     live.close()
 

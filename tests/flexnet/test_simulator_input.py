@@ -1,9 +1,11 @@
-"""Bad input to the simulator gets a SOAP fault or an HTTP 4xx, never a crash."""
+"""Bad input to the simulator gets a SOAP fault or an HTTP 4xx, never a crash; what Axis 1.4
+cannot read into the service's types gets Axis' fault."""
 
 import base64
 
 import pytest
 import requests
+from lxml import etree
 
 from flexnet_simulator.server import MAX_BODY
 
@@ -23,15 +25,32 @@ def post(sim, path, data, headers=AUTH):
     return requests.post(sim.url + path, data=data, headers=headers, timeout=10)
 
 
+def soap_fault(response):
+    """(faultcode, faultstring) of a SOAP fault answer."""
+    assert response.status_code == 500, response.content[:500]
+    root = etree.fromstring(response.content)
+    fault = root.find(
+        "{http://schemas.xmlsoap.org/soap/envelope/}Body/{http://schemas.xmlsoap.org/soap/envelope/}Fault"
+    )
+    assert fault is not None, response.content[:500]
+    return fault.findtext("faultcode"), fault.findtext("faultstring")
+
+
 @pytest.mark.parametrize(
-    "data",
-    [b"garbage", b"<not-closed", b"<a/>", envelope(""), b"\xff\xfe\x00bin"],
+    "data, exception",
+    [
+        (b"garbage", "SAXParseException"),
+        (b"<not-closed", "SAXParseException"),
+        (b"<a/>", "SAXException"),
+        (envelope(""), "SAXException"),
+        (b"\xff\xfe\x00bin", "SAXParseException"),
+    ],
     ids=["garbage", "unclosed", "not-an-envelope", "empty-body", "binary"],
 )
-def test_garbage_gets_a_client_fault(sim, data):
-    response = post(sim, V3, data)
-    assert response.status_code == 500
-    assert b"Fault" in response.content and b"Client" in response.content
+def test_garbage_gets_the_axis_fault(sim, data, exception):
+    code, message = soap_fault(post(sim, V3, data))
+    assert code == "soapenv:Server.userException"
+    assert message.startswith(f"org.xml.sax.{exception}: ")
 
 
 def test_wrong_namespace_gets_a_fault(sim):
@@ -65,13 +84,72 @@ def test_huge_body_is_refused(sim):
     assert response.status_code == 413
 
 
-def test_bad_values_get_a_fault(sim):
+def test_bad_values_get_a_fault(sim, bare_sim):
     body = (
         '<getAccountsQueryRequest xmlns="urn:v3.webservices.operations.flexnet.com">'
         "<pageNumber>one</pageNumber><batchSize>5</batchSize></getAccountsQueryRequest>"
     )
-    response = post(sim, V3, envelope(body))
-    assert response.status_code == 500 and b"not an integer" in response.content
+    code, message = soap_fault(post(sim, V3, envelope(body)))
+    assert code == "soapenv:Server.userException"
+    assert "'one' is not a valid value of the atomic type 'xs:integer'" in message
+    # without the schema, the simulator's own reading fails the way Axis' does
+    code, message = soap_fault(post(bare_sim, V3, envelope(body)))
+    assert code == "soapenv:Server.userException"
+    assert message.startswith('java.lang.NumberFormatException: For input string: "one"')
+
+
+def test_an_unknown_element_gets_the_axis_fault(sim):
+    body = (
+        '<getAccountsQueryRequest xmlns="urn:v3.webservices.operations.flexnet.com"><queryParams>'
+        "<accountID><value>ACME-001</value><searchType>EQUALS</searchType></accountID><colour>red</colour>"
+        "</queryParams><pageNumber>1</pageNumber><batchSize>5</batchSize></getAccountsQueryRequest>"
+    )
+    code, message = soap_fault(post(sim, V3, envelope(body)))
+    assert code == "soapenv:Server.userException"
+    assert message.startswith(
+        "org.xml.sax.SAXException: Invalid element in "
+        "com.flexnet.operations.webservices.v3.AccountQueryParametersType - colour"
+    )
+    assert sim.calls("getAccountsQuery") == 1  # counted, refused before any work
+
+
+def test_without_the_wsdls_an_unknown_criterion_is_still_refused(bare_sim):
+    body = (
+        '<getAccountsQueryRequest xmlns="urn:v3.webservices.operations.flexnet.com"><queryParams>'
+        "<colour>red</colour></queryParams><pageNumber>1</pageNumber><batchSize>5</batchSize>"
+        "</getAccountsQueryRequest>"
+    )
+    code, message = soap_fault(post(bare_sim, V3, envelope(body)))
+    assert (code, message) == ("soapenv:Client", "getAccountsQuery has no query criterion colour")
+
+
+def test_a_criterion_the_simulator_does_not_model_is_refused_clearly(sim):
+    body = (
+        '<getProductsQueryRequest xmlns="urn:v2.webservices.operations.flexnet.com"><queryParams>'
+        "<licenseTechnology><value>FlexNet Publisher</value><searchType>EQUALS</searchType></licenseTechnology>"
+        "</queryParams><pageNumber>1</pageNumber><batchSize>5</batchSize>"
+        "<returnContainedObjects>false</returnContainedObjects></getProductsQueryRequest>"
+    )
+    code, message = soap_fault(post(sim, "/flexnet/services/v2/ProductPackagingService", envelope(body)))
+    assert code == "soapenv:Server"
+    assert message == (
+        "getProductsQuery: the simulator does not implement the criterion licenseTechnology "
+        "(the simulated products have no license technology)"
+    )
+
+
+def test_an_operation_the_simulator_does_not_implement_is_named(sim):
+    body = (
+        '<deleteEntitlementRequest xmlns="urn:v4.webservices.operations.flexnet.com">'
+        "<entitlement><entitlementIdentifier><primaryKeys><entitlementId>ENT-ACME-1001</entitlementId>"
+        "</primaryKeys></entitlementIdentifier></entitlement></deleteEntitlementRequest>"
+    )
+    code, message = soap_fault(post(sim, V4, envelope(body)))
+    assert code == "soapenv:Server"
+    assert message == (
+        "deleteEntitlement is an operation of /flexnet/services/v4/EntitlementOrderService "
+        "that the simulator does not implement"
+    )
 
 
 def test_read_cap_is_a_failure_status(sim):
@@ -107,9 +185,20 @@ def test_authentication_is_required(sim):
     assert requests.get(sim.url + "/admin/stats", timeout=5).status_code == 401
 
 
+def test_wsdl_is_served_only_with_a_wsdl_directory(sim, bare_sim):
+    response = requests.get(bare_sim.url + V3 + "?wsdl", timeout=5)
+    assert response.status_code == 404
+    assert "started without a WSDL directory" in response.text
+    assert requests.get(sim.url + "/flexnet/services/v9/Nothing?wsdl", timeout=5).status_code == 404
+    response = requests.get(sim.url + V3 + "?wsdl", timeout=5)  # no credentials needed
+    assert response.status_code == 200
+    root = etree.fromstring(response.content)
+    [address] = root.iter("{http://schemas.xmlsoap.org/wsdl/soap/}address")
+    assert address.get("location") == sim.url + V3
+
+
 def test_unknown_paths_and_methods(sim):
     assert post(sim, "/flexnet/services/v9/Nothing", envelope("")).status_code == 404
-    assert requests.get(sim.url + V3 + "?wsdl", timeout=5).status_code == 404
     assert (
         sim.admin.post(sim.url + "/admin/faults", json={"operation": "nope", "fault": "http500"}).status_code
         == 400

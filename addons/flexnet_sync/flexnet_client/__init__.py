@@ -23,6 +23,7 @@ from .exceptions import (
 )
 from .records import (
     ACCOUNT_TYPES,
+    ENTITLEMENT_STATES,
     OP_CREATE_OR_IGNORE,
     OP_CREATE_OR_UPDATE,
     Account,
@@ -30,9 +31,12 @@ from .records import (
     Address,
     CreatedEntitlement,
     Entitlement,
+    EntitlementState,
     FailedRecord,
     LineItem,
+    LineItemAddition,
     MaintenanceLineItem,
+    MaintenanceLink,
     NewAccount,
     NewEntitlement,
     NewLineItem,

@@ -13,6 +13,8 @@ OP_CREATE_OR_IGNORE = "CREATE_OR_IGNORE"
 STATUS_SUCCESS = "SUCCESS"
 STATUS_FAILURE = "FAILURE"
 STATUS_PARTIAL_FAILURE = "PARTIAL_FAILURE"
+# the states setEntitlementState sets
+ENTITLEMENT_STATES = ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE")
 
 
 # --- read records --------------------------------------------------------------------
@@ -206,7 +208,7 @@ class NewMaintenanceLineItem:
 
 @dataclass(slots=True)
 class NewEntitlement:
-    sold_to: str
+    sold_to: str | None  # None: no end customer (FlexNet shows it as not available)
     entitlement_id: str | None = None  # None: FlexNet generates one
     description: str | None = None
     ship_to_email: str | None = None
@@ -215,6 +217,34 @@ class NewEntitlement:
     allow_portal_login: bool | None = None
     line_items: list[NewLineItem] = field(default_factory=list)
     maintenance_line_items: list[NewMaintenanceLineItem] = field(default_factory=list)
+    # deployed as soon as created: what is sold must be usable at once; False leaves a DRAFT
+    auto_deploy: bool = True
+
+
+@dataclass(slots=True)
+class LineItemAddition:
+    """Line and maintenance items to add to an existing entitlement (createEntitlementLineItem)."""
+
+    entitlement_id: str
+    line_items: list[NewLineItem] = field(default_factory=list)
+    maintenance_line_items: list[NewMaintenanceLineItem] = field(default_factory=list)
+    auto_deploy: bool = True
+
+
+@dataclass(slots=True, frozen=True)
+class MaintenanceLink:
+    """Attach maintenance line item ``maintenance_activation_id`` to line item ``activation_id``."""
+
+    activation_id: str
+    maintenance_activation_id: str
+
+
+@dataclass(slots=True, frozen=True)
+class EntitlementState:
+    """A state to set on an entitlement: DRAFT, DEPLOYED, INACTIVE or OBSOLETE."""
+
+    entitlement_id: str
+    state: str
 
 
 # --- results -------------------------------------------------------------------------
