@@ -1,7 +1,7 @@
 {
     "name": "Media Kit Production",
     "summary": "Media-kit lines become routed, checksummed, labelled disc production jobs",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Supply Chain/Manufacturing",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",
@@ -16,6 +16,7 @@
         "data/ir_cron_data.xml",
         "views/media_production_job_views.xml",
         "views/media_production_job_file_views.xml",
+        "views/media_production_disc_views.xml",
         "views/media_production_site_views.xml",
         "views/media_routing_rule_views.xml",
         "views/media_title_file_views.xml",

@@ -3,6 +3,17 @@ no model so that each model file can use them."""
 
 STATION_GROUP = "media_production.group_media_station"
 
+# states of a production job
+QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing"
+DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
+ACTIVE_STATES = (CLAIMED, STAGING, PRODUCING)
+ENDED_STATES = (DONE, FAILED, CANCELLED)
+
+# bounds of what a station may ask for or report
+MIN_LEASE_SECONDS, MAX_LEASE_SECONDS = 60, 86400
+MAX_SERIAL_LENGTH = 128
+MAX_DISCS_PER_REPORT = 10000
+
 
 def manifest_md5(value):
     """An MD5 as manifests give it (32 lowercase hexadecimal digits), from ``value`` in

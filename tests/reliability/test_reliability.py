@@ -195,14 +195,14 @@ def test_duplicate_and_out_of_order_station_reports(world, request):
     assert job_id in [job["id"] for job in claimed], claimed
     lease = next(job["lease"] for job in claimed if job["id"] == job_id)
     report = {"job_id": job_id, "lease": lease}
-    assert (
-        station("media.production.job", "station_report_success", **report, copies=1, serials=["S1"])
-        == "done"
-    )
-    assert (
-        station("media.production.job", "station_report_success", **report, copies=1, serials=["S1"])
-        == "done"
-    )
+    verified = {
+        "copies": 1,
+        "checksums_verified": True,
+        "discs": [{"serial": "S1", "verified": True}],
+        "image_md5": "c" * 32,
+    }
+    assert station("media.production.job", "station_report_success", **report, **verified) == "done"
+    assert station("media.production.job", "station_report_success", **report, **verified) == "done"
     assert station("media.production.job", "station_progress", **report, state="producing") == "done"
     assert station("media.production.job", "station_report_failure", **report, reason="late") == "done"
     [job] = admin(
@@ -249,7 +249,13 @@ def test_station_crash_mid_job(world, request):
     )
     assert stale_report.status_code == 403, stale_report.text
     lease = reclaimed[0]["lease"]
-    report = {"job_id": job_id, "lease": lease, "copies": 1}
+    report = {
+        "job_id": job_id,
+        "lease": lease,
+        "copies": 1,
+        "checksums_verified": True,
+        "discs": [{"serial": "S1", "verified": True}],
+    }
     assert station("media.production.job", "station_report_success", **report) == "done"
     late = station.call("media.production.job", "station_report_success", **report)
     assert late.status_code == 200 and late.json() == "done"

@@ -1,7 +1,9 @@
 from . import (
     media_label_template,
+    media_production_disc,
     media_production_job,
     media_production_job_file,
+    media_production_job_station,
     media_production_site,
     media_routing_rule,
     media_title_file,
@@ -11,4 +13,5 @@ from . import (
     product_template,
     sale_order,
     sale_order_line,
+    stock_rule,
 )

@@ -1,24 +1,26 @@
-import base64
-import logging
-import secrets
-from datetime import timedelta
-
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..tools import STATION_GROUP, manifest_md5
+from ..tools import ACTIVE_STATES, CANCELLED, CLAIMED, DONE, FAILED, PRODUCING, QUEUED, STAGING, manifest_md5
 
-_logger = logging.getLogger(__name__)
 
-QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing"
-DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
-ACTIVE_STATES = (CLAIMED, STAGING, PRODUCING)
-MIN_LEASE_SECONDS, MAX_LEASE_SECONDS = 60, 86400
+def _open_moves_downstream(moves):
+    """The moves, not done or cancelled, that ``moves`` feed, step after step (the delivery
+    chain of a manufacturing order's finished moves: pick, pack, ship)."""
+    chain = moves.browse()
+    todo = moves.move_dest_ids
+    while todo:
+        todo = todo.filtered(lambda m: m.state not in ("done", "cancel")) - chain
+        chain |= todo
+        todo = todo.move_dest_ids
+    return chain
 
 
 class MediaProductionJob(models.Model):
-    """One media kit to produce at one site: manifest, label data, robot parameters, state."""
+    """One media kit to produce at one site: manifest, label data, robot parameters, state.
+
+    The stations' external API on this model lives in ``media_production_job_station.py``.
+    """
 
     _name = "media.production.job"
     _description = "Media Production Job"
@@ -29,12 +31,15 @@ class MediaProductionJob(models.Model):
     _protected_fields = (
         "state",
         "site_id",
+        "routed_at",
         "lease_until",
         "claimed_by",
         "lease_token",
         "attempts",
         "serials",
         "copies_done",
+        "image_md5",
+        "disc_ids",
     )
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
@@ -50,6 +55,13 @@ class MediaProductionJob(models.Model):
     media_type_id = fields.Many2one("media.type", readonly=True)
     copies = fields.Integer(required=True, default=1, readonly=True)
     site_id = fields.Many2one("media.production.site", readonly=True, tracking=True, index=True)
+    routed_at = fields.Datetime(
+        "Routed on",
+        readonly=True,
+        index=True,
+        help="When the job was given to its current site: it counts in that site's capacity on "
+        "that day (the site's time zone).",
+    )
     state = fields.Selection(
         [
             (QUEUED, "Queued"),
@@ -77,6 +89,16 @@ class MediaProductionJob(models.Model):
     volume_name = fields.Char(compute="_compute_volume_name")
     copies_done = fields.Integer(readonly=True)
     serials = fields.Text(readonly=True)
+    disc_ids = fields.One2many(
+        "media.production.disc", "job_id", "Discs", readonly=True, help="The copies the station reported."
+    )
+    disc_verified_count = fields.Integer("Verified discs", compute="_compute_disc_verified_count")
+    image_md5 = fields.Char(
+        "Image MD5",
+        readonly=True,
+        help="MD5 of the disc image the station burned and verified the discs against "
+        "(empty for media that get no image, such as USB drives).",
+    )
     failure_reason = fields.Text(readonly=True)
     station_log = fields.Text(readonly=True)
     rerouted_from_ids = fields.Many2many("media.production.site", string="Failed at", readonly=True)
@@ -87,12 +109,23 @@ class MediaProductionJob(models.Model):
         "media.label.template", default=lambda self: self.env["media.label.template"].search([], limit=1)
     )
 
+    _image_md5_format = models.Constraint(
+        "CHECK(image_md5 IS NULL OR image_md5 ~ '^[0-9a-f]{32}$')",
+        "The image MD5 is 32 lowercase hexadecimal digits.",
+    )
+
     def _compute_delivery_id(self):
         for job in self:
-            pickings = job.sale_line_id.sudo().move_ids.picking_id.filtered(
+            moves = job.sale_line_id.sudo().move_ids.filtered(lambda m: m.state != "cancel")
+            pickings = moves.picking_id.filtered(
                 lambda p: p.picking_type_code == "outgoing" and p.state != "cancel"
             )
             job.delivery_id = pickings[:1]
+
+    @api.depends("disc_ids.verified")
+    def _compute_disc_verified_count(self):
+        for job in self:
+            job.disc_verified_count = len(job.disc_ids.filtered("verified"))
 
     @api.depends("title", "order_id.name")
     def _compute_volume_name(self):
@@ -146,14 +179,37 @@ class MediaProductionJob(models.Model):
     # --- routing ----------------------------------------------------------------------------
 
     def _route(self):
+        """Give each job its site: the one chosen for its sale line when the order was confirmed
+        (whose warehouse makes and ships the kit), unless that site is down or the job failed
+        there; otherwise the routing rules. Today's load of the sites is counted once for all
+        the jobs routed together."""
+        load = self.env["media.production.site"].sudo()._routing_load()
         for job in self:
             chosen = job.sale_line_id.media_site_id
             if chosen and chosen not in job.rerouted_from_ids and not chosen.is_down:
-                job.sudo().site_id = chosen  # the site whose warehouse makes and ships the kit
+                site = chosen
             else:
-                job.sudo().site_id = job._pick_site(job.rerouted_from_ids)
+                site = job._pick_site(job.rerouted_from_ids, load)
+            job._assign_site(site, load)
 
-    def _pick_site(self, excluded):
+    def _assign_site(self, site, load):
+        """Give the job to ``site`` and count it in ``load`` (see ``_routing_load``); a site
+        that was already full gets it all the same, with a note in the job's chatter."""
+        self.ensure_one()
+        full = site._is_full(load)
+        site._book(load)
+        self.sudo().write({"site_id": site.id, "routed_at": fields.Datetime.now()})
+        if full:
+            self.message_post(
+                body=self.env._(
+                    "No site that can produce this job has room today: %(site)s takes it over its "
+                    "capacity of %(capacity)s jobs per day.",
+                    site=site.name,
+                    capacity=site.daily_capacity,
+                )
+            )
+
+    def _pick_site(self, excluded, load=None):
         """The site the routing rules give this job, leaving out ``excluded``."""
         self.ensure_one()
         return (
@@ -165,22 +221,24 @@ class MediaProductionJob(models.Model):
                 self.product_id,
                 self.company_id,
                 excluded,
+                load=load,
             )
         )
 
-    def _next_site(self):
+    def _next_site(self, load=None):
         """The site a failed job would go to next, or an empty recordset."""
         self.ensure_one()
         excluded = self.rerouted_from_ids | self.site_id
-        site = self._pick_site(excluded)
+        site = self._pick_site(excluded, load)
         if site in excluded or (self.media_type_id and self.media_type_id not in site.media_type_ids):
             return self.env["media.production.site"]
         return site
 
     def action_reroute(self):
         """A person sends failed jobs to the next site and queues them again."""
+        load = self.env["media.production.site"].sudo()._routing_load()
         for job in self.filtered(lambda j: j.state == FAILED):
-            site = job._next_site()
+            site = job._next_site(load)
             if not site:
                 raise ValidationError(
                     self.env._(
@@ -190,35 +248,43 @@ class MediaProductionJob(models.Model):
                         sites=", ".join((job.rerouted_from_ids | job.site_id).mapped("name")),
                     )
                 )
-            job._reroute_to(site)
+            job._reroute_to(site, load)
         return True
 
-    def _reroute_to(self, site):
+    def _reroute_to(self, site, load=None):
+        """Queue the job again at ``site``; its manufacturing order and delivery move to the
+        site's warehouse (see ``_relocate_production``)."""
         self.ensure_one()
         previous = self.site_id
+        if load is None:
+            load = site.sudo()._routing_load()
         self.sudo().write(
             {
                 "rerouted_from_ids": [fields.Command.link(previous.id)] if previous else [],
-                "site_id": site.id,
                 "state": QUEUED,
                 "lease_until": False,
                 "claimed_by": False,
                 "lease_token": False,
             }
         )
+        self._assign_site(site, load)
         self.message_post(
             body=self.env._("Rerouted from %(old)s to %(new)s.", old=previous.name or "-", new=site.name)
         )
+        self._relocate_production()
 
     def _apply_reroute_policy(self):
         """After a failure: the next site takes the job when the failed site says so."""
+        load = None
         for job in self:
             site = job.site_id
             if not site.auto_reroute or len(job.rerouted_from_ids) >= site.max_reroutes:
                 continue
-            target = job._next_site()
+            if load is None:
+                load = self.env["media.production.site"].sudo()._routing_load()
+            target = job._next_site(load)
             if target:
-                job._reroute_to(target)
+                job._reroute_to(target, load)
 
     def action_cancel(self):
         self.filtered(lambda j: j.state not in (DONE,)).sudo().write(
@@ -226,120 +292,98 @@ class MediaProductionJob(models.Model):
         )
         return True
 
-    # --- station API (JSON-2 / XML-RPC, as the site's station user) ----------------------------
+    # --- stock: the manufacturing order and the delivery follow the site ----------------------
 
-    @api.model
-    def _station_site(self):
-        if not self.env.user.has_group(STATION_GROUP):
-            raise AccessError(self.env._("Only production stations use this API."))
-        site = (
-            self.env["media.production.site"].sudo().search([("station_user_id", "=", self.env.uid)], limit=1)
-        )
-        if not site:
-            raise AccessError(self.env._("This user is the station of no production site."))
-        return site
-
-    @api.model
-    def _station_job(self, job_id):
-        site = self._station_site()
-        if not isinstance(job_id, int) or isinstance(job_id, bool):
-            raise ValidationError(self.env._("job_id must be an integer"))
-        job = self.sudo().browse(job_id).exists()
-        if not job or job.site_id != site:
-            raise AccessError(self.env._("Job %s is not one of this site's jobs.", job_id))
-        return job, site
-
-    @api.model
-    def _station_leased_job(self, job_id, lease):
-        """The caller's job, provided the caller holds its current lease; a job that has ended
-        (done, failed, cancelled) answers repeated and late reports without one."""
-        job, site = self._station_job(job_id)
-        if job.state not in (DONE, FAILED, CANCELLED) and not job._station_holds(lease):
-            raise AccessError(
-                self.env._(
-                    "This station does not hold the lease of job %(job)s any more: another station "
-                    "claimed it after the lease ran out.",
-                    job=job.name,
-                )
-            )
-        return job, site
-
-    def _station_holds(self, lease):
-        """Whether ``lease`` is this job's current lease (compared in constant time)."""
+    def _production_warehouse(self):
+        """The warehouse that makes and ships the job's kit at its current site: the site's own
+        warehouse, else the sale order's."""
         self.ensure_one()
-        token = self.sudo().lease_token
-        return isinstance(lease, str) and bool(token) and secrets.compare_digest(token, lease)
+        return self.site_id.warehouse_id or self.sale_line_id.order_id.warehouse_id
 
-    @api.model
-    def _station_lease_seconds(self, lease_seconds):
-        if not isinstance(lease_seconds, int) or not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS:
-            raise ValidationError(
-                self.env._(
-                    "lease_seconds must be an integer from %(low)s to %(high)s.",
-                    low=MIN_LEASE_SECONDS,
-                    high=MAX_LEASE_SECONDS,
+    def _relocate_production(self):
+        """Move the kit's manufacturing order and delivery to the warehouse of the job's site.
+
+        The open manufacturing order and the delivery moves it feeds (not done yet) are
+        cancelled in the old warehouse, and the same quantity is procured again from the sale
+        line, now from the new warehouse (the standard MTO + Manufacture routes): a new
+        manufacturing order, which becomes the job's, and new delivery moves. Nothing happens
+        when the warehouse stays the same. When the new warehouse cannot make the kit (no
+        route), everything stays where it was and the chatter says why."""
+        self.ensure_one()
+        job = self.sudo()
+        production = job.production_id
+        line = job.sale_line_id
+        if not line or not job.site_id:
+            return False
+        line.media_site_id = job.site_id
+        warehouse = job._production_warehouse()
+        if (
+            not production
+            or production.state in ("done", "cancel")
+            or not warehouse
+            or production.picking_type_id.warehouse_id == warehouse
+        ):
+            return False
+        chain = _open_moves_downstream(production.move_finished_ids)
+        ends = chain.filtered(lambda m: not (m.move_dest_ids & chain))
+        if not ends:
+            job.message_post(
+                body=self.env._(
+                    "Manufacturing order %(mo)s feeds no delivery of the order: it stays in %(wh)s.",
+                    mo=production.name,
+                    wh=production.picking_type_id.warehouse_id.name,
                 )
             )
-        return lease_seconds
-
-    @api.model
-    def _station_leases(self, leases):
-        """The caller's running jobs whose lease the caller holds, from ``{job id: lease}``."""
-        site = self._station_site()
-        if not isinstance(leases, dict):
-            raise ValidationError(self.env._("leases must map job ids to their lease."))
-        wanted = {}
-        for key, token in leases.items():
-            try:
-                wanted[int(key)] = token
-            except (TypeError, ValueError):
-                raise ValidationError(self.env._("leases must map job ids to their lease.")) from None
-        jobs = self.sudo().search(
-            [("id", "in", list(wanted)), ("site_id", "=", site.id), ("state", "in", ACTIVE_STATES)]
-        )
-        held = jobs.filtered(lambda job: job._station_holds(wanted[job.id]))
-        return held, site
-
-    @api.model
-    def station_claim(self, station="station", limit=1, lease_seconds=900):
-        """Claim up to ``limit`` queued jobs of the caller's site for ``lease_seconds``; each
-        package carries the ``lease`` that the station's reports on that job must give."""
-        site = self._station_site()
-        if not (isinstance(limit, int) and 1 <= limit <= 50):
-            raise ValidationError(self.env._("limit must be 1-50"))
-        lease_seconds = self._station_lease_seconds(lease_seconds)
-        self.sudo()._release_expired_leases()
-        self.flush_model(["state", "site_id"])  # the SQL below must see the released jobs
-        self.env.cr.execute(
-            SQL(
-                """SELECT id FROM media_production_job WHERE site_id = %s AND state = 'queued'
-               ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
-                site.id,
-                limit,
+            return False
+        quantity = sum(ends.mapped("product_qty"))
+        known_moves = line.move_ids
+        try:
+            with self.env.cr.savepoint():
+                production.with_context(skip_activity=True).action_cancel()
+                chain.with_context(skip_cancel_activity=True)._action_cancel()
+                line = line.with_company(line.company_id)
+                procurements = line._create_procurements(
+                    quantity, line.product_id.uom_id, line._prepare_procurement_values()
+                )
+                self.env["stock.rule"].sudo().with_context(media_production_job_id=job.id).run(procurements)
+                if job.production_id == production:
+                    raise UserError(
+                        self.env._("%(wh)s made no manufacturing order for the kit.", wh=warehouse.name)
+                    )
+        except UserError as error:
+            job.message_post(
+                body=self.env._(
+                    "The manufacturing order and the delivery stay in %(old)s: %(error)s",
+                    old=production.picking_type_id.warehouse_id.name,
+                    error=error.args[0] if error.args else str(error),
+                )
+            )
+            return False
+        # as sale_stock does after a procurement: confirming the pickings triggers the scheduler
+        (line.move_ids - known_moves).picking_id.filtered(
+            lambda p: p.state not in ("done", "cancel")
+        ).action_confirm()
+        job.message_post(
+            body=self.env._(
+                "Manufacturing order %(old)s was cancelled; %(new)s makes the kit in %(wh)s, which ships it.",
+                old=production.name,
+                new=job.production_id.name,
+                wh=warehouse.name,
             )
         )
-        jobs = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        until = fields.Datetime.now() + timedelta(seconds=lease_seconds)
-        packages = []
-        for job in jobs:
-            lease = secrets.token_urlsafe(24)
-            job.write(
-                {
-                    "state": CLAIMED,
-                    "claimed_by": str(station)[:64],
-                    "lease_until": until,
-                    "lease_token": lease,
-                    "attempts": job.attempts + 1,
-                }
-            )
-            packages.append(dict(job._station_package(), lease=lease))
-        site.heartbeat = fields.Datetime.now()
-        return packages
+        return True
+
+    # --- internals ------------------------------------------------------------------------
 
     @api.model
-    def station_package(self, job_id):
-        job, _site = self._station_job(job_id)
-        return job._station_package()
+    def _release_expired_leases(self):
+        expired = self.sudo().search(
+            [("state", "in", ACTIVE_STATES), ("lease_until", "<", fields.Datetime.now())]
+        )
+        for job in expired:
+            job.write({"state": QUEUED, "lease_until": False, "claimed_by": False, "lease_token": False})
+            job.message_post(body=self.env._("The station's lease ran out: the job is back in the queue."))
+        return expired
 
     def _label_values(self):
         """Merge fields of the label (also what the robot's label software receives)."""
@@ -353,137 +397,6 @@ class MediaProductionJob(models.Model):
             "customer": order.partner_id.commercial_partner_id.name or "",
             "barcode": f"{order.name or ''}-{self.part_number or ''}",
         }
-
-    def _station_package(self):
-        self.ensure_one()
-        return {
-            "id": self.id,
-            "name": self.name,
-            "state": self.state,
-            "copies": self.copies,
-            "volume_name": self.volume_name,
-            "media_type": self.media_type_id.code or "dvd",
-            "is_disc": bool(self.media_type_id.is_disc) if self.media_type_id else True,
-            "lease_until": fields.Datetime.to_string(self.lease_until) if self.lease_until else False,
-            "files": [
-                {
-                    "path": line.path,
-                    "md5": line.md5,
-                    "size": line.size,
-                    "url": line.url,
-                    "version": line.version,
-                }
-                for line in self.manifest_line_ids
-            ],
-            "label": self._label_values(),
-        }
-
-    @api.model
-    def station_heartbeat(self, leases=None, lease_seconds=900):
-        """The station is alive; the leases it still holds (``{job id: lease}``) are renewed.
-        Returns the ids of the renewed jobs: a job missing there is no longer the station's."""
-        lease_seconds = self._station_lease_seconds(lease_seconds)
-        jobs, site = self._station_leases(leases or {})
-        site.sudo().heartbeat = fields.Datetime.now()
-        jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=lease_seconds)})
-        return jobs.ids
-
-    @api.model
-    def station_label_pdf(self, job_id):
-        """The job's label as a PDF (base64), for the robot's label printer."""
-        job, _site = self._station_job(job_id)
-        content, _kind = (
-            self.env["ir.actions.report"]
-            .sudo()
-            ._render_qweb_pdf("media_production.report_media_label", job.ids)
-        )
-        return base64.b64encode(content).decode()
-
-    @api.model
-    def station_release(self, leases=None):
-        """A station shutting down hands the jobs it holds back to the queue (idempotent)."""
-        jobs, _site = self._station_leases(leases or {})
-        jobs.write({"state": QUEUED, "lease_until": False, "claimed_by": False, "lease_token": False})
-        for job in jobs:
-            job.message_post(body=self.env._("The station released the job: it is back in the queue."))
-        return jobs.ids
-
-    @api.model
-    def station_progress(self, job_id, state, message="", lease=None):
-        job, _site = self._station_leased_job(job_id, lease)
-        if state not in (STAGING, PRODUCING):
-            raise ValidationError(self.env._("Progress state must be staging or producing."))
-        if job.state not in ACTIVE_STATES:
-            return job.state  # a late or repeated report changes nothing
-        job.write({"state": state})
-        if message:
-            job.message_post(body=str(message)[:2000])
-        return job.state
-
-    @api.model
-    def station_report_success(self, job_id, copies, serials=(), checksums_verified=True, lease=None):
-        """The robot produced the copies: the manufacturing order is completed (idempotent)."""
-        job, _site = self._station_leased_job(job_id, lease)
-        if job.state == DONE:
-            return DONE
-        if job.state not in ACTIVE_STATES:
-            raise ValidationError(
-                self.env._("Job %(job)s is %(state)s; it cannot succeed now.", job=job.name, state=job.state)
-            )
-        if not isinstance(copies, int) or copies < job.copies or not checksums_verified:
-            raise ValidationError(self.env._("A success report needs every copy and verified checksums."))
-        job.write(
-            {
-                "state": DONE,
-                "copies_done": copies,
-                "serials": "\n".join(map(str, serials))[:20000],
-                "lease_until": False,
-                "lease_token": False,
-            }
-        )
-        job._complete_production()
-        job.message_post(
-            body=self.env._("Produced %(copies)s cop(ies) at %(site)s.", copies=copies, site=job.site_id.name)
-        )
-        return DONE
-
-    @api.model
-    def station_report_failure(self, job_id, reason, log="", lease=None):
-        """The job failed at the site: people are told and the reroute policy applies (idempotent)."""
-        site = self._station_site()
-        valid_id = isinstance(job_id, int) and not isinstance(job_id, bool)
-        rerouted = self.sudo().browse(job_id).exists() if valid_id else None
-        if rerouted and site in rerouted.rerouted_from_ids and rerouted.site_id != site:
-            return FAILED  # a repeated report after the job moved on to another site
-        job, _site = self._station_leased_job(job_id, lease)
-        if job.state in (FAILED, DONE, CANCELLED):
-            return job.state
-        if not reason or not isinstance(reason, str):
-            raise ValidationError(self.env._("A failure report needs a reason."))
-        job.write(
-            {
-                "state": FAILED,
-                "failure_reason": reason[:2000],
-                "station_log": str(log)[-20000:],
-                "lease_until": False,
-                "lease_token": False,
-            }
-        )
-        job._notify_failure()
-        job._apply_reroute_policy()
-        return FAILED
-
-    # --- internals ------------------------------------------------------------------------
-
-    @api.model
-    def _release_expired_leases(self):
-        expired = self.sudo().search(
-            [("state", "in", ACTIVE_STATES), ("lease_until", "<", fields.Datetime.now())]
-        )
-        for job in expired:
-            job.write({"state": QUEUED, "lease_until": False, "claimed_by": False, "lease_token": False})
-            job.message_post(body=self.env._("The station's lease ran out: the job is back in the queue."))
-        return expired
 
     def _complete_production(self):
         production = self.production_id.sudo()

@@ -14,6 +14,7 @@ class MediaProductionJobFile(models.Model):
     job_state = fields.Selection(related="job_id.state", string="Job state")
     site_id = fields.Many2one(related="job_id.site_id")
     delivery_id = fields.Many2one(related="job_id.delivery_id")
+    image_md5 = fields.Char(related="job_id.image_md5")
     file_id = fields.Many2one("media.title.file", readonly=True)
     path = fields.Char(required=True)
     version = fields.Char()

@@ -1,4 +1,13 @@
+from datetime import datetime, time, timedelta
+
+import pytz
+
 from odoo import api, fields, models
+from odoo.fields import Domain
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..tools import CANCELLED
 
 
 class MediaProductionSite(models.Model):
@@ -13,9 +22,31 @@ class MediaProductionSite(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
-    warehouse_id = fields.Many2one("stock.warehouse", check_company=True)
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        check_company=True,
+        help="Makes and ships the kits of this site's jobs (their manufacturing orders and "
+        "deliveries); empty: the sale order's warehouse.",
+    )
     media_type_ids = fields.Many2many("media.type", string="Media types", required=True)
-    daily_capacity = fields.Integer("Capacity per day", default=200)
+    daily_capacity = fields.Integer(
+        "Capacity per day",
+        default=0,
+        help="How many jobs routing gives this site per day: the jobs routed (or rerouted) to it "
+        "since midnight in the site's time zone, cancelled ones left out. A full site is "
+        "skipped for the next site of the routing rules, then the default site; when all are "
+        "full the job goes to the first of them all the same, with a note. 0: no limit.",
+    )
+    tz = fields.Selection(
+        _tz_get,
+        "Time zone",
+        required=True,
+        default=lambda self: self.env.company.partner_id.tz or self.env.user.tz or "UTC",
+        help="Where the site's production day starts and ends, for its capacity per day.",
+    )
+    today_job_count = fields.Integer(
+        "Jobs today", compute="_compute_today_job_count", help="Jobs routed to the site today."
+    )
     is_default = fields.Boolean(
         "Default site", help="Gets the jobs no routing rule places, and those of sites that are down."
     )
@@ -43,6 +74,9 @@ class MediaProductionSite(models.Model):
     _station_user_unique = models.UniqueIndex(
         "(station_user_id) WHERE station_user_id IS NOT NULL", "A station user serves one site."
     )
+    _daily_capacity_positive = models.Constraint(
+        "CHECK(daily_capacity >= 0)", "The capacity per day is a number of jobs, 0 for no limit."
+    )
 
     @api.depends("heartbeat", "down_after")
     def _compute_is_down(self):
@@ -60,6 +94,54 @@ class MediaProductionSite(models.Model):
         )
         for site in self:
             site.queued_job_count = counts.get(site, 0)
+
+    def _compute_today_job_count(self):
+        load = self._routing_load(self.filtered("id"))
+        for site in self:
+            site.today_job_count = load.get(site.id, 0)
+
+    # --- capacity ---------------------------------------------------------------------------
+
+    def _today_bounds(self):
+        """Start and end (UTC) of the site's current day, in its time zone."""
+        self.ensure_one()
+        zone = pytz.timezone(self.tz or "UTC")
+        today = pytz.utc.localize(fields.Datetime.now()).astimezone(zone).date()
+        start, end = (zone.localize(datetime.combine(day, time.min)) for day in (today, today + timedelta(1)))
+        return (
+            start.astimezone(pytz.utc).replace(tzinfo=None),
+            end.astimezone(pytz.utc).replace(tzinfo=None),
+        )
+
+    @api.model
+    def _routing_load(self, sites=None):
+        """``{site id: jobs routed to it today}``: the jobs whose current site it is, routed
+        since midnight in the site's time zone, cancelled ones left out. Counted in one
+        grouped query for ``sites`` (default: the sites with a capacity, the only ones routing
+        asks about); routing adds the jobs it places to the same dict as it goes."""
+        if sites is None:
+            sites = self.search([("daily_capacity", ">", 0)])
+        if not sites:
+            return {}
+        per_site = []
+        for site in sites:
+            start, end = site._today_bounds()
+            per_site.append(
+                Domain([("site_id", "=", site.id), ("routed_at", ">=", start), ("routed_at", "<", end)])
+            )
+        domain = Domain.OR(per_site) & Domain("state", "!=", CANCELLED)
+        groups = self.env["media.production.job"].sudo()._read_group(domain, ["site_id"], ["__count"])
+        return {site.id: count for site, count in groups}
+
+    def _is_full(self, load):
+        """Whether the site has no room left today, ``load`` being ``_routing_load``'s count."""
+        self.ensure_one()
+        return bool(self.daily_capacity) and load.get(self.id, 0) >= self.daily_capacity
+
+    def _book(self, load):
+        """Count one more job of today in ``load``."""
+        self.ensure_one()
+        load[self.id] = load.get(self.id, 0) + 1
 
     @api.model
     def _default_site(self, company=None):

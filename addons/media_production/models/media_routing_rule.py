@@ -24,21 +24,39 @@ class MediaRoutingRule(models.Model):
         )
 
     @api.model
-    def _route(self, country, media_type, product, company=None, exclude_sites=None):
-        """The site for a kit: first matching rule whose site is up and makes that media,
-        else the default site."""
-        exclude_sites = exclude_sites or self.env["media.production.site"]
+    def _candidate_sites(self, country, media_type, product, company=None, exclude_sites=None):
+        """The sites that may produce a kit, in routing order: the site of each matching rule,
+        by priority, that is up and makes that media; then the default site (another site
+        when the default one is excluded)."""
+        Site = self.env["media.production.site"]
+        exclude_sites = exclude_sites or Site
+        candidates = Site
         for rule in self.search([("active", "=", True)]):
             site = rule.site_id
             if (
                 site in exclude_sites
+                or site in candidates
                 or site.is_down
                 or (media_type and media_type not in site.media_type_ids)
             ):
                 continue
             if rule._matches(country, media_type, product):
-                return site
-        default = self.env["media.production.site"]._default_site(company)
+                candidates |= site
+        default = Site._default_site(company)
         if default in exclude_sites:
-            return self.env["media.production.site"].search([("id", "not in", exclude_sites.ids)], limit=1)
-        return default
+            default = Site.search([("id", "not in", exclude_sites.ids)], limit=1)
+        return candidates | default
+
+    @api.model
+    def _route(self, country, media_type, product, company=None, exclude_sites=None, load=None):
+        """The site for a kit: the first candidate (see ``_candidate_sites``) that has room
+        today; when none has, the first candidate all the same. ``load`` is today's count of
+        jobs per site (``media.production.site._routing_load``), given by callers that route
+        several jobs at once; counted here otherwise."""
+        candidates = self._candidate_sites(country, media_type, product, company, exclude_sites)
+        if load is None:
+            load = self.env["media.production.site"]._routing_load()
+        for site in candidates:
+            if not site._is_full(load):
+                return site
+        return candidates[:1]

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class MediaType(models.Model):
@@ -12,6 +12,15 @@ class MediaType(models.Model):
     code = fields.Char(required=True)
     sequence = fields.Integer(default=10)
     is_disc = fields.Boolean(default=True, help="Discs get an ISO image; USB media get a folder image.")
+    requires_verification = fields.Boolean(
+        "Discs must be verified",
+        compute="_compute_requires_verification",
+        store=True,
+        readonly=False,
+        help="A station reports each copy with its serial and its read-back verification against "
+        "the image; a success report without them, or with a copy that failed verification, is "
+        "refused. On by default for disc media.",
+    )
     component_ids = fields.One2many(
         "media.type.component",
         "media_type_id",
@@ -20,6 +29,11 @@ class MediaType(models.Model):
     )
 
     _code_unique = models.Constraint("UNIQUE(code)", "Each media type code exists once.")
+
+    @api.depends("is_disc")
+    def _compute_requires_verification(self):
+        for media_type in self:
+            media_type.requires_verification = media_type.is_disc
 
     def _from_part_number(self, part_number):
         """The media type a part number ends with (e.g. CADS-MEDIA-DVD), if any."""

@@ -6,6 +6,9 @@ class SaleOrder(models.Model):
 
     media_job_ids = fields.One2many("media.production.job", "order_id", "Media production jobs")
     media_job_count = fields.Integer("Media jobs", compute="_compute_media_job_count")
+    media_disc_ids = fields.One2many(
+        "media.production.disc", "order_id", "Media discs", help="The copies produced for this order."
+    )
 
     def _compute_media_job_count(self):
         counts = dict(
@@ -30,4 +33,13 @@ class SaleOrder(models.Model):
             "media_production.media_production_job_file_traceability_action"
         )
         action["domain"] = [("job_id.order_id", "=", self.id)]
+        return action
+
+    def action_view_media_discs(self):
+        """The copies produced for the order: job, copy, serial, verification, image MD5."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "media_production.media_production_disc_action"
+        )
+        action["domain"] = [("order_id", "=", self.id)]
         return action

@@ -9,8 +9,39 @@ class SaleOrderLine(models.Model):
         "Production site",
         readonly=True,
         copy=False,
-        help="Where the media kit of this line is produced, chosen when the order is confirmed.",
+        help="Where the media kit of this line is produced, chosen when the order is confirmed "
+        "(and changed when its job is rerouted).",
     )
+
+    def _action_launch_stock_rule(self, **kwargs):
+        self._media_route()
+        return super()._action_launch_stock_rule(**kwargs)
+
+    def _media_route(self):
+        """Choose the production site of the media-kit lines that have none, all at once: the
+        sites' load of the day is counted once and each line placed counts in it."""
+        lines = self.filtered(
+            lambda line: (
+                line.state == "sale"
+                and not line.media_site_id
+                and line.product_id.flexnet_kind == "media_kit"
+            )
+        )
+        if not lines:
+            return
+        Rule = self.env["media.routing.rule"].sudo()
+        load = self.env["media.production.site"].sudo()._routing_load()
+        for line in lines:
+            site = Rule._route(
+                line.order_id.partner_shipping_id.country_id,
+                line.product_id.media_type_id,
+                line.product_id,
+                line.company_id,
+                load=load,
+            )
+            if site:
+                site._book(load)
+                line.sudo().media_site_id = site
 
     def _prepare_procurement_values(self):
         """Media kits are made and shipped by the production site the routing rules pick:

@@ -1,5 +1,7 @@
 from . import (
     test_media_production,
+    test_media_production_discs,
+    test_media_production_routing,
     test_media_production_security,
     test_station_api_http,
     test_station_e2e,

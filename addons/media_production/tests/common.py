@@ -112,3 +112,20 @@ class MediaProductionCase(TransactionCase):
 
     def _job(self, order):
         return self.env["media.production.job"].search([("order_id", "=", order.id)])
+
+    @staticmethod
+    def _discs(copies, prefix="SN", verified=True):
+        """What a station reports of the copies it produced: one disc per copy."""
+        return [{"serial": f"{prefix}-{n}", "verified": verified} for n in range(1, copies + 1)]
+
+    def _success(self, job, lease, copies=None, **report):
+        """A station's complete success report on ``job`` (verified checksums and discs)."""
+        copies = job.copies if copies is None else copies
+        report.setdefault("checksums_verified", True)
+        report.setdefault("discs", self._discs(copies))
+        report.setdefault("image_md5", "c" * 32)
+        return (
+            self.env["media.production.job"]
+            .with_user(job.site_id.station_user_id)
+            .station_report_success(job.id, copies, lease=lease, **report)
+        )

@@ -58,12 +58,24 @@ class TestMediaProduction(MediaProductionCase):
         Job.station_progress(job.id, "staging", lease=lease)
         Job.station_progress(job.id, "producing", "burning", lease=lease)
         with self.assertRaises(ValidationError):
-            Job.station_report_success(job.id, copies=1, lease=lease)  # fewer copies than ordered
+            Job.station_report_success(  # fewer copies than ordered
+                job.id, copies=1, checksums_verified=True, discs=self._discs(1), lease=lease
+            )
         self.assertEqual(job.attempts, 1)
         self.assertEqual(
-            Job.station_report_success(job.id, copies=2, serials=["S1", "S2"], lease=lease), "done"
+            Job.station_report_success(
+                job.id,
+                copies=2,
+                serials=["S1", "S2"],
+                checksums_verified=True,
+                lease=lease,
+                discs=self._discs(2, "S"),
+                image_md5="d" * 32,
+            ),
+            "done",
         )
         self.assertEqual(job.production_id.state, "done")
+        self.assertEqual(job.disc_ids.mapped("serial"), ["S-1", "S-2"])
         self.assertEqual(
             Job.station_report_success(job.id, copies=2, lease=lease), "done"
         )  # repeated: harmless
@@ -153,7 +165,7 @@ class TestMediaProduction(MediaProductionCase):
         self.assertEqual(Job.station_release({str(job.id): stale["lease"]}), [])
         self.assertEqual((job.state, job.claimed_by), ("claimed", "second"))
         self.assertEqual(Job.station_heartbeat({str(job.id): package["lease"]}), [job.id])
-        self.assertEqual(Job.station_report_success(job.id, copies=1, lease=package["lease"]), "done")
+        self.assertEqual(self._success(job, package["lease"]), "done")
 
     def test_failure_reroutes_automatically_per_site_policy(self):
         order = self._sell(self.customer_de)

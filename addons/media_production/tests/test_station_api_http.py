@@ -53,11 +53,32 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
             ).json(),
             "producing",
         )
+        report = {"job_id": job.id, "copies": 1, "lease": lease}
+        # checksums not confirmed, a disc that failed verification: refused, the job is unchanged
+        for refused in (
+            {"discs": self._discs(1)},
+            {"checksums_verified": True, "discs": self._discs(1, verified=False)},
+            {"checksums_verified": True, "discs": [{"serial": "EU-1"}]},
+            {"checksums_verified": True, "discs": self._discs(1), "image_md5": "not an md5"},
+        ):
+            response = self._json2("station_report_success", self.key_eu, **report, **refused)
+            self.assertEqual(response.status_code, 422, response.text)
+        self.assertEqual(job.state, "producing")
+        self.assertFalse(job.disc_ids)
         response = self._json2(
-            "station_report_success", self.key_eu, job_id=job.id, copies=1, serials=["S-1"], lease=lease
+            "station_report_success",
+            self.key_eu,
+            **report,
+            checksums_verified=True,
+            discs=[{"serial": "EU-1", "verified": True}],
+            image_md5="AB" * 16,
         )
         self.assertEqual(response.json(), "done")
         self.assertEqual(job.production_id.state, "done")
+        self.assertEqual(
+            (job.disc_ids.serial, job.disc_ids.verified, job.image_md5, job.serials),
+            ("EU-1", True, "ab" * 16, "EU-1"),
+        )
         # repeated over the wire: harmless
         self.assertEqual(
             self._json2("station_report_success", self.key_eu, job_id=job.id, copies=1, lease=lease).json(),
