@@ -179,9 +179,7 @@ class RobotDriver(abc.ABC):
 
     def clear(self, name):
         """Remove what an earlier order of the same name left; one still at the robot is
-        withdrawn first."""
-        if self.state(name) in (QUEUED, PRODUCING):
-            _logger.warning("an earlier order %s is still at the robot: %s", name, self.withdraw(name))
+        withdrawn (after the clean-up, which would remove an abort command)."""
         paths = [self._path(name, ext) for ext in self.leftovers()]
         paths.append(os.path.join(self.hot_folder, name + self.extension + ".tmp"))  # a crash mid-write
         for path in filter(None, paths):
@@ -189,6 +187,8 @@ class RobotDriver(abc.ABC):
                 os.unlink(path)
             except FileNotFoundError:
                 pass
+        if self.state(name) in (QUEUED, PRODUCING):
+            _logger.warning("an earlier order %s is still at the robot: %s", name, self.withdraw(name))
 
     def leftovers(self):
         """Extensions of the files a finished order leaves in the hot folder."""

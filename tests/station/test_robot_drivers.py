@@ -263,3 +263,12 @@ def test_a_robot_that_does_not_answer_times_out_and_the_order_is_taken_back(tmp_
     result = driver.wait(order, timeout=0.3, poll=0.05)
     assert result.state == TIMEOUT and "withdrawn" in result.reason
     assert os.listdir(tmp_path / "hot") == []
+
+
+def test_an_earlier_ptburn_job_still_running_is_aborted_and_its_leftovers_removed(tmp_path, work):
+    driver = PTBurnDriver(tmp_path / "hot", work=work, client="EU1")
+    (tmp_path / "hot" / "MPJ_00012.INP").write_bytes(b"JobID=MPJ_00012\r\n")
+    (tmp_path / "hot" / "MPJ_00012.PTM").write_bytes(b"Message=ABORT\r\nClientID=old\r\n")
+    driver.clear("MPJ_00012")
+    assert sorted(os.listdir(tmp_path / "hot")) == ["MPJ_00012.INP", "MPJ_00012.PTM"]
+    assert (tmp_path / "hot" / "MPJ_00012.PTM").read_bytes() == b"Message=ABORT\r\nClientID=EU1\r\n"

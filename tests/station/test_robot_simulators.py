@@ -330,3 +330,11 @@ def test_folder_hand_off(tmp_path, work):
 def test_the_former_simulator_name_builds_each_kind(tmp_path):
     assert isinstance(RobotSimulator(str(tmp_path / "a"), robot="rimage"), RimageSimulator)
     assert isinstance(RobotSimulator(str(tmp_path / "b"), robot="folder"), FolderSimulator)
+
+
+def test_ptburn_status_line_comes_from_systemstatus(tmp_path, work):
+    hot = tmp_path / "hot"
+    driver = PTBurnDriver(hot, work=work)
+    assert driver.status().startswith("Primera PTBurn: no robot listed")
+    PTBurnSimulator(hot, delay=0)
+    assert driver.status() == "Primera PTBurn: Disc Publisher XRP: System OK"
