@@ -21,6 +21,11 @@ OPTIONS = {
     "protocol": "json2 (default) or xmlrpc",
     "login": "station user's login (XML-RPC only)",
     "station": "this station's name (default: SITE@host)",
+    "robot": "the site's robot: ptburn (default), rimage, or folder (USB media)",
+    "label_template": "the site's label design, as the robot sees it (PTBurn .std, Rimage .btw/.dml)",
+    "robot_work": "the work folder as the robot sees it, when the robot runs on another machine",
+    "robot_name": "PTBurn: the robot to use when several are connected (RobotName)",
+    "robot_encoding": "ascii (default) or utf-16, for robot software that reads Unicode files",
 }
 
 
@@ -40,7 +45,10 @@ def _settings(args):
     missing = [n for n in ("url", "db", "site", "key", "repo", "hot_folder") if not values.get(n)]
     if missing:
         raise SystemExit("missing settings: " + ", ".join("--" + m.replace("_", "-") for m in missing))
-    return StationConfig(**{k: v for k, v in values.items() if k in OPTIONS})
+    try:
+        return StationConfig(**{k: v for k, v in values.items() if k in OPTIONS})
+    except ValueError as exc:
+        raise SystemExit(f"invalid settings: {exc}") from exc
 
 
 def _progress():
@@ -91,6 +99,7 @@ def main(argv=None):
             print(
                 f"site {config.site}: Odoo reachable ({config.protocol}), {stored} file(s) in {config.repo}"
             )
+            print(f"robot: {station.robot.status()}")
     except (StationError, OdooUnavailable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -56,14 +56,20 @@ class _Api:
             "station_progress", job_id=job_id, state=state, message=message, lease=self._lease(job_id)
         )
 
-    def success(self, job_id, copies, serials=(), checksums_verified=True):
+    def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5):
+        """The robot produced ``copies`` discs: ``discs`` is one ``{"serial", "verified"}`` per
+        disc (``verified`` only when the robot verified it against the image), ``image_md5`` the
+        MD5 of the image sent to the robot ("" for folder media), ``serials`` their serials,
+        ``checksums_verified`` whether every staged file matched its MD5."""
         result = self._retry(
             "station_report_success",
             job_id=job_id,
             copies=copies,
             serials=list(serials),
-            checksums_verified=checksums_verified,
+            checksums_verified=bool(checksums_verified),
             lease=self._lease(job_id),
+            discs=[{"serial": str(d["serial"]), "verified": bool(d["verified"])} for d in discs],
+            image_md5=image_md5,
         )
         self.leases.pop(job_id, None)
         return result

@@ -20,8 +20,9 @@ def safe_join(root, relative):
 
 
 def safe_name(name):
-    """A file name (no directory) from a job's order or volume name."""
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name))
+    """A file name (no directory) from a job's order or volume name: ASCII letters, digits,
+    '-', '_' and '.' (robot software on Windows shares reads these whatever its code page)."""
+    cleaned = "".join(c if (c.isascii() and c.isalnum()) or c in "-_." else "_" for c in str(name))
     cleaned = posixpath.basename(cleaned).lstrip(".")
     if not cleaned:
         raise UnsafePath(f"invalid name {name!r}")

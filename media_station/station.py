@@ -15,10 +15,11 @@ import requests
 
 from .api import Json2Api, XmlRpcApi
 from .errors import ChecksumMismatch, OdooUnavailable, StationError
-from .media import build_folder, build_iso
+from .media import build_folder, build_iso, volume_ident
 from .paths import safe_join, safe_name
-from .repository import Repository
-from .robot import HotFolder
+from .repository import Repository, md5_file
+from .robots import DEFAULT_ROBOT, DRIVERS, ERROR, Order, make_driver
+from .robots.base import ENCODINGS
 
 _logger = logging.getLogger(__name__)
 
@@ -41,6 +42,11 @@ class StationConfig:
     heartbeat_every: float = 60.0
     batch: int = 1
     parallel_downloads: int = 2
+    robot: str = DEFAULT_ROBOT  # ptburn, rimage or folder (USB media)
+    label_template: str = ""  # the site's label design, as the robot sees it
+    robot_work: str = ""  # the work folder as the robot sees it, when it runs on another machine
+    robot_name: str = ""  # PTBurn: the robot to use (RobotName), when several are connected
+    robot_encoding: str = "ascii"  # ascii, or utf-16 for robot software that reads Unicode files
 
     def __post_init__(self):
         self.work = self.work or os.path.join(self.repo, "_work")
@@ -49,6 +55,10 @@ class StationConfig:
             raise ValueError("protocol must be json2 or xmlrpc")
         if self.protocol == "xmlrpc" and not self.login:
             raise ValueError("XML-RPC needs the station user's login (--login)")
+        if self.robot not in DRIVERS:
+            raise ValueError(f"robot must be one of {', '.join(DRIVERS)}")
+        if self.robot_encoding not in ENCODINGS:
+            raise ValueError(f"robot_encoding must be one of {', '.join(ENCODINGS)}")
 
 
 class Station:
@@ -57,8 +67,19 @@ class Station:
         self.api = api or self._make_api(config, session)
         self.repository = Repository(config.repo, session=session, progress=progress)
         self._odoo_headers = {"Authorization": f"bearer {config.key}"}
-        self.hot_folder = HotFolder(config.hot_folder)
         os.makedirs(config.work, exist_ok=True)
+        self.robot = make_driver(
+            config.robot,
+            config.hot_folder,
+            work=config.work,
+            robot_work=config.robot_work,
+            label_template=config.label_template,
+            encoding=config.robot_encoding,
+            client=config.station,
+            name=config.robot_name,
+        )
+        if config.robot == "ptburn" and not config.label_template:
+            _logger.warning("no label_template: PTBurn prints no label on the discs")
         self.running = set()
         self.stopping = threading.Event()
 
@@ -112,47 +133,64 @@ class Station:
 
     def process(self, package):
         job_id = package["id"]
-        order = safe_name(package["name"])
+        order_name = safe_name(package["name"])
+        is_disc = package.get("is_disc", True)
         self.running.add(job_id)
         try:
+            self.robot.check_media(is_disc)
             self.api.progress(
                 job_id, "staging", f"{self.config.station}: staging {len(package['files'])} files"
             )
-            files = self.stage(package)
-            image = self.build(package, order, files)
-            label = self.write_label(package, order)
-            label_pdf = self.write_label_pdf(job_id, order)
-            self.api.progress(job_id, "producing", f"{self.config.station}: order {order} sent to the robot")
-            self.hot_folder.clear(order)
-            self.hot_folder.submit(
-                order,
-                {
-                    "JobID": job_id,
-                    "OrderID": package["label"].get("order", ""),
-                    "ImageFile" if package.get("is_disc", True) else "Folder": image,
-                    "VolumeName": package["volume_name"],
-                    "MergeFile": label,
-                    "LabelFile": label_pdf,
-                    "Copies": package["copies"],
-                    "Media": package["media_type"],
-                },
+            files, checksums_verified = self.stage(package)
+            image = self.build(package, order_name, files)
+            # the image as the robot will read it: from the disk, after it was written
+            image_md5 = md5_file(image) if is_disc else ""
+            label_pdf = self.write_label_pdf(job_id, order_name) if self.robot.wants_label_pdf() else ""
+            order = Order(
+                name=order_name,
+                job_id=job_id,
+                image=image,
+                is_disc=is_disc,
+                volume=volume_ident(package["volume_name"]) if is_disc else package["volume_name"],
+                copies=package["copies"],
+                label=package["label"],
+                label_pdf=label_pdf,
+                work=self.config.work,
+                media=package["media_type"],
             )
-            result = self.hot_folder.wait(order, self.config.robot_timeout, on_tick=self._ticker(job_id))
-            if result == "done":
-                self.api.success(job_id, package["copies"], checksums_verified=True)
-                _logger.info("job %s done", package["name"])
-            elif result == "error":
-                log = self.hot_folder.error_log(order)
-                reason = next((line for line in log.splitlines() if line.strip()), "robot error")
-                self.api.failure(job_id, f"Robot: {reason.strip()}", log)
-                _logger.warning("job %s failed at the robot: %s", package["name"], reason)
+            self.robot.clear(order_name)
+            self.robot.submit(order)
+            self.api.progress(
+                job_id, "producing", f"{self.config.station}: order {order_name} sent to the robot"
+            )
+            result = self.robot.wait(order, self.config.robot_timeout, on_tick=self._ticker(job_id))
+            if result.ok and len(result.discs) != order.copies:
+                reason = f"the robot reported {len(result.discs)} discs for {order.copies} copies"
+                result = dataclasses.replace(result, state=ERROR, reason=reason)
+            if result.ok:
+                discs = [{"serial": disc.serial, "verified": disc.verified} for disc in result.discs]
+                self.api.success(
+                    job_id,
+                    copies=len(discs),
+                    serials=[disc["serial"] for disc in discs],
+                    checksums_verified=checksums_verified,
+                    discs=discs,
+                    image_md5=image_md5,
+                )
+                _logger.info("job %s done (%s copies, image md5 %s)", package["name"], len(discs), image_md5)
             else:
-                self.api.failure(job_id, f"Robot did not finish within {self.config.robot_timeout} s")
-            self.cleanup(order)
+                self.api.failure(job_id, f"Robot: {result.reason}", result.log)
+                _logger.warning("job %s failed at the robot: %s", package["name"], result.reason)
+            self.cleanup(order_name)
         except (ChecksumMismatch, StationError) as exc:
             _logger.warning("job %s failed: %s", package["name"], exc)
             self.api.failure(job_id, str(exc))
-            self.cleanup(order)
+            self.cleanup(order_name)
+        except OSError as exc:  # a full disk, a hot folder share gone
+            _logger.error("job %s failed: %s", package["name"], exc)
+            where = f": {exc.filename}" if exc.filename else ""
+            self.api.failure(job_id, f"{self.config.station}: {exc.strerror or exc}{where}")
+            self.cleanup(order_name)
         finally:
             self.running.discard(job_id)
 
@@ -167,12 +205,29 @@ class Station:
         return tick
 
     def stage(self, package):
-        """Verified local copies of the manifest, as (path on the media, local path)."""
+        """Verified local copies of the manifest, as (path on the media, local path), and
+        whether every one of them matched its MD5: a download is hashed as it arrives, a copy
+        already in the repository is hashed again (and downloaded again when it no longer
+        matches)."""
         entries = package["files"]
         for entry in entries:
             safe_join(self.config.work, entry["path"])  # hostile names never reach the disk
-        paths = self._fetch_all([{**entry, "name": entry["path"]} for entry in entries])
-        return [(entry["path"], path) for entry, path in zip(entries, paths, strict=True)]
+        stored = {entry["md5"].lower() for entry in entries if self.repository.has(entry["md5"])}
+        named = [{**entry, "name": entry["path"]} for entry in entries]
+        paths = self._fetch_all(named)
+        matched = []
+        for position, (entry, path) in enumerate(zip(named, paths, strict=True)):
+            if entry["md5"].lower() in stored and md5_file(path) != entry["md5"].lower():
+                _logger.warning(
+                    "the stored copy of %s no longer matches its MD5; downloading it again", entry["name"]
+                )
+                os.unlink(path)
+                paths[position] = self._fetch_all([entry])[0]
+            # downloaded now: hashed as it arrived (a mismatch raised ChecksumMismatch); stored:
+            # hashed again just above
+            matched.append(entry["md5"])
+        files = [(entry["path"], path) for entry, path in zip(named, paths, strict=True)]
+        return files, len(matched) == len(entries)
 
     def _headers_for(self, url):
         # the API key goes to this Odoo only, never to FlexNet's or anyone's download servers
@@ -198,13 +253,6 @@ class Station:
             return build_iso(files, package["volume_name"], os.path.join(self.config.work, f"{order}.iso"))
         return build_folder(files, os.path.join(self.config.work, order))
 
-    def write_label(self, package, order):
-        path = os.path.join(self.config.work, f"{order}.label.txt")
-        with open(path, "w", encoding="utf-8") as handle:
-            for key, value in sorted(package["label"].items()):
-                handle.write(f"{key}={str(value).replace(chr(10), ' ')}\n")
-        return path
-
     def write_label_pdf(self, job_id, order):
         """The label PDF from Odoo, or nothing (the merge file still prints a label)."""
         try:
@@ -218,7 +266,7 @@ class Station:
         return path
 
     def cleanup(self, order):
-        for name in (f"{order}.iso", f"{order}.label.txt", f"{order}.label.pdf"):
+        for name in (f"{order}.iso", f"{order}.label.txt", f"{order}.label.pdf", f"{order}.merge.txt"):
             path = os.path.join(self.config.work, name)
             if os.path.exists(path):
                 os.unlink(path)

@@ -59,18 +59,24 @@ export DEMO_STATIONS_FILE="$RUN_DIR/stations.txt" DEMO_ODOO_URL="http://$ODOO_HT
 pids+=($!)
 for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
 
-# one station and one robot simulator per demo production site, on folders of the run folder
+# one station and one robot simulator per demo production site, on folders of the run folder;
+# the sites take turns between the two robot makers: PTBurn (Primera), then Rimage
 if [ -s "$DEMO_STATIONS_FILE" ]; then
+    robots=(ptburn rimage)
+    n=0
     while read -r code key; do
         [ -n "$code" ] || continue
+        robot="${robots[$((n % 2))]}"
+        n=$((n + 1))
         site_dir="$RUN_DIR/stations/$code"
         mkdir -p "$site_dir/hot" "$site_dir/repo"
-        "$PYTHON" -m media_station.robot_simulator "$site_dir/hot" --delay 2 >"$site_dir/robot.log" 2>&1 &
+        "$PYTHON" -m media_station.robots.simulators "$site_dir/hot" --robot "$robot" --delay 2 \
+            >"$site_dir/robot.log" 2>&1 &
         pids+=($!)
         "$PYTHON" -m media_station run --url "$DEMO_ODOO_URL" --db "$DB" --site "$code" --key "$key" \
-            --repo "$site_dir/repo" --hot-folder "$site_dir/hot" >"$site_dir/station.log" 2>&1 &
+            --repo "$site_dir/repo" --hot-folder "$site_dir/hot" --robot "$robot" >"$site_dir/station.log" 2>&1 &
         pids+=($!)
-        info "station $code and its robot simulator run in $site_dir"
+        info "station $code and its $robot robot simulator run in $site_dir"
     done < "$DEMO_STATIONS_FILE"
 fi
 

@@ -14,7 +14,7 @@ from e2e_world import DB, ROOT, SIM_PASSWORD, SIM_USER, wait_for
 from flexnet_client import BasicAuth, FlexNetClient
 
 from flexnet_simulator.data import DEMO_ENTITLEMENTS
-from media_station.robot_simulator import RobotSimulator
+from media_station.robots.simulators import PTBurnSimulator
 
 MEMBER = "dev.patel@northwind.example.com"  # a Northwind Engineering end user in FlexNet
 
@@ -137,7 +137,7 @@ def test_the_whole_story(world):
     with tempfile.TemporaryDirectory() as folder:
         hot = pathlib.Path(folder, "hot")
         hot.mkdir()
-        robot = RobotSimulator(str(hot), delay=0.2)
+        robot = PTBurnSimulator(str(hot), delay=0.2)
         robot.start()
         try:
             station = subprocess.run(
@@ -158,6 +158,8 @@ def test_the_whole_story(world):
                     str(pathlib.Path(folder, "repo")),
                     "--hot-folder",
                     str(hot),
+                    "--robot",
+                    "ptburn",
                 ],
                 cwd=ROOT,
                 capture_output=True,

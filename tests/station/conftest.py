@@ -1,5 +1,7 @@
-"""A file server with Range support and a switch to corrupt or cut its answers."""
+"""A file server with Range support and a switch to corrupt or cut its answers, and a stand-in
+for Odoo's job API."""
 
+import base64
 import http.server
 import threading
 
@@ -68,3 +70,49 @@ def file_server():
     yield server
     server.shutdown()
     server.server_close()
+
+
+class FakeApi:
+    """The station's side of the job API, recording what the station reports (no Odoo)."""
+
+    def __init__(self):
+        self.reports = []
+        self.label = b"%PDF-1.4 label rendered by Odoo"
+        self.label_requests = 0
+
+    def heartbeat(self, job_ids=(), lease_seconds=900):
+        return list(job_ids)
+
+    def progress(self, job_id, state, message=""):
+        self.reports.append(("progress", job_id, state))
+
+    def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5):
+        self.reports.append(
+            (
+                "success",
+                job_id,
+                {
+                    "copies": copies,
+                    "serials": list(serials),
+                    "checksums_verified": checksums_verified,
+                    "discs": discs,
+                    "image_md5": image_md5,
+                },
+            )
+        )
+
+    def failure(self, job_id, reason, log=""):
+        self.reports.append(("failure", job_id, {"reason": reason, "log": log}))
+
+    def label_pdf(self, job_id):
+        self.label_requests += 1
+        return base64.b64encode(self.label).decode()
+
+    def final(self):
+        """The last success or failure report."""
+        return next(r for r in reversed(self.reports) if r[0] in ("success", "failure"))
+
+
+@pytest.fixture
+def fake_api():
+    return FakeApi()

@@ -1,4 +1,4 @@
-"""The station's repository, image builder and hot folder, without Odoo."""
+"""The station's repository and image builder, without Odoo."""
 
 import hashlib
 import io
@@ -13,8 +13,6 @@ from media_station.errors import ChecksumMismatch, IncompleteDownload, StationEr
 from media_station.media import build_folder, build_iso
 from media_station.paths import safe_join
 from media_station.repository import Repository
-from media_station.robot import HotFolder
-from media_station.robot_simulator import RobotSimulator
 
 
 def md5(data):
@@ -191,24 +189,6 @@ def test_usb_folder_image(tmp_path):
     out = build_folder([("tools/run.sh", str(local))], str(tmp_path / "usb"))
     assert (tmp_path / "usb" / "tools" / "run.sh").read_bytes() == b"usb content"
     assert out == str(tmp_path / "usb")
-
-
-def test_hot_folder_with_the_robot_simulator(tmp_path):
-    folder = HotFolder(tmp_path / "hot")
-    image = tmp_path / "kit.iso"
-    image.write_bytes(b"iso")
-    robot = RobotSimulator(folder.path, delay=0.05)
-    robot.start()
-    try:
-        folder.submit("WH-SO0001-1", {"ImageFile": str(image), "Copies": 2})
-        assert folder.wait("WH-SO0001-1", timeout=10, poll=0.05) == "done"
-        folder.submit("WH-SO0002-1", {"ImageFile": str(tmp_path / "missing.iso"), "Copies": 1})
-        assert folder.wait("WH-SO0002-1", timeout=10, poll=0.05) == "error"
-        assert "Image not found" in folder.error_log("WH-SO0002-1")
-    finally:
-        robot.stop()
-    with pytest.raises(ValueError):
-        folder.submit("X", {"OrderID": "a\nImageFile=/etc/passwd"})
 
 
 def test_long_volume_names_fit_both_descriptors(tmp_path):

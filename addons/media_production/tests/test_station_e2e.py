@@ -1,4 +1,4 @@
-"""The station program (media_station/) against this Odoo over HTTP, with the robot simulator."""
+"""The station program (media_station/) against this Odoo over HTTP, with the robot simulators."""
 
 import base64
 import hashlib
@@ -21,7 +21,7 @@ if (ROOT / "media_station").is_dir() and str(ROOT) not in sys.path:
 try:
     from media_station.api import XmlRpcApi
     from media_station.paths import safe_name
-    from media_station.robot_simulator import RobotSimulator
+    from media_station.robots.simulators import make_simulator
     from media_station.station import Station, StationConfig
 except ImportError:  # the addon installed without the project's station program
     Station = None
@@ -63,7 +63,7 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.addCleanup(folder.cleanup)
         self.folder = pathlib.Path(folder.name)
 
-    def _station(self, protocol="json2", name="eu-1"):
+    def _station(self, protocol="json2", name="eu-1", robot="ptburn"):
         config = StationConfig(
             url=self.base_url(),
             db=self.env.cr.dbname,
@@ -72,6 +72,7 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
             repo=str(self.folder / "repo"),
             hot_folder=str(self.folder / "hot"),
             protocol=protocol,
+            robot=robot,
             login=self.station_eu.login,
             station=name,
             poll=0.1,
@@ -85,9 +86,8 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         # the test client's session carries the test cursor cookie
         return Station(config, api=api, session=self.opener)
 
-    def _robot(self, **kwargs):
-        robot = RobotSimulator(str(self.folder / "hot"), delay=0.05, seed=1, **kwargs)
-        os.makedirs(robot.hot_folder, exist_ok=True)
+    def _robot(self, kind="ptburn", **kwargs):
+        robot = make_simulator(kind, str(self.folder / "hot"), delay=0.05, seed=1, **kwargs)
         robot.start()
         self.addCleanup(robot.stop)
         return robot
@@ -102,13 +102,34 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertEqual(job.copies_done, 2)
         self.assertEqual(job.production_id.state, "done")
         self.assertEqual(robot.processed, [(safe_name(job.name), None)])
-        order_file = (self.folder / "hot" / f"{safe_name(job.name)}.done").read_text()
-        self.assertIn(f"OrderID={order.name}", order_file)
-        self.assertIn("LabelFile=", order_file)
-        self.assertIn("Copies=2", order_file)
+        # the PTBurn job request, renamed .DON by the robot
+        job_request = (self.folder / "hot" / f"{safe_name(job.name)}.DON").read_bytes()
+        self.assertIn(f"JobID={safe_name(job.name)[:32]}\r\n".encode(), job_request)
+        self.assertIn(b"Copies=2\r\nVolumeName=", job_request)
+        self.assertIn(b"VerifyDisc=YES\r\n", job_request)
         stored = station.repository.path_for(hashlib.md5(self.setup_bytes).hexdigest())
         self.assertEqual(pathlib.Path(stored).read_bytes(), self.setup_bytes)
         self.assertEqual(station.run_once(), 0)
+
+    def test_rimage_robot_prints_the_label_rendered_by_odoo(self):
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        robot = self._robot("rimage")
+        self.assertEqual(self._station(robot="rimage").run_once(), 1)
+        self.assertEqual(job.state, "done")
+        self.assertEqual(robot.processed, [(safe_name(job.name), None)])
+        nwp = (self.folder / "hot" / f"{safe_name(job.name)}.DON").read_text()
+        self.assertIn(f"order_id={safe_name(job.name)}\n", nwp)
+        self.assertIn(".label.pdf\n", nwp)
+
+    def test_disc_failing_verification_fails_the_job(self):
+        self.site_eu.auto_reroute = False
+        job = self._job(self._sell(self.customer_de, qty=2))
+        self._robot(verify_failure_copy=2)
+        self._station().run_once()
+        self.assertEqual(job.state, "failed")
+        self.assertIn("copy 2 of 2 failed verification", job.failure_reason)
+        self.assertIn("DiscErrorNumber0=19", job.station_log)
 
     def test_xmlrpc_protocol(self):
         job = self._job(self._sell(self.customer_de))
@@ -127,7 +148,7 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertIn("f" * 32, job.failure_reason)
         self.assertIn(hashlib.md5(b"Read me first").hexdigest(), job.failure_reason)
         self.assertIn("README.txt", job.failure_reason)
-        self.assertFalse(list((self.folder / "hot").glob("*.ord")) if (self.folder / "hot").exists() else [])
+        self.assertFalse(list((self.folder / "hot").glob("*.JRQ")))
 
     def test_robot_error_is_reported_with_its_log(self):
         self.site_eu.auto_reroute = False

@@ -1,0 +1,232 @@
+"""The station with each robot simulator, end to end, with a stand-in for Odoo's job API."""
+
+import hashlib
+import io
+import os
+
+import pycdlib
+import pytest
+
+from media_station import station as station_module
+from media_station.__main__ import _settings
+from media_station.robots.simulators import make_simulator
+from media_station.station import Station, StationConfig
+
+SETUP = os.urandom(120_000)
+README = b"Read me first"
+
+
+def md5(data):
+    return hashlib.md5(data).hexdigest()
+
+
+@pytest.fixture
+def served(file_server):
+    file_server.files["/setup.exe"] = SETUP
+    file_server.files["/README.txt"] = README
+    return file_server
+
+
+def package(server, copies=2, is_disc=True, media="dvd", name="MPJ/00012"):
+    return {
+        "id": 12,
+        "name": name,
+        "copies": copies,
+        "volume_name": "CAD_STUDIO_SO0042",
+        "media_type": media,
+        "is_disc": is_disc,
+        "files": [
+            {
+                "path": "setup/cadstudio.exe",
+                "md5": md5(SETUP),
+                "size": len(SETUP),
+                "url": server.base + "/setup.exe",
+            },
+            {
+                "path": "README.txt",
+                "md5": md5(README),
+                "size": len(README),
+                "url": server.base + "/README.txt",
+            },
+        ],
+        "label": {"order": "SO0042", "title": "CAD Studio", "customer": "Northwind Engineering"},
+    }
+
+
+def station(tmp_path, api, robot, **settings):
+    config = StationConfig(
+        url="http://127.0.0.1:9",
+        db="prod",
+        site="EU1",
+        key="secret",
+        repo=str(tmp_path / "repo"),
+        hot_folder=str(tmp_path / "hot"),
+        station="EU1@station-1",
+        robot=robot,
+        robot_timeout=30,
+        **settings,
+    )
+    return Station(config, api=api)
+
+
+def run(tmp_path, fake_api, robot, job, simulator_options=None, **settings):
+    subject = station(tmp_path, fake_api, robot, **settings)
+    simulator = make_simulator(robot, str(tmp_path / "hot"), delay=0.05, seed=1, **(simulator_options or {}))
+    simulator.start()
+    try:
+        subject.process(job)
+    finally:
+        simulator.stop()
+    return subject, simulator
+
+
+@pytest.mark.parametrize("robot, verified", [("ptburn", True), ("rimage", False), ("folder", False)])
+def test_a_disc_job_is_reported_with_one_result_per_copy(tmp_path, fake_api, served, robot, verified):
+    subject, simulator = run(tmp_path, fake_api, robot, package(served, copies=3))
+    kind, job_id, report = fake_api.final()
+    assert (kind, job_id) == ("success", 12)
+    serials = ["MPJ_00012-001", "MPJ_00012-002", "MPJ_00012-003"]
+    assert report["copies"] == 3 and report["serials"] == serials
+    assert report["discs"] == [{"serial": serial, "verified": verified} for serial in serials]
+    assert report["checksums_verified"] is True
+    assert len(report["image_md5"]) == 32
+    if robot != "folder":  # the MD5 of the image the robot recorded the copies from
+        assert report["image_md5"] == simulator.images["MPJ_00012"]
+    assert simulator.processed == [("MPJ_00012", None)]
+    assert os.listdir(subject.config.work) == []  # image and label files removed
+
+
+def test_the_reported_md5_is_the_built_images(tmp_path, fake_api, served, monkeypatch):
+    built = {}
+    real_build = station_module.build_iso
+
+    def keep_a_copy(files, volume, out_path):
+        path = real_build(files, volume, out_path)
+        built["bytes"] = open(path, "rb").read()
+        return path
+
+    monkeypatch.setattr(station_module, "build_iso", keep_a_copy)
+    run(tmp_path, fake_api, "ptburn", package(served))
+    assert fake_api.final()[2]["image_md5"] == md5(built["bytes"])
+    iso = pycdlib.PyCdlib()
+    iso.open_fp(io.BytesIO(built["bytes"]))
+    try:
+        assert iso.pvd.volume_identifier.decode().strip() == "CAD_STUDIO_SO004"
+    finally:
+        iso.close()
+
+
+def test_ptburn_verification_failure_fails_the_job_naming_the_copy(tmp_path, fake_api, served):
+    run(tmp_path, fake_api, "ptburn", package(served, copies=3), {"verify_failure_copy": 2})
+    assert [r[0] for r in fake_api.reports if r[0] in ("success", "failure")] == ["failure"]
+    report = fake_api.final()[2]
+    assert report["reason"].startswith("Robot: copy 2 of 3 failed verification: Error verifying the disc")
+    assert "DiscErrorNumber0=19" in report["log"] and "DiscErrorIndex0=2" in report["log"]
+
+
+def test_rimage_verification_failure_fails_the_job_naming_the_copy(tmp_path, fake_api, served):
+    run(tmp_path, fake_api, "rimage", package(served, copies=3), {"verify_failure_copy": 3})
+    kind, _job, report = fake_api.final()
+    assert kind == "failure"
+    assert report["reason"] == "Robot: Copy 3 of 3 failed verification: data miscompare"
+
+
+@pytest.mark.parametrize("robot", ["ptburn", "rimage"])
+def test_robot_error_is_reported_with_what_the_robot_logged(tmp_path, fake_api, served, robot):
+    run(tmp_path, fake_api, robot, package(served), {"failure_rate": 1.0, "error_text": "Printer ribbon out"})
+    kind, _job, report = fake_api.final()
+    assert kind == "failure" and "Printer ribbon out" in report["reason"]
+    assert "Printer ribbon out" in report["log"]
+
+
+def test_the_label_pdf_is_fetched_only_for_robots_that_print_it(tmp_path, fake_api, served):
+    run(tmp_path / "a", fake_api, "ptburn", package(served))
+    assert fake_api.label_requests == 0
+    _subject, _simulator = run(tmp_path / "b", fake_api, "rimage", package(served))
+    assert fake_api.label_requests == 1
+    assert b"label=" in (tmp_path / "b" / "hot" / "MPJ_00012.DON").read_bytes()
+
+
+def test_usb_media_with_a_disc_robot_fail_before_anything_is_downloaded(tmp_path, fake_api, served):
+    run(tmp_path, fake_api, "ptburn", package(served, is_disc=False, media="usb"))
+    kind, _job, report = fake_api.final()
+    assert kind == "failure" and "robot = folder" in report["reason"]
+    assert served.requests == []
+    assert sorted(os.listdir(tmp_path / "hot")) == ["Status"]  # no job request
+
+
+def test_usb_media_through_the_hand_off_folder(tmp_path, fake_api, served):
+    run(tmp_path, fake_api, "folder", package(served, is_disc=False, media="usb"))
+    kind, _job, report = fake_api.final()
+    assert kind == "success" and report["image_md5"] == ""
+    assert b"Folder=" in (tmp_path / "hot" / "MPJ_00012.done").read_bytes()
+
+
+def test_a_corrupted_stored_file_is_downloaded_again(tmp_path, fake_api, served):
+    subject = station(tmp_path, fake_api, "ptburn")
+    stored = subject.repository.path_for(md5(SETUP))
+    os.makedirs(os.path.dirname(stored))
+    with open(stored, "wb") as handle:
+        handle.write(SETUP[:-4] + b"rot!")  # the disk changed it after it was verified
+    simulator = make_simulator("ptburn", str(tmp_path / "hot"), delay=0)
+    simulator.start()
+    try:
+        subject.process(package(served))
+    finally:
+        simulator.stop()
+    assert fake_api.final()[0] == "success"
+    assert open(stored, "rb").read() == SETUP
+    assert [path for path, _range, _auth in served.requests].count("/setup.exe") == 1
+
+
+def test_a_robot_that_never_takes_the_order_is_a_failure_and_the_order_is_withdrawn(
+    tmp_path, fake_api, served
+):
+    subject = station(tmp_path, fake_api, "ptburn", poll=0.05)
+    subject.config.robot_timeout = 0.5
+    simulator = make_simulator("ptburn", str(tmp_path / "hot"), delay=0)
+    subject.process(package(served))  # nobody picks the job request up
+    kind, _job, report = fake_api.final()
+    assert kind == "failure" and "did not finish within 0.5 s" in report["reason"]
+    assert "withdrawn" in report["reason"] and os.listdir(tmp_path / "hot") == ["Status"]
+    assert simulator.processed == []
+
+
+def test_robot_settings_from_the_command_line_config_and_environment(tmp_path, monkeypatch):
+    config = tmp_path / "station.ini"
+    config.write_text(
+        "[station]\nurl = http://odoo\ndb = prod\nsite = EU1\nkey = k\nrepo = /srv/repo\nhot_folder = /srv/hot\n"
+        "label_template = C:\\Labels\\kit.std\n"
+    )
+    monkeypatch.setenv("MEDIA_STATION_ROBOT", "rimage")
+
+    class Args:
+        pass
+
+    args = Args()
+    args.config = str(config)
+    settings = _settings(args)
+    assert (settings.robot, settings.label_template, settings.robot_encoding) == (
+        "rimage",
+        "C:\\Labels\\kit.std",
+        "ascii",
+    )
+    monkeypatch.delenv("MEDIA_STATION_ROBOT")
+    assert _settings(args).robot == "ptburn"  # the default
+    args.robot = "epson"
+    with pytest.raises(SystemExit, match="robot must be one of ptburn, rimage, folder"):
+        _settings(args)
+    args.robot, args.robot_encoding = "ptburn", "latin-1"
+    with pytest.raises(SystemExit, match="robot_encoding must be one of ascii, utf-16"):
+        _settings(args)
+
+
+def test_a_hot_folder_that_is_gone_fails_the_job_with_a_clear_reason(tmp_path, fake_api, served):
+    subject = station(tmp_path, fake_api, "rimage")
+    os.rmdir(tmp_path / "hot")
+    (tmp_path / "hot").write_text("the share is not mounted")
+    subject.process(package(served))
+    kind, _job, report = fake_api.final()
+    assert kind == "failure"
+    assert report["reason"] == f"EU1@station-1: Not a directory: {tmp_path / 'hot'}"
+    assert os.listdir(subject.config.work) == []
