@@ -25,7 +25,10 @@ OPTIONS = {
     "label_template": "the site's label design, as the robot sees it (PTBurn .std, Rimage .btw/.dml)",
     "robot_work": "the work folder as the robot sees it, when the robot runs on another machine",
     "robot_name": "PTBurn: the robot to use when several are connected (RobotName)",
-    "robot_encoding": "ascii (default) or utf-16, for robot software that reads Unicode files",
+    "robot_encoding": "the robot's text files: ansi (default, Windows-1252), cp1250 to cp1258, ascii, "
+    "or utf-16 (PTBurn's Unicode build)",
+    "robot_pickup_timeout": "seconds the robot software has to take an order (default 300)",
+    "robot_extensions": "PTBurn: the extensions set in PTSETUP.INI (default JRQ,QRJ,INP,DON,ERR,PTM)",
 }
 
 
@@ -89,6 +92,13 @@ def main(argv=None):
     config = _settings(args)
     try:
         station = Station(config, progress=_progress())
+    except ValueError as exc:  # a robot setting no order could carry
+        print(f"invalid settings: {exc}", file=sys.stderr)
+        return 2
+    except (StationError, OdooUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
         if args.command == "run":
             station.run()
         elif args.command == "once":

@@ -19,7 +19,7 @@ from .media import build_folder, build_iso, volume_ident
 from .paths import safe_join, safe_name
 from .repository import Repository, md5_file
 from .robots import DEFAULT_ROBOT, DRIVERS, ERROR, Order, make_driver
-from .robots.base import ENCODINGS
+from .robots.base import ENCODING_HELP, codec_of
 
 _logger = logging.getLogger(__name__)
 
@@ -46,7 +46,11 @@ class StationConfig:
     label_template: str = ""  # the site's label design, as the robot sees it
     robot_work: str = ""  # the work folder as the robot sees it, when it runs on another machine
     robot_name: str = ""  # PTBurn: the robot to use (RobotName), when several are connected
-    robot_encoding: str = "ascii"  # ascii, or utf-16 for robot software that reads Unicode files
+    # the text files written for the robot: ascii, ansi (Windows-1252), cp1250 to cp1258, or
+    # utf-16 (PTBurn's Unicode build); empty: ansi
+    robot_encoding: str = ""
+    robot_pickup_timeout: float = 300.0  # seconds the robot software has to take an order
+    robot_extensions: str = ""  # PTBurn: PTSETUP.INI's extensions, e.g. JRQ,QRJ,INP,DON,ERR,PTM
 
     def __post_init__(self):
         self.work = self.work or os.path.join(self.repo, "_work")
@@ -57,8 +61,19 @@ class StationConfig:
             raise ValueError("XML-RPC needs the station user's login (--login)")
         if self.robot not in DRIVERS:
             raise ValueError(f"robot must be one of {', '.join(DRIVERS)}")
-        if self.robot_encoding not in ENCODINGS:
-            raise ValueError(f"robot_encoding must be one of {', '.join(ENCODINGS)}")
+        if self.robot_encoding:
+            try:
+                codec_of(self.robot_encoding)
+            except ValueError:
+                raise ValueError(f"robot_encoding must be one of {ENCODING_HELP}") from None
+        try:
+            self.robot_pickup_timeout = float(self.robot_pickup_timeout)
+        except (TypeError, ValueError):
+            raise ValueError("robot_pickup_timeout must be a number of seconds") from None
+        if self.robot_pickup_timeout < 0:
+            raise ValueError("robot_pickup_timeout must be a number of seconds")
+        if self.robot_extensions and self.robot != "ptburn":
+            raise ValueError("robot_extensions is a PTBurn setting (robot = ptburn)")
 
 
 class Station:
@@ -77,6 +92,8 @@ class Station:
             encoding=config.robot_encoding,
             client=config.station,
             name=config.robot_name,
+            pickup_timeout=config.robot_pickup_timeout,
+            extensions=config.robot_extensions or None,
         )
         if config.robot == "ptburn" and not config.label_template:
             _logger.warning("no label_template: PTBurn prints no label on the discs")
@@ -138,6 +155,8 @@ class Station:
         self.running.add(job_id)
         try:
             self.robot.check_media(is_disc)
+            # no new order while an earlier one of the job is at the robot
+            attempt = self.robot.begin(order_name)
             self.api.progress(
                 job_id, "staging", f"{self.config.station}: staging {len(package['files'])} files"
             )
@@ -157,11 +176,11 @@ class Station:
                 label_pdf=label_pdf,
                 work=self.config.work,
                 media=package["media_type"],
+                attempt=attempt,
             )
-            self.robot.clear(order_name)
             self.robot.submit(order)
             self.api.progress(
-                job_id, "producing", f"{self.config.station}: order {order_name} sent to the robot"
+                job_id, "producing", f"{self.config.station}: order {order.stem} sent to the robot"
             )
             result = self.robot.wait(order, self.config.robot_timeout, on_tick=self._ticker(job_id))
             if result.ok and len(result.discs) != order.copies:

@@ -15,9 +15,17 @@ from .base import DONE, ERROR, PRODUCING, QUEUED, Disc, Result, RobotDriver, Uns
 class FolderDriver(RobotDriver):
     kind = "folder"
     title = "hand-off folder"
+    software = "the hand-off"
     extension = ".ord"
     states = ((".ord", QUEUED), (".inp", PRODUCING), (".done", DONE), (".err", ERROR))
     disc_only = False
+    fixed_encoding = "utf-8"  # the station's own format, whatever robot_encoding says
+    # whoever takes an order from this folder may be a person: there is no pick-up timeout
+    default_pickup_timeout = 0.0
+
+    def __init__(self, hot_folder, **options):
+        options["pickup_timeout"] = 0.0
+        super().__init__(hot_folder, **options)
 
     def wants_label_pdf(self):
         return True
@@ -39,16 +47,16 @@ class FolderDriver(RobotDriver):
         ]
         body = "".join(f"{key}={check_value(key, value or '', encoding='utf-8')}\n" for key, value in fields)
         label = "".join(f"{key}={' '.join(str(value).splitlines())}\n" for key, value in order.label_values())
-        return {label_name: label.encode(), order.name + self.extension: body.encode()}
+        return {label_name: label.encode(), order.stem + self.extension: body.encode()}
 
     def encode(self, text):
         return text.encode()
 
     def result(self, order):
-        if self.state(order.name) == DONE:
+        if self.state(order.stem) == DONE:
             discs = tuple(Disc(order.serial(n), False) for n in range(1, order.copies + 1))
-            return Result(DONE, discs, log=f"order {order.name} done")
-        log = self._read(order.name, ".log")
+            return Result(DONE, discs, log=f"order {order.stem} done")
+        log = self._read(order.stem, ".log")
         reason = next((line.strip() for line in log.splitlines() if line.strip()), "")
         return Result(ERROR, reason=reason or "the order ended with an error and no log", log=log)
 

@@ -1,9 +1,10 @@
 """Rimage Network Publisher (NWP) order files, for Rimage Producer and Professional systems.
 
-The NWP interface as documented in "NWP - Rimage Network Publisher Multi-Platform", the appendix
-of the Disc Manager specifications that describes it for Rimage compatibility (CopyTrax
-Artmaster 600 specifications, Disc Manager appendix, p. 75); Rimage's own "Network Publisher
-8.2 User Guide" (110798_F) describes the same product:
+Rimage's own description of Network Publisher orders ("Rimage Network Publisher 8.2 User
+Guide", 110798) was not available when this driver was written. It follows a third party's
+description of the same interface: "NWP - Rimage Network Publisher Multi-Platform", the
+appendix of the Disc Manager specifications that describes it for Rimage compatibility
+(CopyTrax Artmaster 600 specifications, Disc Manager appendix, p. 75):
 
 - an order is a file ``<name>.NWP`` dropped in the watched folder; while it runs the robot
   software renames it ``.INP``; then ``.DON`` when it succeeded, or ``.ERR`` with a ``.LOG``
@@ -13,6 +14,12 @@ Artmaster 600 specifications, Disc Manager appendix, p. 75); Rimage's own "Netwo
   ``volume`` (the disc's volume name, for ``PARENT``), ``label`` (the file to print: PRN, DML,
   BTW or PDF), ``merge`` (a file of texts for the merge fields of a DML or BTW label),
   ``copies``.
+
+What that description leaves open is assumed here, and listed in the README (keyword case,
+required keywords, encoding, line ends, where the .LOG is, the merge file's format, what
+.DON means). IBM Content Manager OnDemand's documentation of its Rimage output adds: "Merge
+fields cannot contain the comma, single quote, double quote, left bracket, or right bracket
+characters".
 
 The station always masters the ISO image itself (it knows the image's MD5), so its orders are
 ``filetype=IMAGE``. Nothing in this interface asks the robot to verify discs or reports which
@@ -34,10 +41,15 @@ from .base import (
     lines,
 )
 
+# what a merge field cannot carry (IBM CMOD on Rimage merge fields), and '=' (the keyword files'
+# separator): each becomes a space
+MERGE_REPLACED = ",'\"[]="
+
 
 class RimageDriver(RobotDriver):
     kind = "rimage"
     title = "Rimage Network Publisher"
+    software = "Network Publisher"
     extension = ".NWP"
     states = ((".NWP", QUEUED), (".INP", PRODUCING), (".DON", DONE), (".ERR", ERROR))
 
@@ -46,33 +58,27 @@ class RimageDriver(RobotDriver):
         return not self.label_template
 
     def render(self, order):
-        encoding = self.encoding
         if order.copies < 1:
             raise UnsafeOrderValue(f"an order needs at least one copy, not {order.copies}")
         files = {}
         pairs = [
-            ("order_id", check_value("order ID", order.name, encoding="ascii", forbidden="=")),
+            ("order_id", check_value("order ID", order.stem, encoding="ascii", forbidden="=")),
             ("filetype", "IMAGE"),
-            (
-                "file",
-                check_value("image path", self.robot_path(order.image), encoding=encoding, forbidden="="),
-            ),
+            ("file", self.check("image path", self.robot_path(order.image), forbidden="=")),
         ]
         if self.label_template:
-            pairs.append(
-                ("label", check_value("label design", self.label_template, encoding=encoding, forbidden="="))
-            )
+            pairs.append(("label", self.label_template))
             merge_name = f"{order.name}.merge.txt"
             merge_path = os.path.join(order.work or self.work, merge_name)
             pairs.append(
                 (
                     "merge",
-                    check_value("merge file", self.robot_path(merge_path), encoding=encoding, forbidden="="),
+                    self.check("merge file", self.robot_path(merge_path), forbidden="="),
                 )
             )
             # one field per line, in the order of the label design's merge fields
             values = [
-                check_value(f"label field {key!r}", value, encoding=encoding)
+                self.label_text(f"order {order.stem}: label field {key!r}", value, replaced=MERGE_REPLACED)
                 for key, value in order.label_values()
             ]
             files[merge_name] = self.encode("".join(f"{value}\r\n" for value in values))
@@ -80,20 +86,27 @@ class RimageDriver(RobotDriver):
             pairs.append(
                 (
                     "label",
-                    check_value("label", self.robot_path(order.label_pdf), encoding=encoding, forbidden="="),
+                    self.check("label", self.robot_path(order.label_pdf), forbidden="="),
                 )
             )
         pairs.append(("copies", str(order.copies)))
-        files[order.name + self.extension] = self.encode(lines(pairs))
+        files[order.stem + self.extension] = self.encode(lines(pairs))
         return files
 
     def result(self, order):
-        if self.state(order.name) == DONE:
+        if self.state(order.stem) == DONE:
             discs = tuple(Disc(order.serial(n), False) for n in range(1, order.copies + 1))
-            return Result(DONE, discs, log=f"Rimage order {order.name} done ({order.copies} copies)")
-        log = self._read(order.name, ".LOG")
+            return Result(DONE, discs, log=f"Rimage order {order.stem} done ({order.copies} copies)")
+        log = self._read(order.stem, ".LOG")
         reason = next((line.strip() for line in log.splitlines() if line.strip()), "")
         return Result(ERROR, reason=reason or "Rimage ended the order with an error and no log", log=log)
+
+    def withdraw(self, stem):
+        if self._unlink(stem, self.extension):
+            return "the order was withdrawn before Network Publisher took it"
+        if self.at_robot(stem):
+            return "Network Publisher had taken the order, which it cannot be asked to abort"
+        return "the order had already ended"
 
     def leftovers(self):
         return [".DON", ".ERR", ".LOG"]

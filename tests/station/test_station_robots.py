@@ -8,7 +8,7 @@ import pycdlib
 import pytest
 
 from media_station import station as station_module
-from media_station.__main__ import _settings
+from media_station.__main__ import _settings, main
 from media_station.robots.simulators import make_simulator
 from media_station.station import Station, StationConfig
 
@@ -91,9 +91,11 @@ def test_a_disc_job_is_reported_with_one_result_per_copy(tmp_path, fake_api, ser
     assert report["checksums_verified"] is True
     assert len(report["image_md5"]) == 32
     if robot != "folder":  # the MD5 of the image the robot recorded the copies from
-        assert report["image_md5"] == simulator.images["MPJ_00012"]
-    assert simulator.processed == [("MPJ_00012", None)]
-    assert os.listdir(subject.config.work) == []  # image and label files removed
+        assert report["image_md5"] == simulator.images["MPJ_00012-a1"]
+    assert simulator.processed == [("MPJ_00012-a1", None)]
+    # image and label files removed; the count of attempts per job stays
+    assert os.listdir(subject.config.work) == ["attempts"]
+    assert os.listdir(os.path.join(subject.config.work, "attempts")) == ["MPJ_00012"]
 
 
 def test_the_reported_md5_is_the_built_images(tmp_path, fake_api, served, monkeypatch):
@@ -144,7 +146,7 @@ def test_the_label_pdf_is_fetched_only_for_robots_that_print_it(tmp_path, fake_a
     assert fake_api.label_requests == 0
     _subject, _simulator = run(tmp_path / "b", fake_api, "rimage", package(served))
     assert fake_api.label_requests == 1
-    assert b"label=" in (tmp_path / "b" / "hot" / "MPJ_00012.DON").read_bytes()
+    assert b"label=" in (tmp_path / "b" / "hot" / "MPJ_00012-a1.DON").read_bytes()
 
 
 def test_usb_media_with_a_disc_robot_fail_before_anything_is_downloaded(tmp_path, fake_api, served):
@@ -159,7 +161,7 @@ def test_usb_media_through_the_hand_off_folder(tmp_path, fake_api, served):
     run(tmp_path, fake_api, "folder", package(served, is_disc=False, media="usb"))
     kind, _job, report = fake_api.final()
     assert kind == "success" and report["image_md5"] == ""
-    assert b"Folder=" in (tmp_path / "hot" / "MPJ_00012.done").read_bytes()
+    assert b"Folder=" in (tmp_path / "hot" / "MPJ_00012-a1.done").read_bytes()
 
 
 def test_a_corrupted_stored_file_is_downloaded_again(tmp_path, fake_api, served):
@@ -179,24 +181,73 @@ def test_a_corrupted_stored_file_is_downloaded_again(tmp_path, fake_api, served)
     assert [path for path, _range, _auth in served.requests].count("/setup.exe") == 1
 
 
+@pytest.mark.parametrize("robot, software", [("ptburn", "PTBurn"), ("rimage", "Network Publisher")])
 def test_a_robot_that_never_takes_the_order_is_a_failure_and_the_order_is_withdrawn(
-    tmp_path, fake_api, served
+    tmp_path, fake_api, served, robot, software
 ):
-    subject = station(tmp_path, fake_api, "ptburn", poll=0.05)
-    subject.config.robot_timeout = 0.5
-    simulator = make_simulator("ptburn", str(tmp_path / "hot"), delay=0)
-    subject.process(package(served))  # nobody picks the job request up
+    subject = station(tmp_path, fake_api, robot, robot_pickup_timeout=0.5)
+    simulator = make_simulator(robot, str(tmp_path / "hot"), delay=0)  # never started
+    subject.process(package(served))  # nobody picks the order up
     kind, _job, report = fake_api.final()
-    assert kind == "failure" and "did not finish within 0.5 s" in report["reason"]
-    assert "withdrawn" in report["reason"] and os.listdir(tmp_path / "hot") == ["Status"]
+    assert kind == "failure"
+    assert report["reason"] == (
+        f"Robot: the robot did not pick up the order within 0.5 s: is {software} running and watching "
+        f"{tmp_path / 'hot'}? (the order was withdrawn)"
+    )
+    assert [e for e in os.listdir(tmp_path / "hot") if e != "Status"] == []
     assert simulator.processed == []
+
+
+def test_a_job_produced_again_gets_a_new_order_and_its_own_answer(tmp_path, fake_api, served):
+    subject = station(tmp_path, fake_api, "ptburn")
+    simulator = make_simulator("ptburn", str(tmp_path / "hot"), delay=0.05, verify_failure_copy=2)
+    simulator.start()
+    try:
+        subject.process(package(served, copies=3))
+        assert fake_api.final()[0] == "failure"
+        simulator.verify_failure_copy = 0
+        subject.process(package(served, copies=3))  # Odoo queued the job again
+    finally:
+        simulator.stop()
+    kind, _job, report = fake_api.final()
+    assert kind == "success" and all(disc["verified"] for disc in report["discs"])
+    assert report["serials"] == ["MPJ_00012-001", "MPJ_00012-002", "MPJ_00012-003"]  # the job's
+    assert [name for name, _error in simulator.processed] == ["MPJ_00012-a1", "MPJ_00012-a2"]
+    assert [p for p in fake_api.reports if p[0] == "progress" and p[2] == "producing"]
+
+
+def test_no_new_order_while_an_earlier_one_of_the_job_is_at_the_robot(tmp_path, fake_api, served):
+    subject = station(tmp_path, fake_api, "ptburn", robot_pickup_timeout=0.3)
+    # a station that crashed left its order at PTBurn, which is burning it
+    (tmp_path / "hot" / "MPJ_00012-a1.INP").write_bytes(b"JobID=MPJ_00012-a1\r\nClientID=EU1@station-0\r\n")
+    subject.process(package(served))
+    kind, _job, report = fake_api.final()
+    assert kind == "failure"
+    assert report["reason"] == (
+        "an earlier order MPJ_00012-a1 of this job is still at the robot (PTBurn was asked to abort the "
+        "job) and did not end within 0.3 s; no new order is written while it is there"
+    )
+    assert sorted(os.listdir(tmp_path / "hot")) == ["MPJ_00012-a1.INP", "MPJ_00012-a1.PTM"]
+    assert served.requests == []  # nothing was downloaded for an order that cannot be written
+
+
+def test_a_label_with_characters_outside_ascii_is_printed(tmp_path, fake_api, served):
+    design = tmp_path / "kit.std"
+    design.write_bytes(b"SureThing design")
+    job = package(served)
+    job["label"] = {**job["label"], "customer": "Müller Engineering GmbH", "title": "Łódź"}
+    subject, simulator = run(tmp_path, fake_api, "ptburn", job, label_template=str(design))
+    assert fake_api.final()[0] == "success"
+    # Windows-1252 by default: ü and ó are written as they are, Ł and ź (not in it) as L and z
+    assert simulator.labels["MPJ_00012-a1"] == ["SO0042", "Lódz", "Müller Engineering GmbH"]
+    assert subject.robot.encoding == "ansi"
 
 
 def test_robot_settings_from_the_command_line_config_and_environment(tmp_path, monkeypatch):
     config = tmp_path / "station.ini"
     config.write_text(
         "[station]\nurl = http://odoo\ndb = prod\nsite = EU1\nkey = k\nrepo = /srv/repo\nhot_folder = /srv/hot\n"
-        "label_template = C:\\Labels\\kit.std\n"
+        "label_template = C:\\Labels\\kit.std\nrobot_pickup_timeout = 120\n"
     )
     monkeypatch.setenv("MEDIA_STATION_ROBOT", "rimage")
 
@@ -209,16 +260,44 @@ def test_robot_settings_from_the_command_line_config_and_environment(tmp_path, m
     assert (settings.robot, settings.label_template, settings.robot_encoding) == (
         "rimage",
         "C:\\Labels\\kit.std",
-        "ascii",
+        "",  # the robot's default: ansi
     )
+    assert settings.robot_pickup_timeout == 120.0
     monkeypatch.delenv("MEDIA_STATION_ROBOT")
     assert _settings(args).robot == "ptburn"  # the default
+    monkeypatch.setenv("MEDIA_STATION_ROBOT_EXTENSIONS", "JOB,FND,RUN,OK,BAD,MSG")
+    assert _settings(args).robot_extensions == "JOB,FND,RUN,OK,BAD,MSG"
     args.robot = "epson"
     with pytest.raises(SystemExit, match="robot must be one of ptburn, rimage, folder"):
         _settings(args)
-    args.robot, args.robot_encoding = "ptburn", "latin-1"
-    with pytest.raises(SystemExit, match="robot_encoding must be one of ascii, utf-16"):
+    args.robot = "rimage"
+    with pytest.raises(SystemExit, match="robot_extensions is a PTBurn setting"):
         _settings(args)
+    monkeypatch.delenv("MEDIA_STATION_ROBOT_EXTENSIONS")
+    args.robot, args.robot_encoding = "ptburn", "latin-1"
+    with pytest.raises(SystemExit, match="robot_encoding must be one of ascii, ansi"):
+        _settings(args)
+    args.robot_encoding, args.robot_pickup_timeout = "cp1250", "soon"
+    with pytest.raises(SystemExit, match="robot_pickup_timeout must be a number of seconds"):
+        _settings(args)
+
+
+def test_a_robot_setting_no_order_could_carry_stops_the_station_with_a_message(tmp_path, capsys):
+    code = main(
+        [
+            "once",
+            "--url=http://127.0.0.1:9",
+            "--db=prod",
+            "--site=EU1",
+            "--key=k",
+            f"--repo={tmp_path / 'repo'}",
+            f"--hot-folder={tmp_path / 'hot'}",
+            "--robot-encoding=ascii",
+            "--label-template=C:\\Étiquettes\\kit.std",
+        ]
+    )
+    assert code == 2
+    assert capsys.readouterr().err.startswith("invalid settings: label_template 'C:\\\\Étiquettes")
 
 
 def test_a_hot_folder_that_is_gone_fails_the_job_with_a_clear_reason(tmp_path, fake_api, served):

@@ -101,10 +101,12 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(job.copies_done, 2)
         self.assertEqual(job.production_id.state, "done")
-        self.assertEqual(robot.processed, [(safe_name(job.name), None)])
+        # the first attempt at the job: <order>-a1
+        stem = f"{safe_name(job.name)}-a1"
+        self.assertEqual(robot.processed, [(stem, None)])
         # the PTBurn job request, renamed .DON by the robot
-        job_request = (self.folder / "hot" / f"{safe_name(job.name)}.DON").read_bytes()
-        self.assertIn(f"JobID={safe_name(job.name)[:32]}\r\n".encode(), job_request)
+        job_request = (self.folder / "hot" / f"{stem}.DON").read_bytes()
+        self.assertIn(f"JobID={stem[:32]}\r\n".encode(), job_request)
         self.assertIn(b"Copies=2\r\nVolumeName=", job_request)
         self.assertIn(b"VerifyDisc=YES\r\n", job_request)
         stored = station.repository.path_for(hashlib.md5(self.setup_bytes).hexdigest())
@@ -117,9 +119,10 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         robot = self._robot("rimage")
         self.assertEqual(self._station(robot="rimage").run_once(), 1)
         self.assertEqual(job.state, "done")
-        self.assertEqual(robot.processed, [(safe_name(job.name), None)])
-        nwp = (self.folder / "hot" / f"{safe_name(job.name)}.DON").read_text()
-        self.assertIn(f"order_id={safe_name(job.name)}\n", nwp)
+        stem = f"{safe_name(job.name)}-a1"
+        self.assertEqual(robot.processed, [(stem, None)])
+        nwp = (self.folder / "hot" / f"{stem}.DON").read_text()
+        self.assertIn(f"order_id={stem}\n", nwp)
         self.assertIn(".label.pdf\n", nwp)
 
     def test_disc_failing_verification_fails_the_job(self):
