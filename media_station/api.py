@@ -58,7 +58,8 @@ class _Api:
 
     def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5):
         """The robot produced ``copies`` discs: ``discs`` is one ``{"serial", "verified"}`` per
-        disc (``verified`` only when the robot verified it against the image), ``image_md5`` the
+        disc (``verified`` true when the robot verified it against the image, null when nothing
+        verified it), ``image_md5`` the
         MD5 of the image sent to the robot ("" for folder media), ``serials`` their serials,
         ``checksums_verified`` whether every staged file matched its MD5."""
         result = self._retry(
@@ -68,7 +69,13 @@ class _Api:
             serials=list(serials),
             checksums_verified=bool(checksums_verified),
             lease=self._lease(job_id),
-            discs=[{"serial": str(d["serial"]), "verified": bool(d["verified"])} for d in discs],
+            discs=[
+                {
+                    "serial": str(d["serial"]),
+                    "verified": None if d["verified"] is None else bool(d["verified"]),
+                }
+                for d in discs
+            ],
             image_md5=image_md5,
         )
         self.leases.pop(job_id, None)

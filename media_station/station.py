@@ -155,6 +155,12 @@ class Station:
         self.running.add(job_id)
         try:
             self.robot.check_media(is_disc)
+            if is_disc and package.get("requires_verification") and not self.robot.verifies:
+                raise StationError(
+                    f"{package['media_type']} discs must be verified and {self.robot.title} orders "
+                    "cannot ask for it: in Odoo, untick 'Robot verifies discs' on this site, or "
+                    "produce these discs at a site whose robot verifies"
+                )
             # no new order while an earlier one of the job is at the robot
             attempt = self.robot.begin(order_name)
             self.api.progress(

@@ -60,14 +60,12 @@ pids+=($!)
 for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
 
 # one station and one robot simulator per demo production site, on folders of the run folder;
-# the sites take turns between the two robot makers: PTBurn (Primera), then Rimage
+# the robot maker per site comes from the demo setup: PTBurn (Primera), which verifies discs,
+# or Rimage (Network Publisher), which does not
 if [ -s "$DEMO_STATIONS_FILE" ]; then
-    robots=(ptburn rimage)
-    n=0
-    while read -r code key; do
+    while read -r code key robot; do
         [ -n "$code" ] || continue
-        robot="${robots[$((n % 2))]}"
-        n=$((n + 1))
+        robot="${robot:-ptburn}"
         site_dir="$RUN_DIR/stations/$code"
         mkdir -p "$site_dir/hot" "$site_dir/repo"
         "$PYTHON" -m media_station.robots.simulators "$site_dir/hot" --robot "$robot" --delay 2 \

@@ -85,7 +85,8 @@ if stations_file and "media.production.site" in env:
             .with_user(user)
             ._generate(None, "demo station", datetime.now() + timedelta(hours=23))
         )
-        lines.append(f"{site.code} {key}")
+        # a site whose robot verifies discs runs PTBurn (Primera), another Rimage
+        lines.append(f"{site.code} {key} {'ptburn' if site.robot_verifies else 'rimage'}")
     # kits synchronised before their media type had components get their BOM and routes now
     env["product.template"].search([("flexnet_kind", "=", "media_kit")])._media_prepare_production()
     Files = env["media.title.file"]

@@ -130,7 +130,10 @@ class Order:
 @dataclasses.dataclass(frozen=True)
 class Disc:
     serial: str
-    verified: bool  # True only when the robot verified this disc against the image
+    # True when the robot verified this disc against the image, None when nothing verified it
+    # (a protocol without verification, or a status the robot never wrote); a disc that failed
+    # verification fails its job and is never reported as produced
+    verified: bool | None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -54,7 +54,7 @@ class FolderDriver(RobotDriver):
 
     def result(self, order):
         if self.state(order.stem) == DONE:
-            discs = tuple(Disc(order.serial(n), False) for n in range(1, order.copies + 1))
+            discs = tuple(Disc(order.serial(n), None) for n in range(1, order.copies + 1))
             return Result(DONE, discs, log=f"order {order.stem} done")
         log = self._read(order.stem, ".log")
         reason = next((line.strip() for line in log.splitlines() if line.strip()), "")

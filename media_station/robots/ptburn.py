@@ -211,7 +211,7 @@ class PTBurnDriver(RobotDriver):
                     f"(the job request was renamed completed, but the status still said "
                     f"JobState={(section or {}).get('JobState', JOB_MOVED)}: discs reported unverified)\n"
                 )
-            discs = tuple(Disc(order.serial(n), False) for n in range(1, order.copies + 1))
+            discs = tuple(Disc(order.serial(n), None) for n in range(1, order.copies + 1))
             return Result(DONE, discs, log=log)
         good = _int(section.get("GoodDiscs"), order.copies)
         if good < order.copies:

@@ -95,7 +95,7 @@ class RimageDriver(RobotDriver):
 
     def result(self, order):
         if self.state(order.stem) == DONE:
-            discs = tuple(Disc(order.serial(n), False) for n in range(1, order.copies + 1))
+            discs = tuple(Disc(order.serial(n), None) for n in range(1, order.copies + 1))
             return Result(DONE, discs, log=f"Rimage order {order.stem} done ({order.copies} copies)")
         log = self._read(order.stem, ".LOG")
         reason = next((line.strip() for line in log.splitlines() if line.strip()), "")

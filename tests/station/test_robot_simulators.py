@@ -229,7 +229,7 @@ def test_ptburn_done_without_a_status_reports_unverified_discs(tmp_path, work):
     driver = PTBurnDriver(hot, work=work)
     driver.status_grace = 0
     result = driver.result(order(work, copies=2))
-    assert result.state == DONE and [d.verified for d in result.discs] == [False, False]
+    assert result.state == DONE and [d.verified for d in result.discs] == [None, None]
 
 
 def test_ptburn_reads_a_unicode_job_request(tmp_path, work):
@@ -322,7 +322,7 @@ def test_a_status_file_that_never_catches_up_does_not_fail_a_completed_job(tmp_p
     robot.step()
     result = driver.result(order(work))
     # the job request says completed: not a failure, but nothing says the discs were verified
-    assert result.state == DONE and [d.verified for d in result.discs] == [False, False, False]
+    assert result.state == DONE and [d.verified for d in result.discs] == [None, None, None]
     assert "the status still said JobState=1: discs reported unverified" in result.log
 
 
@@ -420,9 +420,9 @@ def test_rimage_order_with_label_design_and_merge_file_is_produced(tmp_path, wor
     result = driver.result(order(work))
     assert result.state == DONE
     assert [(d.serial, d.verified) for d in result.discs] == [
-        ("JOB1-001", False),
-        ("JOB1-002", False),
-        ("JOB1-003", False),
+        ("JOB1-001", None),
+        ("JOB1-002", None),
+        ("JOB1-003", None),
     ]
 
 

@@ -80,7 +80,8 @@ def run(tmp_path, fake_api, robot, job, simulator_options=None, **settings):
     return subject, simulator
 
 
-@pytest.mark.parametrize("robot, verified", [("ptburn", True), ("rimage", False), ("folder", False)])
+# verified: true when the robot read the disc back, null when nothing did
+@pytest.mark.parametrize("robot, verified", [("ptburn", True), ("rimage", None), ("folder", None)])
 def test_a_disc_job_is_reported_with_one_result_per_copy(tmp_path, fake_api, served, robot, verified):
     subject, simulator = run(tmp_path, fake_api, robot, package(served, copies=3))
     kind, job_id, report = fake_api.final()
@@ -309,3 +310,16 @@ def test_a_hot_folder_that_is_gone_fails_the_job_with_a_clear_reason(tmp_path, f
     assert kind == "failure"
     assert report["reason"] == f"EU1@station-1: Not a directory: {tmp_path / 'hot'}"
     assert os.listdir(subject.config.work) == []
+
+
+def test_discs_that_must_be_verified_are_refused_by_a_robot_that_cannot(tmp_path, fake_api, served):
+    job = dict(package(served), requires_verification=True)
+    _subject, simulator = run(tmp_path, fake_api, "rimage", job)
+    kind, job_id, report = fake_api.final()
+    assert (kind, job_id) == ("failure", 12)
+    assert "must be verified" in report["reason"] and "Robot verifies discs" in report["reason"]
+    assert simulator.processed == []  # no order reached the robot
+    # the same job at a robot that verifies is produced, every disc verified
+    _subject, _simulator = run(tmp_path / "ptburn", fake_api, "ptburn", job)
+    kind, job_id, report = fake_api.final()
+    assert kind == "success" and all(disc["verified"] is True for disc in report["discs"])

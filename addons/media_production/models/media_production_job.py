@@ -230,7 +230,7 @@ class MediaProductionJob(models.Model):
         self.ensure_one()
         excluded = self.rerouted_from_ids | self.site_id
         site = self._pick_site(excluded, load)
-        if site in excluded or (self.media_type_id and self.media_type_id not in site.media_type_ids):
+        if site in excluded or not site._makes(self.media_type_id):
             return self.env["media.production.site"]
         return site
 

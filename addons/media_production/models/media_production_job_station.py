@@ -181,10 +181,12 @@ class MediaProductionJobStation(models.Model):
         }
 
     def _station_requires_verification(self):
-        """Whether each disc of this job must be reported verified (a job without a media type
-        is made on discs, as its package says)."""
+        """Whether each disc of this job must be reported verified: its media type requires it
+        (a job without a media type is made on discs, as its package says) and its site's robot
+        verifies discs."""
         self.ensure_one()
-        return self.media_type_id.requires_verification if self.media_type_id else True
+        required = self.media_type_id.requires_verification if self.media_type_id else True
+        return required and self.site_id.robot_verifies
 
     @api.model
     def station_heartbeat(self, leases=None, lease_seconds=900):
@@ -240,8 +242,10 @@ class MediaProductionJobStation(models.Model):
         :param copies: how many copies were produced, at least the job's copies
         :param serials: the copies' serial numbers (texts); taken from ``discs`` when empty
         :param checksums_verified: must be ``True``: the staged files matched the manifest
-        :param discs: one ``{"serial": str, "verified": bool}`` per copy produced, each
-            verified against the image; required when the job's media type requires
+        :param discs: one ``{"serial": str, "verified": true or null}`` per copy produced:
+            true when the robot verified it against the image, null when nothing verified it
+            (a disc that failed verification is a failed job); required when the job's media
+            type requires
             verification (disc media)
         :param image_md5: MD5 of the burned image (32 hexadecimal digits), empty for media
             that get no image
@@ -350,21 +354,33 @@ class MediaProductionJobStation(models.Model):
         values = []
         for index, disc in enumerate(discs, start=1):
             serial = disc.get("serial") if isinstance(disc, dict) else None
-            verified = disc.get("verified") if isinstance(disc, dict) else None
+            verified = disc.get("verified", "missing") if isinstance(disc, dict) else "missing"
             if (
                 not isinstance(serial, str)
                 or len(serial.strip()) > MAX_SERIAL_LENGTH
-                or not isinstance(verified, bool)
+                or not (verified is None or isinstance(verified, bool))
             ):
                 raise ValidationError(
                     self.env._(
                         "Disc %(index)s of the report: give its serial (a text of at most %(max)s "
-                        "characters) and whether it was verified (true or false).",
+                        "characters) and whether it was verified (true, false, or null when "
+                        "nothing verified it).",
                         index=index,
                         max=MAX_SERIAL_LENGTH,
                     )
                 )
             values.append({"sequence": index, "serial": serial.strip(), "verified": verified})
+        unverified = [v["serial"] or str(v["sequence"]) for v in values if v["verified"] is None]
+        if unverified and self._station_requires_verification():
+            raise ValidationError(
+                self.env._(
+                    "%(media)s discs must be verified, and disc(s) %(discs)s of job %(job)s were not: "
+                    "its site's robot verifies discs (Robot verifies discs on the site).",
+                    media=self.media_type_id.name or self.env._("Disc"),
+                    discs=", ".join(unverified[:10]),
+                    job=self.name,
+                )
+            )
         if len(values) != copies:
             raise ValidationError(
                 self.env._(
@@ -373,7 +389,7 @@ class MediaProductionJobStation(models.Model):
                     copies=copies,
                 )
             )
-        failed = [v["serial"] or str(v["sequence"]) for v in values if not v["verified"]]
+        failed = [v["serial"] or str(v["sequence"]) for v in values if v["verified"] is False]
         if failed:
             raise ValidationError(
                 self.env._(
@@ -383,6 +399,8 @@ class MediaProductionJobStation(models.Model):
                     discs=", ".join(failed[:10]),
                 )
             )
+        for value in values:
+            value["verified"] = bool(value["verified"])  # recorded: verified, or not
         return values
 
     @api.model

@@ -29,6 +29,14 @@ class MediaProductionSite(models.Model):
         "deliveries); empty: the sale order's warehouse.",
     )
     media_type_ids = fields.Many2many("media.type", string="Media types", required=True)
+    robot_verifies = fields.Boolean(
+        "Robot verifies discs",
+        default=True,
+        help="The site's disc robot reads every burned disc back against its image and says so "
+        "(Primera PTBurn: yes; Rimage Network Publisher orders: no). Routing gives media types "
+        "that require verification to sites whose robot verifies first; discs made elsewhere "
+        "are recorded as not verified.",
+    )
     daily_capacity = fields.Integer(
         "Capacity per day",
         default=0,
@@ -142,6 +150,16 @@ class MediaProductionSite(models.Model):
         """Count one more job of today in ``load``."""
         self.ensure_one()
         load[self.id] = load.get(self.id, 0) + 1
+
+    def _makes(self, media_type):
+        """Whether this site produces ``media_type`` as the media type wants it (verified discs
+        from a robot that verifies)."""
+        self.ensure_one()
+        if not media_type:
+            return True
+        return media_type in self.media_type_ids and (
+            self.robot_verifies or not media_type.requires_verification
+        )
 
     @api.model
     def _default_site(self, company=None):

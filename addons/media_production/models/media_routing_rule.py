@@ -26,19 +26,14 @@ class MediaRoutingRule(models.Model):
     @api.model
     def _candidate_sites(self, country, media_type, product, company=None, exclude_sites=None):
         """The sites that may produce a kit, in routing order: the site of each matching rule,
-        by priority, that is up and makes that media; then the default site (another site
+        by priority, that is up and makes that media (``_makes``); then the default site (another site
         when the default one is excluded)."""
         Site = self.env["media.production.site"]
         exclude_sites = exclude_sites or Site
         candidates = Site
         for rule in self.search([("active", "=", True)]):
             site = rule.site_id
-            if (
-                site in exclude_sites
-                or site in candidates
-                or site.is_down
-                or (media_type and media_type not in site.media_type_ids)
-            ):
+            if site in exclude_sites or site in candidates or site.is_down or not site._makes(media_type):
                 continue
             if rule._matches(country, media_type, product):
                 candidates |= site

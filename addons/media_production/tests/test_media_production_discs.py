@@ -171,6 +171,33 @@ class TestMediaProductionDiscs(MediaProductionCase):
             Job.station_report_success(job.id, 2, **dict(report, lease=lease))
         self.assertEqual(job.state, "claimed")
 
+    def test_a_robot_that_cannot_verify_records_its_discs_as_not_verified(self):
+        # Eindhoven's robot reads no disc back (a Rimage Network Publisher order, say)
+        self.site_eu.robot_verifies = False
+        job, lease = self._claimed(qty=2)
+        self.assertFalse(job._station_requires_verification())
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        with self.assertRaisesRegex(ValidationError, "SN-2 failed verification"):
+            Job.station_report_success(
+                job.id,
+                2,
+                checksums_verified=True,
+                lease=lease,
+                discs=[{"serial": "SN-1", "verified": None}, {"serial": "SN-2", "verified": False}],
+            )
+        self.assertEqual(self._success(job, lease, discs=self._discs(2, "EU", verified=None)), "done")
+        self.assertEqual([(d.serial, d.verified) for d in job.disc_ids], [("EU-1", False), ("EU-2", False)])
+
+    def test_a_robot_that_verifies_must_say_so_for_every_disc(self):
+        job, lease = self._claimed(qty=2)
+        self.assertTrue(job._station_requires_verification())
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        discs = [{"serial": "SN-1", "verified": True}, {"serial": "SN-2", "verified": None}]
+        with self.assertRaisesRegex(ValidationError, "SN-2 of job .* were not"):
+            Job.station_report_success(job.id, 2, checksums_verified=True, lease=lease, discs=discs)
+        self.assertEqual(job.state, "claimed")
+        self.assertFalse(job.disc_ids)
+
     def test_a_station_of_another_site_cannot_report_success(self):
         job, lease = self._claimed()  # Eindhoven's
         us = self.env["media.production.job"].with_user(self.station_us)

@@ -47,6 +47,17 @@ class TestRoutingCapacity(MediaProductionCase):
             (self.site_eu | self.site_fr | self.site_us).mapped("today_job_count"), [2, 1, 1]
         )  # ordered by sequence: Eindhoven, Paris, Denver
 
+    def test_discs_that_must_be_verified_go_to_a_robot_that_verifies(self):
+        self.site_eu.robot_verifies = False
+        self.assertEqual(self._job(self._sell(self.customer_de)).site_id, self.site_fr)
+        self.site_fr.robot_verifies = False
+        # no rule's site verifies: the default site
+        job = self._job(self._sell(self.customer_de))
+        self.assertEqual(job.site_id, self.site_us)
+        self.site_us.robot_verifies = True
+        self.dvd.requires_verification = False
+        self.assertEqual(self._job(self._sell(self.customer_de)).site_id, self.site_eu)
+
     def test_orders_confirmed_together_share_the_capacity(self):
         self.site_eu.daily_capacity = 2
         orders = self.env["sale.order"].create(

@@ -114,11 +114,17 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertEqual(station.run_once(), 0)
 
     def test_rimage_robot_prints_the_label_rendered_by_odoo(self):
+        # Eindhoven's robot is a Rimage, which verifies no disc; its DVDs need not be verified
+        self.site_eu.robot_verifies = False
+        self.dvd.requires_verification = False
         order = self._sell(self.customer_de)
         job = self._job(order)
+        self.assertEqual(job.site_id, self.site_eu)
         robot = self._robot("rimage")
         self.assertEqual(self._station(robot="rimage").run_once(), 1)
         self.assertEqual(job.state, "done")
+        self.assertEqual(job.disc_ids.mapped("verified"), [False])  # recorded, not verified
+        self.assertEqual(len(job.image_md5), 32)
         stem = f"{safe_name(job.name)}-a1"
         self.assertEqual(robot.processed, [(stem, None)])
         nwp = (self.folder / "hot" / f"{stem}.DON").read_text()
