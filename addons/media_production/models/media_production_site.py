@@ -153,7 +153,9 @@ class MediaProductionSite(models.Model):
 
     def _makes(self, media_type):
         """Whether this site produces ``media_type`` as the media type wants it (verified discs
-        from a robot that verifies)."""
+        from a robot that verifies); no site makes anything."""
+        if not self:
+            return False
         self.ensure_one()
         if not media_type:
             return True

@@ -172,9 +172,9 @@ class TestMediaProductionDiscs(MediaProductionCase):
         self.assertEqual(job.state, "claimed")
 
     def test_a_robot_that_cannot_verify_records_its_discs_as_not_verified(self):
-        # Eindhoven's robot reads no disc back (a Rimage Network Publisher order, say)
-        self.site_eu.robot_verifies = False
         job, lease = self._claimed(qty=2)
+        # Eindhoven's robot reads no disc back (its PTBurn was replaced by a Rimage, say)
+        self.site_eu.robot_verifies = False
         self.assertFalse(job._station_requires_verification())
         Job = self.env["media.production.job"].with_user(self.station_eu)
         with self.assertRaisesRegex(ValidationError, "SN-2 failed verification"):

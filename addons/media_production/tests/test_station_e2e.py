@@ -92,6 +92,10 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.addCleanup(robot.stop)
         return robot
 
+    @staticmethod
+    def _delivery(order):
+        return order.picking_ids.filtered(lambda p: p.picking_type_code == "outgoing")
+
     def test_order_to_disc(self):
         order = self._sell(self.customer_de, qty=2)
         job = self._job(order)
@@ -101,6 +105,10 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(job.copies_done, 2)
         self.assertEqual(job.production_id.state, "done")
+        # every disc verified by PTBurn against the image the station built, and shipped from here
+        self.assertEqual(job.disc_ids.mapped("verified"), [True, True])
+        self.assertEqual(len(job.image_md5), 32)
+        self.assertEqual(self._delivery(order).state, "assigned")
         # the first attempt at the job: <order>-a1
         stem = f"{safe_name(job.name)}-a1"
         self.assertEqual(robot.processed, [(stem, None)])
@@ -125,6 +133,8 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertEqual(job.state, "done")
         self.assertEqual(job.disc_ids.mapped("verified"), [False])  # recorded, not verified
         self.assertEqual(len(job.image_md5), 32)
+        self.assertEqual(job.production_id.state, "done")
+        self.assertEqual(self._delivery(order).state, "assigned")
         stem = f"{safe_name(job.name)}-a1"
         self.assertEqual(robot.processed, [(stem, None)])
         nwp = (self.folder / "hot" / f"{stem}.DON").read_text()
