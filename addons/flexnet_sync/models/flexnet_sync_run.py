@@ -140,7 +140,8 @@ class FlexnetSyncRun(models.Model):
             values["error_log"] = "\n".join(filter(None, [self.error_log, error]))
         self.write(values)
         # the keys read are needed by the reconciliation of a complete run only
-        self.env.cr.execute(SQL("DELETE FROM flexnet_sync_seen WHERE run_id IN %s", tuple(self.ids)))
+        if self.ids:
+            self.env.cr.execute(SQL("DELETE FROM flexnet_sync_seen WHERE run_id = ANY(%s)", self.ids))
 
     def action_retry(self):
         """Start the same kind again (from the watermark for an incremental run)."""

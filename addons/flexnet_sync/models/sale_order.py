@@ -267,12 +267,21 @@ class SaleOrder(models.Model):
             for name, added in sorted(additions.items()):
                 target = client.get_entitlement(name)
                 if target is None or target.sold_to != account_id:
+                    products = ", ".join(added.mapped("product_id.display_name"))
                     return self._flexnet_fail(
                         self.env._(
-                            "The entitlement %(name)s that %(lines)s extend is not account %(account)s's in "
-                            "FlexNet.",
+                            "FlexNet no longer has the entitlement %(name)s that %(products)s extend: choose "
+                            "another line they renew or extend.",
                             name=name,
-                            lines=", ".join(added.mapped("product_id.display_name")),
+                            products=products,
+                        )
+                        if target is None
+                        else self.env._(
+                            "The entitlement %(name)s that %(products)s extend belongs to account %(owner)s in "
+                            "FlexNet, not to %(account)s.",
+                            name=name,
+                            products=products,
+                            owner=target.sold_to or "-",
                             account=account_id,
                         )
                     )

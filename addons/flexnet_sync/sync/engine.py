@@ -111,9 +111,9 @@ class SyncEngine:
         # stored naive UTC; the client wants an aware time
         return run.watermark_from.replace(tzinfo=timezone.utc) if run.watermark_from else None
 
-    def _count(self, run, importer, retries=0):
-        """The run's total: what FlexNet counts for its query, and the records it retries. A
-        site whose count fails is read all the same, its progress unknown."""
+    def _count(self, run, importer):
+        """The run's total: what FlexNet counts for its query. A site whose count fails is
+        read all the same, its progress unknown (returns False)."""
         try:
             total = importer.count(self.client, self._since(run))
         except fc.FlexNetError as exc:
@@ -123,8 +123,17 @@ class SyncEngine:
                     None, [run.error_log, f"FlexNet could not count the records (progress unknown): {exc}"]
                 )
             )
-            return
-        run.total_count = (total or 0) + retries
+            return False
+        run.total_count = total or 0
+        return True
+
+    @staticmethod
+    def _to_retry(run, retries, walked, counted):
+        """The keys of the retry list the walk did not read again; they join the total."""
+        keys = [key for key in retries if key not in walked]
+        if keys and counted:
+            run.total_count += len(keys)
+        return keys
 
     def _retry_keys(self, kind):
         """Keys of the records of ``kind`` to read again, those tried least recently first."""
@@ -251,7 +260,7 @@ class SyncEngine:
         stored, analyze_at = 0, ANALYZE_FIRST
         try:
             retries = self._retry_keys(kind) if incremental else []
-            self._count(run, importer, len(retries))
+            counted = self._count(run, importer)
             walked = set()
             for page in prefetched(importer.pages(self.client, self._since(run))):
                 if retries:
@@ -263,7 +272,7 @@ class SyncEngine:
                 if stored >= analyze_at:
                     self._analyze(importer)
                     analyze_at = 2 * stored
-            for page in importer.retry_pages(self.client, [key for key in retries if key not in walked]):
+            for page in importer.retry_pages(self.client, self._to_retry(run, retries, walked, counted)):
                 self._import(run, importer, page, retried=True)
             self._account(run, importer)
             self.finish(run)
@@ -315,7 +324,7 @@ class SyncEngine:
         run = self._new_run(kind, incremental)
         importer = IMPORTERS[kind](self.backend)
         retries = self._retry_keys(kind) if incremental else []
-        self._count(run, importer, len(retries))
+        counted = self._count(run, importer)
         pages, walked = 0, set()
 
         def enqueue(page, retried=False):
@@ -329,7 +338,7 @@ class SyncEngine:
             if retries:
                 walked.update(key for record in page for key in importer.keys_of(record))
             enqueue(page)
-        for page in importer.retry_pages(self.client, [key for key in retries if key not in walked]):
+        for page in importer.retry_pages(self.client, self._to_retry(run, retries, walked, counted)):
             pages += 1
             enqueue(page, retried=True)
         self._store_retries(run, importer)  # the keys FlexNet no longer has

@@ -46,6 +46,7 @@ class Importer:
         self.imported = set()
         self.gone = set()
         self.removed_log = []
+        self.removed_ids = set()  # marked by this importer: never twice
 
     def reset(self):
         self.stats.clear()
@@ -151,17 +152,22 @@ class Importer:
         missing = self.missing(run)
         if not missing:
             return
-        found = self.verify(client, {fetch for _id, _key, fetch in missing})
-        if found:
-            self.stats["verified"] += len(found)
-            self.import_page(found)
+        self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         present = {key for scope, key in self.seen if scope == "record"}
         gone = [(record_id, key) for record_id, key, _fetch in missing if key not in present]
         self._remove(gone)
 
+    def _import_found(self, found):
+        """Import what the lookups found, a page at a time."""
+        size = self.backend.page_size
+        for start in range(0, len(found), size):
+            self.import_page(found[start : start + size])
+
     def _remove(self, gone, reason="not in FlexNet any more"):
+        gone = [(record_id, key) for record_id, key in gone if record_id not in self.removed_ids]
         if not gone:
             return
+        self.removed_ids.update(record_id for record_id, _key in gone)
         self.remove([record_id for record_id, _key in gone])
         self.stats["removed"] += len(gone)
         self.removed_log.extend(f"{key}: {reason}" for _id, key in gone[:LOG_LINES])
@@ -487,10 +493,7 @@ class LineImporter(Importer):
         up; FlexNet's state and account are taken when it has it (an entitlement without lines),
         else it is REMOVED. Every lookup is made before anything is marked."""
         missing = self.missing(run)
-        found = self.verify(client, {fetch for _id, _key, fetch in missing})
-        if found:
-            self.stats["verified"] += len(found)
-            self.import_page(found)
+        self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         read = {key for scope, key in self.seen if scope == "entitlement"}
         candidates = [(ent_id, name) for ent_id, name in self._missing_entitlements(run) if name not in read]
         if len(candidates) <= VERIFY_BY_KEY:

@@ -321,3 +321,16 @@ class TestPush(FlexnetSimulatorCase):
         order._flexnet_push_entitlement()
         self.assertEqual(len(self.client().get_entitlement("ENT-NW-2001").line_items), len(nw2001.line_items))
         self.assertEqual(self.sim_stats()["counts"]["entitlements"], entitlements + 1)
+
+    def test_a_renewal_of_a_line_flexnet_moved_to_another_account_is_refused(self):
+        line = self.env["flexnet.entitlement.line"].search([("activation_id", "=", "ENT-NW-2002-L1")])
+        self.sim_update("entitlements", ["ENT-NW-2002"], {"sold_to": "ACME-001"})
+        self.addCleanup(self.sim_update, "entitlements", ["ENT-NW-2002"], {"sold_to": "NW-0042"})
+        items = len(self.client().get_entitlement("ENT-NW-2002").maintenance_line_items)
+        order = self._order(self.northwind, [("DVS-MNT-1Y", 1)])
+        order.order_line.flexnet_parent_line_id = line
+        order.action_confirm()
+        self.assertEqual(order.flexnet_state, "failed")
+        self.assertIn("ENT-NW-2002 that", order.flexnet_error)
+        self.assertIn("belongs to account ACME-001 in FlexNet, not to NW-0042", order.flexnet_error)
+        self.assertEqual(len(self.client().get_entitlement("ENT-NW-2002").maintenance_line_items), items)

@@ -9,6 +9,7 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.flexnet_sync.sync import importer as importer_module
 from odoo.addons.flexnet_sync.sync.importer import LineImporter
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .. import flexnet_client as fc
 from .common import FlexnetSimulatorCase
@@ -399,3 +400,51 @@ class TestVerifyByWalk(ReconcileCase):
             self.sim_stats()["calls"]["getEntitlementLineItemPropertiesQuery"] - calls, 2 * pages
         )
         self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
+class TestJobMode(ReconcileCase):
+    def test_page_jobs_then_the_closing_job_reconcile_and_retry(self):
+        self.sim_delete("line_items", ["ENT-SSP-9001-L2"])
+        with trap_jobs() as trap:
+            self.backend._job_sync_kind("lines", False)
+            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+            self.assertEqual(
+                (run.state, run.total_count, run.read_count), ("running", self.demo_line_count() - 1, 0)
+            )
+            trap.perform_enqueued_jobs()
+        self.assertEqual((run.state, run.removed_count, run.progress), ("done", 2, 100.0), run.reconcile_log)
+        self.assertEqual(self._line("ENT-SSP-9001-L2").state, "REMOVED")
+        self.assertEqual(self._line("ENT-SSP-9001-L2-M").state, "REMOVED")
+        self.assertOdooEqualsFlexnet()
+        # a record to retry is read again by key in a page job of its own
+        self.backend.watermark_margin = 0
+        client = self.client()
+        client.create_accounts([fc.NewAccount("JOB-1", "Job Customer")])
+        client.create_simple_entitlements(
+            [
+                fc.NewEntitlement(
+                    sold_to="JOB-1",
+                    entitlement_id="ENT-JOB-1",
+                    line_items=[
+                        fc.NewLineItem("DVS-LIC", 1, activation_id="ENT-JOB-1-L1", is_permanent=True)
+                    ],
+                )
+            ]
+        )
+        self.backend.sync_incremental(kinds=("lines",))  # its account is not in Odoo yet
+        time.sleep(1.1)  # watermarks are kept to the second
+        self.sim_touch("line_items", 1)
+        self.backend.sync_incremental(kinds=("lines",))  # the watermark passes it
+        self.assertEqual(self.env["flexnet.sync.retry"].search([]).key, "ENT-JOB-1-L1")
+        self.backend.sync_incremental(kinds=("accounts",))
+        with trap_jobs() as trap:
+            self.backend._job_sync_kind("lines", True)
+            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+            retried = [
+                job for job in trap.enqueued_jobs if job.method_name == "_job_import_page" and job.args[1]
+            ]
+            self.assertEqual(len(retried), 1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual((run.state, run.retried_count, run.created_count), ("done", 1, 1))
+        self.assertFalse(self.env["flexnet.sync.retry"].search_count([]))
