@@ -1,9 +1,10 @@
 """The shop follows a full synchronisation's reconciliation at once: an entitlement FlexNet no
-longer has stops opening its add-ons, a member FlexNet no longer has stops signing in."""
+longer has stops opening its add-ons and leaves *My entitlements*, a member FlexNet no longer
+has stops signing in."""
 
 from odoo.tests import TransactionCase, tagged
 
-from .common import FlexnetStoreMixin
+from .common import FlexnetStoreCase, FlexnetStoreMixin
 
 
 @tagged("post_install", "-at_install")
@@ -38,3 +39,18 @@ class TestGatingFollowsReconciliation(FlexnetStoreMixin, TransactionCase):
         self.assertEqual((run.state, run.removed_count), ("done", 1), run.reconcile_log)
         self.assertFalse(Users._flexnet_member("dev.patel@northwind.example.com"))
         self.assertFalse(self.nw_user.active)
+
+
+@tagged("post_install", "-at_install")
+class TestMyEntitlementsFollowReconciliation(FlexnetStoreCase):
+    def test_lines_flexnet_no_longer_has_leave_my_entitlements(self):
+        self.authenticate("glx_member", "glx_member")
+        self.assertIn("ENT-GLX-3001-L2", self.url_open("/my/entitlements").text)
+        line = self.env["flexnet.entitlement.line"].search([("activation_id", "=", "ENT-GLX-3001-L2")])
+        self.sim_delete("line_items", ["ENT-GLX-3001-L2"])
+        self.assertEqual(self.backend.sync_all(kinds=("lines",)).removed_count, 1)
+        page = self.url_open("/my/entitlements").text
+        self.assertNotIn("ENT-GLX-3001-L2", page)
+        self.assertIn("ENT-GLX-3001-L1", page)  # the rest of the entitlement stays
+        response = self.url_open(f"/my/entitlements/{line.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)

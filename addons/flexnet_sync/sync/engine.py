@@ -181,7 +181,7 @@ class SyncEngine:
         importer.reset()
 
     def _store_seen(self, run, seen):
-        scopes, keys = zip(*seen, strict=True)
+        scopes, keys = zip(*dict.fromkeys(seen), strict=True)  # an entitlement's lines name it each
         self.env.cr.execute(
             SQL(
                 "INSERT INTO flexnet_sync_seen (run_id, scope, key) SELECT %s, s, k FROM unnest(%s, %s) AS t(s, k)",
