@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
-from . import services
+from . import changes, services
 from .schema import WsdlSet
 from .services.authentication import same_domain, split_domain
 from .store import now_stamp
@@ -369,6 +369,17 @@ class Handler(BaseHTTPRequestHandler):
                 return self._json(200, self.sim.faults.snapshot())
             if path == "/admin/touch" and method == "POST":
                 return self._json(200, self._touch(data))
+            if path == "/admin/delete" and method == "POST":
+                return self._json(
+                    200,
+                    {
+                        "kind": data.get("kind"),
+                        "deleted": changes.delete(store, data.get("kind"), data.get("keys")),
+                    },
+                )
+            if path == "/admin/update" and method == "POST":
+                keys = changes.update(store, data.get("kind"), data.get("keys"), data.get("values"))
+                return self._json(200, {"kind": data.get("kind"), "updated": keys})
             if path == "/admin/api-tokens" and method == "POST":
                 token = data.get("token") or secrets.token_urlsafe(24)
                 self.sim.api_tokens.add(token)

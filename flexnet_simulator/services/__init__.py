@@ -87,6 +87,11 @@ ROUTES = {
                 entitlements.get_entitlements,
                 "searchEntitlementResponse",
             ),
+            "getActivatableItemCountRequest": (
+                "getActivatableItemCount",
+                entitlements.count_line_items,
+                "getActivatableItemCountResponse",
+            ),
             "getEntitlementCountRequest": (
                 "getEntitlementCount",
                 entitlements.count_entitlements,

@@ -9,6 +9,7 @@ from .common import (
     NS_V4,
     READ_CAP,
     NotModelled,
+    as_bool,
     attributes,
     boolean,
     criteria,
@@ -459,6 +460,17 @@ def get_entitlements(ctx, req):
     ]
     info, ents = _partial(ctx, ents, "entitlements")
     return render(NS_V4, "searchEntitlementResponse", [info, *ents])
+
+
+def count_line_items(ctx, req):
+    """getActivatableItemCount: the line items getEntitlementLineItemPropertiesQuery would
+    return for the same ``queryParams`` (the simulated site has no web register keys);
+    ``restrictToItemsReadyToActivate`` keeps deployed items with copies left."""
+    where, params = criteria(req.one("queryParams"), LINE_CRITERIA, "getActivatableItemCount")
+    if as_bool(req.text("restrictToItemsReadyToActivate")):
+        where.append("l.state = 'DEPLOYED' AND e.state = 'DEPLOYED' AND l.number_of_copies > l.fulfilled")
+    count = ctx.store.db.execute(f"SELECT COUNT(*) FROM ({LINE_SQL}{where_sql(where)})", params).fetchone()[0]
+    return render(NS_V4, "getActivatableItemCountResponse", [status(), ("count", count)])
 
 
 def count_entitlements(ctx, req):

@@ -115,12 +115,16 @@ def test_the_whole_story(world):
             == "done"
         ),
     )
-    pushed = _fno(story["sim"]).get_entitlement(order["name"])
+    [pushed_as] = sales("sale.order", "read", ids=[order["id"]], fields=["flexnet_entitlement_ref"])
+    entitlement_id = pushed_as["flexnet_entitlement_ref"]
+    assert entitlement_id.endswith(order["name"].replace("/", "-"))  # the backend's prefix first
+    pushed = _fno(story["sim"]).get_entitlement(entitlement_id)
     assert pushed.sold_to == "NW-0042"
+    assert pushed.state == "DEPLOYED"
     assert [(li.part_number, li.number_of_copies) for li in pushed.line_items] == [("CADS-RENDER", 2)]
     outbox = requests.get(
         f"{story['sim']}/admin/outbox",
-        params={"entitlement_id": order["name"]},
+        params={"entitlement_id": entitlement_id},
         auth=(SIM_USER, SIM_PASSWORD),
         timeout=10,
     ).json()

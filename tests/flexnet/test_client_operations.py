@@ -99,6 +99,14 @@ def test_counts_equal_the_walks(client, sim, recorder, xsd):
     assert (
         client.count_users(account_id="ACME-001") == len(list(client.iter_users(account_id="ACME-001"))) == 3
     )
+    lines = sum(len(items) for _, _, items in DEMO_ENTITLEMENTS)
+    assert client.count_line_items() == lines == len(list(client.iter_line_items()))
+    assert (
+        client.count_line_items(sold_to="NW-0042")
+        == len(list(client.iter_line_items(sold_to="NW-0042")))
+        == 3
+    )
+    assert client.count_line_items(activation_id="ENT-NW-2001-L2") == 1
     products = sum(len(items) for _, _, items in DEMO_CATALOG)
     assert client.count_products() == products == len(list(client.iter_products()))
     assert client.count_products(part_number="DVS-HA") == 1
@@ -110,6 +118,14 @@ def test_counts_equal_the_walks(client, sim, recorder, xsd):
         client.count_accounts(modified_since=since)
         == len(list(client.iter_accounts(modified_since=since)))
         == 2
+    )
+    touched = sim.touch("line_items", 3)
+    since = max(li.last_modified for li in client.iter_line_items() if li.activation_id not in touched)
+    since += timedelta(microseconds=1)
+    assert (
+        client.count_line_items(modified_since=since)
+        == len(list(client.iter_line_items(modified_since=since)))
+        == 3
     )
     recorder.assert_valid(xsd)
 

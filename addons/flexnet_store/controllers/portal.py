@@ -2,8 +2,12 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 
+from odoo.addons.flexnet_sync.sync.mapper import REMOVED
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+# the lines an account sees: FlexNet's (a line FlexNet no longer has is not the customer's)
+PORTAL_LINES = [("line_type", "=", "entitlement"), ("state", "!=", REMOVED)]
 
 
 class FlexnetEntitlementPortal(CustomerPortal):
@@ -12,7 +16,7 @@ class FlexnetEntitlementPortal(CustomerPortal):
         if "flexnet_entitlement_count" in counters:
             Line = request.env["flexnet.entitlement.line"]
             values["flexnet_entitlement_count"] = (
-                Line.search_count([("line_type", "=", "entitlement")]) if Line.has_access("read") else 0
+                Line.search_count(PORTAL_LINES) if Line.has_access("read") else 0
             )
         return values
 
@@ -22,7 +26,7 @@ class FlexnetEntitlementPortal(CustomerPortal):
     def portal_my_entitlements(self, page=1, **kwargs):
         # no sudo: the record rules keep each account to its own lines
         Line = request.env["flexnet.entitlement.line"]
-        domain = [("line_type", "=", "entitlement")]
+        domain = PORTAL_LINES
         count = Line.search_count(domain)
         pager = portal_pager(url="/my/entitlements", total=count, page=page, step=self._items_per_page)
         lines = Line.search(
@@ -48,7 +52,7 @@ class FlexnetEntitlementPortal(CustomerPortal):
             line.check_access("read")
         except (AccessError, MissingError):
             return request.redirect("/my")
-        if not line:
+        if not line or line.state == REMOVED:
             return request.redirect("/my")
         return request.render(
             "flexnet_store.portal_my_entitlement",

@@ -24,6 +24,8 @@ from .exceptions import (
 from .records import (
     ACCOUNT_TYPES,
     ENTITLEMENT_STATES,
+    ID_FORBIDDEN,
+    ID_MAX_LENGTH,
     OP_CREATE_OR_IGNORE,
     OP_CREATE_OR_UPDATE,
     Account,
@@ -47,5 +49,6 @@ from .records import (
     TokenStatus,
     User,
     WriteResult,
+    safe_id,
 )
 from .transport import BasicAuth, BearerAuth, SoapHeaderAuth, Transport

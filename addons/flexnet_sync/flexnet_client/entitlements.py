@@ -74,15 +74,17 @@ class EntitlementOrderMixin:
         ``modified_since`` (aware or UTC datetime) selects lines modified strictly after it.
         """
         b = Builder(NS_ENTITLEMENTS)
+        criteria = {
+            "modified_since": modified_since,
+            "sold_to": sold_to,
+            "entitlement_id": entitlement_id,
+            "activation_id": activation_id,
+            "order_id": order_id,
+        }
 
         def build(page, size):
             root = b.root("searchEntitlementLineItemPropertiesRequest")
-            params = b.sub(root, "queryParams")
-            b.query(params, "entitlementId", entitlement_id)
-            b.query(params, "activationId", activation_id)
-            b.query(params, "orderId", order_id)
-            b.query(params, "soldTo", sold_to)
-            b.query(params, "lastModifiedDateTime", modified_since, "AFTER")
+            _line_criteria(b, b.sub(root, "queryParams"), **criteria)
             config = b.sub(root, "entitlementLineItemResponseConfig")
             for name in LINE_ITEM_FIELDS:
                 b.sub(config, name, True)
@@ -106,6 +108,26 @@ class EntitlementOrderMixin:
     def iter_line_items(self, **kwargs):
         for page in self.iter_line_item_pages(**kwargs):
             yield from page
+
+    def count_line_items(
+        self, *, modified_since=None, sold_to=None, entitlement_id=None, activation_id=None, order_id=None
+    ):
+        """``getActivatableItemCount`` with the criteria of :meth:`iter_line_item_pages`: the
+        line items a walk of them returns (their maintenance line items are not counted)."""
+        b = Builder(NS_ENTITLEMENTS)
+        root = b.root("getActivatableItemCountRequest")
+        _line_criteria(
+            b,
+            b.sub(root, "queryParams"),
+            modified_since=modified_since,
+            sold_to=sold_to,
+            entitlement_id=entitlement_id,
+            activation_id=activation_id,
+            order_id=order_id,
+        )
+        return self._count(
+            NS_ENTITLEMENTS, "getActivatableItemCount", root, "getActivatableItemCountResponse"
+        )
 
     def _entitlement_criteria(self, b, criteria, *, entitlement_id=None, sold_to=None, modified_since=None):
         if isinstance(modified_since, datetime):
@@ -325,6 +347,15 @@ class EntitlementOrderMixin:
 
 
 # --- request building ----------------------------------------------------------------------
+
+
+def _line_criteria(b, params, *, modified_since, sold_to, entitlement_id, activation_id, order_id):
+    """``searchActivatableItemDataType`` criteria, in the schema's order."""
+    b.query(params, "entitlementId", entitlement_id)
+    b.query(params, "activationId", activation_id)
+    b.query(params, "orderId", order_id)
+    b.query(params, "soldTo", sold_to)
+    b.query(params, "lastModifiedDateTime", modified_since, "AFTER")
 
 
 def _id_type_out(b, parent, name, value):

@@ -4,6 +4,8 @@ Read records (what queries return) and write records (what create operations tak
 plain dataclasses: no XML, no transport, safe to pickle into a queue job.
 """
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +17,22 @@ STATUS_FAILURE = "FAILURE"
 STATUS_PARTIAL_FAILURE = "PARTIAL_FAILURE"
 # the states setEntitlementState sets
 ENTITLEMENT_STATES = ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE")
+# FlexNet's rules for an ID the caller gives (activation IDs; entitlement IDs alike)
+ID_FORBIDDEN = ',"&%^()#@!~/<>`}{=|.'
+ID_MAX_LENGTH = 255
+_UNSAFE = re.compile("[" + re.escape(ID_FORBIDDEN) + r"\s\x00-\x1f\x7f]+")
+
+
+def safe_id(value, max_length=ID_MAX_LENGTH):
+    """``value`` made an ID FlexNet accepts, the same every time for the same value: each run
+    of characters FlexNet refuses (and of spaces and control characters) becomes one ``-``
+    (``SO/2026/0001`` gives ``SO-2026-0001``); a value still longer than ``max_length`` keeps
+    its start and ends with a digest of the whole value."""
+    safe = _UNSAFE.sub("-", value or "") or "-"
+    if len(safe) > max_length:
+        digest = hashlib.sha256(value.encode()).hexdigest()[:12]
+        safe = f"{safe[: max_length - len(digest) - 1]}-{digest}"
+    return safe
 
 
 # --- read records --------------------------------------------------------------------

@@ -65,6 +65,26 @@ class FlexnetBackend(models.Model):
     account_id_prefix = fields.Char(
         "New account ID prefix", default="ODOO-", required=True, help="FlexNet account IDs created from Odoo."
     )
+    entitlement_id_prefix = fields.Char(
+        "Entitlement ID prefix",
+        compute="_compute_entitlement_id_prefix",
+        store=True,
+        precompute=True,
+        readonly=False,
+        required=True,
+        copy=False,
+        help="Starts the ID of every entitlement pushed from an order (the order's reference follows): "
+        "keeps the entitlements of this company, and of another Odoo database pushing to the same "
+        "FlexNet site, apart. Only characters FlexNet accepts in IDs.",
+    )
+    watermark_margin = fields.Integer(
+        "Watermark overlap (min)",
+        default=5,
+        required=True,
+        help="Incremental runs ask for what changed since the watermark minus this many minutes: "
+        "changes FlexNet stamps late, or made while a run read, are read again (unchanged records "
+        "are left as they are).",
+    )
     watermark_products = fields.Datetime(readonly=True, copy=False)
     watermark_accounts = fields.Datetime(readonly=True, copy=False)
     watermark_users = fields.Datetime(readonly=True, copy=False)
@@ -80,6 +100,7 @@ class FlexnetBackend(models.Model):
     last_incremental_sync = fields.Datetime(readonly=True, copy=False)
     sync_run_ids = fields.One2many("flexnet.sync.run", "backend_id")
     sync_run_count = fields.Integer(compute="_compute_sync_run_count")
+    retry_count = fields.Integer("Records to retry", compute="_compute_retry_count")
 
     _check_page_size = models.Constraint(
         "CHECK(page_size BETWEEN 1 AND 2000)", "The page size must be between 1 and 2,000 records."
@@ -87,6 +108,73 @@ class FlexnetBackend(models.Model):
     _check_timeout = models.Constraint(
         "CHECK(timeout > 0 AND retries >= 0)", "Timeout and retries must be positive."
     )
+    _check_watermark_margin = models.Constraint(
+        "CHECK(watermark_margin >= 0)", "The watermark overlap cannot be negative."
+    )
+
+    @api.depends("company_id", "url")
+    def _compute_entitlement_id_prefix(self):
+        """``ODOO-<company id>-``, or ``ODOO-<company id>-<n>-`` when another backend of the same
+        site has it (a copy of a backend); a prefix once set is kept."""
+        for backend in self:
+            if backend.entitlement_id_prefix:
+                continue
+            taken = set(
+                self.sudo()
+                .with_context(active_test=False)
+                .search([("url", "=", backend.url), ("id", "not in", backend.ids)])
+                .mapped("entitlement_id_prefix")
+            )
+            base = f"ODOO-{backend.company_id.id or 0}-"
+            prefix, number = base, 1
+            while prefix in taken:
+                number += 1
+                prefix = f"{base}{number}-"
+            backend.entitlement_id_prefix = prefix
+
+    @api.constrains("entitlement_id_prefix", "url", "company_id")
+    def _check_entitlement_id_prefix(self):
+        for backend in self:
+            prefix = backend.entitlement_id_prefix or ""
+            if fc.safe_id(prefix) != prefix or len(prefix) > 100:
+                raise UserError(
+                    self.env._(
+                        "The entitlement ID prefix %(prefix)s must be at most 100 characters, none of them "
+                        "spaces or %(forbidden)s: FlexNet refuses them in IDs.",
+                        prefix=prefix,
+                        forbidden=" ".join(fc.ID_FORBIDDEN),
+                    )
+                )
+            twin = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search(
+                    [
+                        ("id", "!=", backend.id),
+                        ("url", "=", backend.url),
+                        ("entitlement_id_prefix", "=", prefix),
+                    ],
+                    limit=1,
+                )
+            )
+            if twin:
+                raise UserError(
+                    self.env._(
+                        "Backend %(other)s already pushes entitlements to this FlexNet site under the prefix "
+                        "%(prefix)s: give each backend of one site its own prefix.",
+                        other=twin.name,
+                        prefix=prefix,
+                    )
+                )
+
+    def _compute_retry_count(self):
+        counts = dict(
+            self.env["flexnet.sync.retry"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+            )
+        )
+        for backend in self:
+            backend.retry_count = counts.get(backend, 0)
 
     @api.depends("sync_run_ids")
     def _compute_sync_run_count(self):
@@ -221,6 +309,12 @@ class FlexnetBackend(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("flexnet_sync.flexnet_sync_run_action")
         action["domain"] = [("backend_id", "=", self.id)]
         action["context"] = {"default_backend_id": self.id}
+        return action
+
+    def action_view_retries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("flexnet_sync.flexnet_sync_retry_action")
+        action["domain"] = [("backend_id", "=", self.id)]
         return action
 
     @api.model

@@ -1,14 +1,22 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from .. import flexnet_client as fc
 from ..sync import KINDS, SyncEngine
 from ..sync.engine import SyncBusy
 
 RUN_RUNNING = "running"
 RUN_DONE = "done"
 RUN_FAILED = "failed"
+RUN_KINDS = [
+    ("products", "Products"),
+    ("accounts", "Accounts"),
+    ("users", "Member users"),
+    ("lines", "Entitlement lines"),
+]
 
 
 class FlexnetSyncRun(models.Model):
@@ -21,15 +29,7 @@ class FlexnetSyncRun(models.Model):
 
     backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
-    kind = fields.Selection(
-        [
-            ("products", "Products"),
-            ("accounts", "Accounts"),
-            ("users", "Member users"),
-            ("lines", "Entitlement lines"),
-        ],
-        required=True,
-    )
+    kind = fields.Selection(RUN_KINDS, required=True)
     mode = fields.Selection([("full", "Full"), ("incremental", "Incremental")], required=True, default="full")
     state = fields.Selection(
         [(RUN_RUNNING, "Running"), (RUN_DONE, "Done"), (RUN_FAILED, "Failed")],
@@ -44,11 +44,29 @@ class FlexnetSyncRun(models.Model):
         help="Latest modification time seen; the next incremental run starts here."
     )
     page_count = fields.Integer()
+    total_count = fields.Integer(
+        "Total",
+        help="What FlexNet counted for the run's query before the walk (with the records retried); "
+        "0 when the site could not count.",
+    )
+    read_count = fields.Integer(
+        "Read", help="Records read from FlexNet so far (products, accounts, users or line items)."
+    )
+    progress = fields.Float(compute="_compute_progress", help="Records read out of the total, in %.")
     fetched_count = fields.Integer("Fetched")
     created_count = fields.Integer("Created")
     updated_count = fields.Integer("Updated")
     unchanged_count = fields.Integer("Unchanged")
     failed_count = fields.Integer("Failed")
+    retried_count = fields.Integer(
+        "Retried", help="Records that an earlier run could not import, read again by their key."
+    )
+    removed_count = fields.Integer(
+        "Removed",
+        help="Full runs: records Odoo held that FlexNet no longer has, marked as such (see the "
+        "reconciliation log).",
+    )
+    reconcile_log = fields.Text("Reconciliation", help="What a full run marked removed, by key.")
     error_log = fields.Text(
         help="One line per record that could not be imported, and the error that ended the run."
     )
@@ -59,18 +77,24 @@ class FlexnetSyncRun(models.Model):
             end = run.date_end or fields.Datetime.now()
             run.duration = (end - run.date_start).total_seconds() if run.date_start else 0.0
 
+    @api.depends("read_count", "total_count")
+    def _compute_progress(self):
+        for run in self:
+            run.progress = min(100.0, 100.0 * run.read_count / run.total_count) if run.total_count else 0.0
+
     def _compute_display_name(self):
         labels = dict(self._fields["kind"].selection)
         for run in self:
             run.display_name = f"{labels.get(run.kind, run.kind)} {run.date_start or ''}"
 
-    def _job_import_page(self, records):
-        """Job: import one page of records fetched by ``backend._job_sync_kind``."""
+    def _job_import_page(self, records, retried=False):
+        """Job: import one page of records fetched by ``backend._job_sync_kind`` (``retried``:
+        records of the retry list, read again by key)."""
         self.ensure_one()
         if self.state != RUN_RUNNING:
             return self.env._("Run %s is no longer running; page ignored.", self.display_name)
         try:
-            SyncEngine(self.backend_id.sudo()).import_serialized_page(self, records)
+            SyncEngine(self.backend_id.sudo()).import_serialized_page(self, records, retried=retried)
         except SyncBusy as exc:
             raise RetryableJobError(str(exc), seconds=30, ignore_retry=True) from exc
         return self.env._("Imported %s record(s).", len(records))
@@ -98,7 +122,16 @@ class FlexnetSyncRun(models.Model):
                 self.env._("%s page job(s) failed; the watermark stays where it was.", len(broken)),
             )
         else:
-            SyncEngine(self.backend_id.sudo()).finish(self)
+            engine = SyncEngine(self.backend_id.sudo())
+            try:
+                engine._lock()
+                engine.finish(self)
+            except SyncBusy as exc:
+                raise RetryableJobError(str(exc), seconds=30, ignore_retry=True) from exc
+            except fc.TransportError as exc:  # the reconciliation's lookups: FlexNet is away
+                raise RetryableJobError(str(exc), seconds=60) from exc
+            except fc.FlexNetError as exc:
+                self._close(RUN_FAILED, f"{type(exc).__name__}: {exc}")
         return self.state
 
     def _close(self, state, error=None):
@@ -106,6 +139,9 @@ class FlexnetSyncRun(models.Model):
         if error:
             values["error_log"] = "\n".join(filter(None, [self.error_log, error]))
         self.write(values)
+        # the keys read are needed by the reconciliation of a complete run only
+        if self.ids:
+            self.env.cr.execute(SQL("DELETE FROM flexnet_sync_seen WHERE run_id = ANY(%s)", self.ids))
 
     def action_retry(self):
         """Start the same kind again (from the watermark for an incremental run)."""

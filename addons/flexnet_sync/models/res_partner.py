@@ -28,6 +28,13 @@ class ResPartner(models.Model):
     flexnet_roles = fields.Char("FlexNet roles", copy=False)
     flexnet_can_login = fields.Boolean("Can log in to FlexNet", copy=False)
     flexnet_last_login = fields.Datetime("Last FlexNet login", copy=False)
+    flexnet_portal_suspended = fields.Boolean(
+        "Portal access suspended",
+        copy=False,
+        readonly=True,
+        help="This contact left the FlexNet users of its account and its portal access was "
+        "archived with it; it comes back when the synchronisation finds the user again.",
+    )
     flexnet_allow_new_account = fields.Boolean(
         "Allow a new FlexNet account",
         copy=False,
@@ -62,12 +69,41 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         moved_users = "parent_id" in vals and self.sudo().user_ids
+        returning = (
+            self.filtered("flexnet_portal_suspended") if vals.get("flexnet_user_name") else self.browse()
+        )
         res = super().write(vals)
         if moved_users:
             # record rules read user.commercial_partner_id and are cached per user: a contact
             # that changes account must not keep seeing the old account's records
             self.env.registry.clear_cache()
+        if returning:
+            returning._flexnet_restore_portal()
         return res
+
+    def _flexnet_release_members(self):
+        """These member contacts are FlexNet users of their account no more (the user was
+        deleted, or belongs to no account): they leave the account's members, lose FlexNet
+        sign-in and roles, and their portal users are archived, so that they no longer see the
+        account's entitlements and orders nor buy what its entitlements open. The contacts stay
+        (orders and invoices keep them); a user FlexNet lists again later is bound to the same
+        contact (same account and e-mail) and its portal user comes back."""
+        portal = self.sudo().with_context(active_test=False).user_ids.filtered(lambda u: u.active and u.share)
+        values = {"flexnet_user_name": False, "flexnet_roles": False, "flexnet_can_login": False}
+        with_portal = portal.partner_id & self
+        (self - with_portal).write(values)
+        with_portal.write({**values, "flexnet_portal_suspended": True})
+        if portal:
+            portal.write({"active": False})
+            self.env.registry.clear_cache()  # record rules are cached per user
+
+    def _flexnet_restore_portal(self):
+        """A suspended member is a FlexNet user again: its portal users come back."""
+        users = (
+            self.sudo().with_context(active_test=False).user_ids.filtered(lambda u: not u.active and u.share)
+        )
+        self.sudo().write({"flexnet_portal_suspended": False})
+        users.write({"active": True})
 
     def action_view_flexnet_entitlement_lines(self):
         self.ensure_one()

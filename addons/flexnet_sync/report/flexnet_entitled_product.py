@@ -2,7 +2,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..models.flexnet_entitlement_line import ENTITLED_SOURCES
-from ..sync.mapper import INACTIVE_STATES
+from ..sync.mapper import CLOSED_LINE_STATES
 
 # what the view reads: flushed before any query on it; a write of one of them, or a deletion
 # of such records, calls _sources_changed
@@ -18,7 +18,8 @@ class FlexnetEntitledProduct(models.Model):
 
     Invariant (holds by construction, there is nothing to refresh): one row per account
     (``partner_id``, the entitlement line's account), product and backend having at least one
-    entitlement line (not maintenance) whose state is not INACTIVE or OBSOLETE, with the
+    entitlement line (not maintenance) whose state is not INACTIVE, OBSOLETE or REMOVED (FlexNet no
+    longer has it, see the synchronisation's reconciliation), with the
     backend's company (``company_id``, the lines' own: readers see their companies' rows); ``seats`` is
     the sum of those lines' seats, ``date_end`` the latest expiration date, or empty when one
     of them is permanent; ``product_name`` is the product's FlexNet product name.
@@ -65,7 +66,7 @@ class FlexnetEntitledProduct(models.Model):
                  GROUP BY l.partner_id, l.product_id, l.backend_id, l.company_id
                 """,
                 view=SQL.identifier(self._table),
-                inactive=INACTIVE_STATES,
+                inactive=CLOSED_LINE_STATES,
             )
         )
 

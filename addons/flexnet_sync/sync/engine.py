@@ -3,8 +3,9 @@
 import logging
 import queue
 import threading
-from datetime import timezone
+from datetime import timedelta, timezone
 
+from odoo import fields
 from odoo.tools import SQL
 
 from .. import flexnet_client as fc
@@ -18,6 +19,9 @@ KINDS = tuple(IMPORTERS)  # dependency order: products, accounts, users, lines
 _LOCK_NAMESPACE = 0x464E4F  # "FNO"
 # rows a synchronous run stores before the first ANALYZE of its tables (then at each doubling)
 ANALYZE_FIRST = 5000
+# records of the retry list an incremental run reads again by key (the rest: the next runs,
+# or a full run)
+RETRY_BATCH = 500
 
 
 def prefetched(pages, timeout=600):
@@ -85,8 +89,14 @@ class SyncEngine:
             raise SyncBusy(f"another synchronisation of backend {self.backend.name} is running")
 
     def _new_run(self, kind, incremental):
+        """A run of ``kind``; an incremental one asks for what changed since the kind's watermark
+        less the backend's overlap (changes stamped late, or made while the last run read)."""
         importer_cls = IMPORTERS[kind]
-        since = self.backend[importer_cls.watermark_field] if incremental else False
+        since = False
+        if incremental and self.backend[importer_cls.watermark_field]:
+            since = self.backend[importer_cls.watermark_field] - timedelta(
+                minutes=self.backend.watermark_margin
+            )
         return self.env["flexnet.sync.run"].create(
             {
                 "backend_id": self.backend.id,
@@ -101,27 +111,145 @@ class SyncEngine:
         # stored naive UTC; the client wants an aware time
         return run.watermark_from.replace(tzinfo=timezone.utc) if run.watermark_from else None
 
+    def _count(self, run, importer):
+        """The run's total: what FlexNet counts for its query. A site whose count fails is
+        read all the same, its progress unknown (returns False)."""
+        try:
+            total = importer.count(self.client, self._since(run))
+        except fc.FlexNetError as exc:
+            _logger.warning("FlexNet could not count the %s of %s: %s", run.kind, self.backend.name, exc)
+            run.error_log = "\n".join(
+                filter(
+                    None, [run.error_log, f"FlexNet could not count the records (progress unknown): {exc}"]
+                )
+            )
+            return False
+        run.total_count = total or 0
+        return True
+
+    @staticmethod
+    def _to_retry(run, retries, walked, counted):
+        """The keys of the retry list the walk did not read again; they join the total."""
+        keys = [key for key in retries if key not in walked]
+        if keys and counted:
+            run.total_count += len(keys)
+        return keys
+
+    def _retry_keys(self, kind):
+        """Keys of the records of ``kind`` to read again, those tried least recently first."""
+        if not IMPORTERS[kind].retriable:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT key FROM flexnet_sync_retry WHERE backend_id = %s AND kind = %s
+                    ORDER BY last_attempt NULLS FIRST, id LIMIT %s""",
+                self.backend.id,
+                kind,
+                RETRY_BATCH,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
     def _account(self, run, importer, pages=0, last_seen=None):
-        """Add an importer's counts and errors to the run."""
+        """Add an importer's counts, errors and removals to the run; store the keys a full run
+        read and the changes of the retry list."""
+        stats = importer.stats
         values = {
             "page_count": run.page_count + pages,
+            "read_count": run.read_count + stats["read"],
             "fetched_count": run.fetched_count + importer.stats["fetched"],
             "created_count": run.created_count + importer.stats["created"],
             "updated_count": run.updated_count + importer.stats["updated"],
             "unchanged_count": run.unchanged_count + importer.stats["unchanged"],
             "failed_count": run.failed_count + importer.stats["failed"],
+            "retried_count": run.retried_count + stats["retried"],
+            "removed_count": run.removed_count + stats["removed"],
         }
         if importer.errors:
             values["error_log"] = "\n".join(filter(None, [run.error_log, *importer.errors]))[-100000:]
+        if importer.removed_log:
+            values["reconcile_log"] = "\n".join(filter(None, [run.reconcile_log, *importer.removed_log]))[
+                -100000:
+            ]
         if last_seen and (not run.watermark_to or last_seen > run.watermark_to):
             values["watermark_to"] = last_seen
         run.write(values)
-        importer.stats.clear()
-        importer.errors.clear()
+        if run.mode == "full" and importer.seen:
+            self._store_seen(run, importer.seen)
+        self._store_retries(run, importer)
+        importer.reset()
+
+    def _store_seen(self, run, seen):
+        scopes, keys = zip(*dict.fromkeys(seen), strict=True)  # an entitlement's lines name it each
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO flexnet_sync_seen (run_id, scope, key) SELECT %s, s, k FROM unnest(%s, %s) AS t(s, k)",
+                run.id,
+                list(scopes),
+                list(keys),
+            )
+        )
+
+    def _store_retries(self, run, importer):
+        """Records imported, or gone from FlexNet, leave the retry list; records that failed
+        join it (or count one more attempt)."""
+        cr = self.env.cr
+        done = (importer.imported | importer.gone) - set(importer.retry)
+        if done:
+            cr.execute(
+                SQL(
+                    "DELETE FROM flexnet_sync_retry WHERE backend_id = %s AND kind = %s AND key = ANY(%s)",
+                    self.backend.id,
+                    run.kind,
+                    sorted(done),
+                )
+            )
+        if importer.retry:
+            keys, reasons = zip(*sorted(importer.retry.items()), strict=True)
+            cr.execute(
+                SQL(
+                    """INSERT INTO flexnet_sync_retry AS r
+                           (backend_id, company_id, kind, key, reason, run_id, attempt_count, last_attempt,
+                            create_uid, write_uid, create_date, write_date)
+                       SELECT %(backend)s, %(company)s, %(kind)s, k, m, %(run)s, 1, %(now)s,
+                              %(uid)s, %(uid)s, %(now)s, %(now)s
+                         FROM unnest(%(keys)s, %(reasons)s) AS t(k, m)
+                       ON CONFLICT (backend_id, kind, key) DO UPDATE
+                          SET reason = EXCLUDED.reason, run_id = EXCLUDED.run_id,
+                              attempt_count = r.attempt_count + 1, last_attempt = EXCLUDED.last_attempt,
+                              write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
+                    backend=self.backend.id,
+                    company=self.backend.company_id.id,
+                    kind=run.kind,
+                    run=run.id,
+                    now=fields.Datetime.now(),
+                    uid=self.env.uid,
+                    keys=list(keys),
+                    reasons=list(reasons),
+                )
+            )
+        if done or importer.retry:
+            self.env["flexnet.sync.retry"].invalidate_model()
+
+    def _import(self, run, importer, page, retried=False):
+        # retried records are old: they do not move the watermark
+        last_seen = (
+            None
+            if retried
+            else max((naive_utc(importer.modified(r)) for r in page if importer.modified(r)), default=None)
+        )
+        if retried:
+            importer.stats["retried"] += len(page)
+        importer.import_page(page)
+        created = importer.stats["created"]
+        self._account(run, importer, pages=1, last_seen=last_seen)
+        return created
 
     def run(self, kind, incremental=False):
         """Synchronous run of one kind; a FlexNet error ends the run as failed (pages already
-        imported stay, the watermark does not move, so a rerun misses nothing)."""
+        imported stay, the watermark does not move, so a rerun misses nothing; a full run
+        reconciles nothing)."""
         run = self._new_run(kind, incremental)
         try:
             self._lock()
@@ -131,24 +259,26 @@ class SyncEngine:
         importer = IMPORTERS[kind](self.backend)
         stored, analyze_at = 0, ANALYZE_FIRST
         try:
+            retries = self._retry_keys(kind) if incremental else []
+            counted = self._count(run, importer)
+            walked = set()
             for page in prefetched(importer.pages(self.client, self._since(run))):
-                last_seen = max(
-                    (naive_utc(importer.modified(r)) for r in page if importer.modified(r)), default=None
-                )
-                importer.import_page(page)
-                stored += importer.stats["created"]
-                self._account(run, importer, pages=1, last_seen=last_seen)
+                if retries:
+                    walked.update(key for record in page for key in importer.keys_of(record))
+                stored += self._import(run, importer, page)
                 # keep memory flat: what a page loaded is not needed by the next one
                 self.env.flush_all()
                 self.env.invalidate_all(flush=False)
                 if stored >= analyze_at:
                     self._analyze(importer)
                     analyze_at = 2 * stored
+            for page in importer.retry_pages(self.client, self._to_retry(run, retries, walked, counted)):
+                self._import(run, importer, page, retried=True)
+            self._account(run, importer)
+            self.finish(run)
         except fc.FlexNetError as exc:  # the pages imported before the fault stay
             self._account(run, importer)
             run._close("failed", f"{type(exc).__name__}: {exc}")
-            return run
-        self.finish(run)
         return run
 
     def _analyze(self, importer):
@@ -161,38 +291,69 @@ class SyncEngine:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.env[model]._table)))
 
     def finish(self, run):
-        """Close a complete run and move the kind's watermark to the latest change seen."""
+        """Close a complete run. A full run first reconciles (what Odoo holds and the walk did
+        not return, see ``Importer.reconcile``) and supersedes the kind's retry list. The kind's
+        watermark moves to the latest change seen, but never past the start of the walk: a
+        change made while the walk read pages it had passed is read by the next run.
+
+        Raises the FlexNet errors of the reconciliation's lookups (nothing is marked then)."""
+        if run.mode == "full":
+            importer = IMPORTERS[run.kind](self.backend)
+            importer.reconcile(self.client, run)
+            self._account(run, importer)
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM flexnet_sync_retry WHERE backend_id = %s AND kind = %s AND run_id IS DISTINCT FROM %s",
+                    self.backend.id,
+                    run.kind,
+                    run.id,
+                )
+            )
+            self.env["flexnet.sync.retry"].invalidate_model()
         field = IMPORTERS[run.kind].watermark_field
-        if run.watermark_to and (not self.backend[field] or run.watermark_to > self.backend[field]):
-            self.backend[field] = run.watermark_to
+        mark = run.watermark_to and min(run.watermark_to, run.date_start)
+        if mark:
+            run.watermark_to = mark
+            if not self.backend[field] or mark > self.backend[field]:
+                self.backend[field] = mark
         run._close("done")
 
     def enqueue_pages(self, kind, incremental=False):
-        """Job mode: stream the pages and enqueue one import job per page, then a closing job."""
+        """Job mode: stream the pages and enqueue one import job per page (the records to retry
+        last), then a closing job."""
         run = self._new_run(kind, incremental)
         importer = IMPORTERS[kind](self.backend)
-        pages = 0
-        for page in importer.pages(self.client, self._since(run)):
-            pages += 1
+        retries = self._retry_keys(kind) if incremental else []
+        counted = self._count(run, importer)
+        pages, walked = 0, set()
+
+        def enqueue(page, retried=False):
             run.with_delay(
                 channel="root.flexnet",
                 description=f"FlexNet {kind} page {pages} ({self.backend.name})",
-            )._job_import_page(serialize(page))
+            )._job_import_page(serialize(page), retried)
+
+        for page in importer.pages(self.client, self._since(run)):
+            pages += 1
+            if retries:
+                walked.update(key for record in page for key in importer.keys_of(record))
+            enqueue(page)
+        for page in importer.retry_pages(self.client, self._to_retry(run, retries, walked, counted)):
+            pages += 1
+            enqueue(page, retried=True)
+        self._store_retries(run, importer)  # the keys FlexNet no longer has
+        importer.reset()
         run.page_count = pages
         run.with_delay(
             channel="root.flexnet", priority=20, description=f"Close FlexNet {kind} run"
         )._job_finish()
         return run
 
-    def import_serialized_page(self, run, data):
+    def import_serialized_page(self, run, data, retried=False):
         self._lock()
         importer = IMPORTERS[run.kind](self.backend)
         records = [importer.record_from_dict(item) for item in data]
-        last_seen = max(
-            (naive_utc(importer.modified(r)) for r in records if importer.modified(r)), default=None
-        )
-        importer.import_page(records)
-        self._account(run, importer, last_seen=last_seen)
+        self._import(run, importer, records, retried=retried)
 
     def store_entitlement(self, entitlement, partner):
         """Store an entitlement read from FlexNet (after a push) like synced lines."""
@@ -202,6 +363,7 @@ class SyncEngine:
         for line in entitlement.line_items:
             line.entitlement_id = line.entitlement_id or entitlement.entitlement_id
             line.sold_to = line.sold_to or entitlement.sold_to
+            line.entitlement_state = line.entitlement_state or entitlement.state
             line.maintenance = by_parent.get(line.activation_id, [])
         lines = list(entitlement.line_items)
         # maintenance sold for a line of an earlier entitlement (a renewal): read that line

@@ -1,8 +1,11 @@
-"""One importer per kind of FlexNet record: page in, batched upserts out."""
+"""One importer per kind of FlexNet record: page in, batched upserts out; after a complete
+full walk, what Odoo holds and FlexNet no longer has is marked so (``reconcile``)."""
 
 import dataclasses
 import logging
 from collections import Counter
+
+from odoo.tools import SQL
 
 from .. import flexnet_client as fc
 from . import mapper
@@ -10,23 +13,57 @@ from .binder import Binder, changed_values
 
 _logger = logging.getLogger(__name__)
 
+# records a full walk did not return are looked up again before Odoo lets them go (a record
+# deleted during the walk shifts the pages after it: FlexNet pages by position): one query per
+# key up to this many, else one more walk of the kind
+VERIFY_BY_KEY = 200
+# lines of the reconciliation log kept per run
+LOG_LINES = 1000
+
 
 class Importer:
-    """Imports pages of one kind of record; counts created/updated/unchanged/failed."""
+    """Imports pages of one kind of record; counts created/updated/unchanged/failed.
+
+    Besides the counts, a page leaves for the engine: ``seen``, the ``(scope, key)`` of every
+    record read (a full run keeps them to reconcile); ``retry``, the key and reason of records
+    that cannot be imported yet but may later (their account or part number is not in Odoo);
+    ``imported``, the keys imported (they leave the retry list); ``gone``, keys read again by
+    key that FlexNet no longer has. The engine stores them and calls ``reset``.
+    """
 
     kind = None
     watermark_field = None
     models = ()  # where the importer stores its records
+    retriable = False  # records that fail may be read again by their key (``fetch``)
 
     def __init__(self, backend):
         self.backend = backend
         self.env = backend.env
         self.stats = Counter()
         self.errors = []
+        self.seen = []
+        self.retry = {}
+        self.imported = set()
+        self.gone = set()
+        self.removed_log = []
+        self.removed_ids = set()  # marked by this importer: never twice
+
+    def reset(self):
+        self.stats.clear()
+        self.errors.clear()
+        self.seen.clear()
+        self.retry.clear()
+        self.imported.clear()
+        self.gone.clear()
+        self.removed_log.clear()
 
     # --- to implement --------------------------------------------------------------------
 
     def pages(self, client, since):
+        raise NotImplementedError
+
+    def count(self, client, since):
+        """What FlexNet counts for the query of ``pages``."""
         raise NotImplementedError
 
     def import_page(self, records):
@@ -36,16 +73,106 @@ class Importer:
     def record_from_dict(data):
         raise NotImplementedError
 
+    @staticmethod
+    def keys_of(record):
+        """The keys a record is fetched by (``fetch``)."""
+        raise NotImplementedError
+
+    def fetch(self, client, keys):
+        """The records FlexNet has under these keys, one query per key."""
+        raise NotImplementedError
+
+    def missing(self, run):
+        """``[(id, key, fetch key)]`` of what Odoo holds for the backend, live, that the full run
+        ``run`` did not read (no ``seen`` row)."""
+        return []
+
+    def remove(self, ids):
+        """Mark these records as FlexNet no longer having them (batched writes)."""
+        raise NotImplementedError
+
     # --- shared ----------------------------------------------------------------------------
 
     @staticmethod
     def modified(record):
         return getattr(record, "last_modified", None)
 
-    def fail(self, key, reason):
+    def fail(self, key, reason, retry_key=None):
+        """``key`` is not imported; with ``retry_key``, an incremental run reads it again."""
         self.stats["failed"] += 1
         self.errors.append(f"{key}: {reason}")
+        if retry_key and self.retriable:
+            self.retry[retry_key] = str(reason)[:500]
         _logger.info("FlexNet %s %s not imported: %s", self.kind, key, reason)
+
+    def retry_pages(self, client, keys):
+        """Pages (of the backend's page size) of the records of these keys; keys FlexNet no
+        longer has go to ``gone``."""
+        page = []
+        for key in keys:
+            found = self.fetch(client, [key])
+            if not found:
+                self.gone.add(key)
+            page.extend(found)
+            if len(page) >= self.backend.page_size:
+                yield page
+                page = []
+        if page:
+            yield page
+
+    def verify(self, client, keys):
+        """The records of FlexNet among ``keys``, read again: by key when they are few, else by
+        one more walk of the kind."""
+        keys = set(keys)
+        if not keys:
+            return []
+        if len(keys) <= VERIFY_BY_KEY:
+            return self.fetch(client, sorted(keys))
+        return [r for page in self.pages(client, None) for r in page if set(self.keys_of(r)) & keys]
+
+    def _missing_sql(self, query):
+        self.env.flush_all()
+        self.env.cr.execute(query)
+        return self.env.cr.fetchall()
+
+    @staticmethod
+    def _not_seen(run, scope, column):
+        return SQL(
+            "NOT EXISTS (SELECT 1 FROM flexnet_sync_seen s WHERE s.run_id = %s AND s.scope = %s AND s.key = %s)",
+            run.id,
+            scope,
+            column,
+        )
+
+    def reconcile(self, client, run):
+        """After a complete full walk: what Odoo holds that the walk did not return is read
+        again by key (FlexNet pages by position: a deletion during the walk shifts records past
+        it), what FlexNet has is imported and the rest marked removed. Nothing is marked before
+        every lookup answered: a FlexNet error leaves everything as it was."""
+        missing = self.missing(run)
+        if not missing:
+            return
+        self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
+        present = {key for scope, key in self.seen if scope == "record"}
+        gone = [(record_id, key) for record_id, key, _fetch in missing if key not in present]
+        self._remove(gone)
+
+    def _import_found(self, found):
+        """Import what the lookups found, a page at a time."""
+        size = self.backend.page_size
+        for start in range(0, len(found), size):
+            self.import_page(found[start : start + size])
+
+    def _remove(self, gone, reason="not in FlexNet any more"):
+        gone = [(record_id, key) for record_id, key in gone if record_id not in self.removed_ids]
+        if not gone:
+            return
+        self.removed_ids.update(record_id for record_id, _key in gone)
+        self.remove([record_id for record_id, _key in gone])
+        self.stats["removed"] += len(gone)
+        self.removed_log.extend(f"{key}: {reason}" for _id, key in gone[:LOG_LINES])
+        if len(gone) > LOG_LINES:
+            self.removed_log.append(f"... and {len(gone) - LOG_LINES} more")
 
     def upsert(self, model, bound, mapped):
         """Create what is new (one ``create``), write only what changed. Returns {key: record}."""
@@ -82,12 +209,47 @@ class ProductImporter(Importer):
     def pages(self, client, since):
         return client.iter_product_pages(modified_since=since)
 
+    def count(self, client, since):
+        return client.count_products(modified_since=since)
+
     @staticmethod
     def record_from_dict(data):
         data = dict(data, part_numbers=[fc.PartNumber(**p) for p in data["part_numbers"]])
         return fc.Product(**data)
 
+    @staticmethod
+    def keys_of(record):
+        return [part.part_id for part in record.part_numbers if part.part_id]
+
+    def fetch(self, client, keys):
+        found = {}
+        for key in keys:
+            for product in client.iter_products(part_number=key):
+                found.setdefault(product.unique_id or (product.name, product.version), product)
+        return list(found.values())
+
+    def missing(self, run):
+        # products archived (retired in FlexNet, or removed earlier) are left alone
+        return self._missing_sql(
+            SQL(
+                """SELECT t.id, t.default_code, t.default_code
+                     FROM product_template t
+                    WHERE t.flexnet_backend_id = %s AND t.active AND t.default_code IS NOT NULL
+                      AND t.create_date < %s AND %s""",
+                self.backend.id,
+                run.date_start,
+                self._not_seen(run, "record", SQL("t.default_code")),
+            )
+        )
+
+    def remove(self, ids):
+        """Products FlexNet no longer has are archived: the shop and new orders no longer
+        offer them; orders and entitlement lines keep them."""
+        self.env["product.template"].browse(ids).write({"active": False})
+
     def import_page(self, records):
+        self.stats["read"] += len(records)
+        self.seen.extend(("record", key) for product in records for key in self.keys_of(product))
         mapped = {}
         for product in records:
             for part in product.part_numbers:
@@ -119,13 +281,27 @@ class AccountImporter(Importer):
     def pages(self, client, since):
         return client.iter_account_pages(modified_since=since)
 
+    def count(self, client, since):
+        return client.count_accounts(modified_since=since)
+
     @staticmethod
     def record_from_dict(data):
         address = data.get("address")
         return fc.Account(**dict(data, address=fc.Address(**address) if address else None))
 
+    @staticmethod
+    def keys_of(record):
+        return [record.account_id]
+
+    def fetch(self, client, keys):
+        return [account for key in keys for account in client.iter_accounts(account_id=key)]
+
+    # an account FlexNet no longer lists stays a customer in Odoo: nothing to reconcile
+    # (its entitlements and members are reconciled by their own kinds)
+
     def import_page(self, records):
         self.stats["fetched"] += len(records)
+        self.stats["read"] += len(records)
         codes = {(a.address.country or "").upper() for a in records if a.address and a.address.country}
         countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
         mapped = {}
@@ -149,9 +325,13 @@ class UserImporter(Importer):
     kind = "users"
     models = ("res.partner",)
     watermark_field = "watermark_users"
+    retriable = True
 
     def pages(self, client, since):
         return client.iter_user_pages(modified_since=since)
+
+    def count(self, client, since):
+        return client.count_users(modified_since=since)
 
     @staticmethod
     def record_from_dict(data):
@@ -161,9 +341,45 @@ class UserImporter(Importer):
             )
         )
 
+    @staticmethod
+    def keys_of(record):
+        return [mapper.user_key(record)]
+
+    def fetch(self, client, keys):
+        return [user for key in keys for user in client.iter_users(user_name=key)]
+
+    def missing(self, run):
+        return self._missing_sql(
+            SQL(
+                """SELECT p.id, p.flexnet_user_name, p.flexnet_user_name
+                     FROM res_partner p
+                    WHERE p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL
+                      AND p.create_date < %s AND %s""",
+                self.backend.id,
+                run.date_start,
+                self._not_seen(run, "record", SQL("p.flexnet_user_name")),
+            )
+        )
+
+    def remove(self, ids):
+        self.env["res.partner"].browse(ids)._flexnet_release_members()
+
     def import_page(self, records):
         self.stats["fetched"] += len(records)
+        self.stats["read"] += len(records)
         Partner = self.env["res.partner"].with_context(active_test=False)
+        # a user of no account is no member: its contact, if any, leaves the members now
+        loners = [user for user in records if not user.accounts]
+        records = [user for user in records if user.accounts]
+        self.seen.extend(("record", mapper.user_key(user)) for user in records if mapper.user_key(user))
+        if loners:
+            released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
+                {mapper.user_key(user) for user in loners}
+            )
+            self._remove(
+                [(contact.id, key) for key, contact in sorted(released.items())],
+                "a user of no account any more",
+            )
         account_ids = {m.account_id for user in records for m in user.accounts}
         accounts = Binder(Partner, self.backend, "flexnet_account_id").lookup(account_ids)
         mapped = {}
@@ -178,6 +394,7 @@ class UserImporter(Importer):
                     "none of its accounts is in Odoo yet ({})".format(
                         ", ".join(m.account_id for m in user.accounts)
                     ),
+                    retry_key=key,
                 )
                 continue
             try:
@@ -209,15 +426,20 @@ class UserImporter(Importer):
             if key in mapped and contact.parent_id.id in member_of.get(key, ()):
                 mapped[key]["parent_id"] = contact.parent_id.id
         self.upsert(Partner, bound, mapped)
+        self.imported.update(mapped)
 
 
 class LineImporter(Importer):
     kind = "lines"
     models = ("flexnet.entitlement", "flexnet.entitlement.line")
     watermark_field = "watermark_lines"
+    retriable = True
 
     def pages(self, client, since):
         return client.iter_line_item_pages(modified_since=since)
+
+    def count(self, client, since):
+        return client.count_line_items(modified_since=since)
 
     @staticmethod
     def record_from_dict(data):
@@ -225,9 +447,99 @@ class LineImporter(Importer):
             **dict(data, maintenance=[fc.MaintenanceLineItem(**m) for m in data["maintenance"]])
         )
 
+    @staticmethod
+    def keys_of(record):
+        return [record.activation_id]
+
+    def fetch(self, client, keys):
+        return [line for key in keys for line in client.iter_line_items(activation_id=key)]
+
+    def missing(self, run):
+        # a maintenance line is read under its parent line: looked up again by the parent's key
+        return self._missing_sql(
+            SQL(
+                """SELECT l.id, l.activation_id, COALESCE(p.activation_id, l.activation_id)
+                     FROM flexnet_entitlement_line l
+                     LEFT JOIN flexnet_entitlement_line p ON p.id = l.parent_id
+                    WHERE l.backend_id = %s AND COALESCE(l.state, '') <> %s
+                      AND l.create_date < %s AND %s""",
+                self.backend.id,
+                mapper.REMOVED,
+                run.date_start,
+                self._not_seen(run, "record", SQL("l.activation_id")),
+            )
+        )
+
+    def _missing_entitlements(self, run):
+        return self._missing_sql(
+            SQL(
+                """SELECT e.id, e.name FROM flexnet_entitlement e
+                    WHERE e.backend_id = %s AND COALESCE(e.state, '') <> %s
+                      AND e.create_date < %s AND %s""",
+                self.backend.id,
+                mapper.REMOVED,
+                run.date_start,
+                self._not_seen(run, "entitlement", SQL("e.name")),
+            )
+        )
+
+    def remove(self, ids):
+        """Lines FlexNet no longer has take the state REMOVED: no account is entitled by them
+        any more (``flexnet.entitled.product``), their history stays."""
+        self.env["flexnet.entitlement.line"].browse(ids).write({"state": mapper.REMOVED})
+
+    def reconcile(self, client, run):
+        """Lines, then entitlements: an entitlement none of whose lines the walk read is looked
+        up; FlexNet's state and account are taken when it has it (an entitlement without lines),
+        else it is REMOVED. Every lookup is made before anything is marked."""
+        missing = self.missing(run)
+        self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
+        read = {key for scope, key in self.seen if scope == "entitlement"}
+        candidates = [(ent_id, name) for ent_id, name in self._missing_entitlements(run) if name not in read]
+        if len(candidates) <= VERIFY_BY_KEY:
+            still = {name: client.get_entitlement(name) for _id, name in candidates}
+        else:
+            names = {name for _id, name in candidates}
+            still = {
+                e.entitlement_id: e
+                for page in client.iter_entitlement_pages()
+                for e in page
+                if e.entitlement_id in names
+            }
+        present = {key for scope, key in self.seen if scope == "record"}
+        self._remove([(record_id, key) for record_id, key, _fetch in missing if key not in present])
+        Entitlement = self.env["flexnet.entitlement"]
+        kept = Entitlement.browse([ent_id for ent_id, name in candidates if still.get(name)])
+        for entitlement in kept:
+            self._follow_entitlement(entitlement, still[entitlement.name])
+        gone = [(ent_id, name) for ent_id, name in candidates if not still.get(name)]
+        if gone:
+            Entitlement.browse([ent_id for ent_id, _name in gone]).write({"state": mapper.REMOVED})
+            self.stats["removed"] += len(gone)
+            self.removed_log.extend(
+                f"entitlement {name}: not in FlexNet any more" for _id, name in gone[:LOG_LINES]
+            )
+
+    def _follow_entitlement(self, entitlement, found):
+        """An entitlement FlexNet has without lines the walk read: its state and account."""
+        values = {"state": found.state or False}
+        account = Binder(self.env["res.partner"], self.backend, "flexnet_account_id").lookup([found.sold_to])
+        if found.sold_to in account:
+            values.update(partner_id=account[found.sold_to].id, account_id=found.sold_to)
+        diff = changed_values(entitlement.read(list(values), load=None)[0], values)
+        if diff:
+            entitlement.write(diff)
+            self.stats["updated"] += 1
+
     def import_page(self, records):
         env = self.env
         self.stats["fetched"] += len(records) + sum(len(li.maintenance) for li in records)
+        self.stats["read"] += len(records)
+        for li in records:
+            self.seen.append(("record", li.activation_id))
+            self.seen.extend(("record", m.activation_id) for m in li.maintenance)
+            if li.entitlement_id:
+                self.seen.append(("entitlement", li.entitlement_id))
         Partner = env["res.partner"].with_context(active_test=False)
         Product = env["product.product"].with_context(active_test=False)
         Entitlement = env["flexnet.entitlement"]
@@ -244,10 +556,12 @@ class LineImporter(Importer):
         usable = []
         for li in records:
             if li.sold_to not in accounts:
-                self.fail(li.activation_id, f"account {li.sold_to} is not in Odoo yet")
+                self.fail(li.activation_id, f"account {li.sold_to} is not in Odoo yet", li.activation_id)
                 self.stats["failed"] += len(li.maintenance)
             elif li.part_number not in products:
-                self.fail(li.activation_id, f"part number {li.part_number} is not in Odoo yet")
+                self.fail(
+                    li.activation_id, f"part number {li.part_number} is not in Odoo yet", li.activation_id
+                )
                 self.stats["failed"] += len(li.maintenance)
             elif not li.entitlement_id:
                 self.fail(li.activation_id, "line without an entitlement ID")
@@ -268,15 +582,15 @@ class LineImporter(Importer):
                     "account_id": li.sold_to,
                     "state": li.entitlement_state or False,
                 }
-        # an entitlement already in Odoo follows FlexNet's owner and state (a transfer to
-        # another account, a state change); on a transfer all its lines move with it
+        # an entitlement already in Odoo follows FlexNet's owner and state on every run (a
+        # transfer to another account, a state change); on a transfer all its lines move with it
         changes = {}
         for li in usable:
             entitlement = bound_ents.get(li.entitlement_id)
             if entitlement is None or li.entitlement_id in new_ents:
                 continue
             wanted = (accounts[li.sold_to].id, li.sold_to, li.entitlement_state or False)
-            if wanted != (entitlement.partner_id.id, entitlement.account_id, entitlement.state):
+            if wanted != (entitlement.partner_id.id, entitlement.account_id, entitlement.state or False):
                 changes.setdefault(wanted, Entitlement)
                 changes[wanted] |= entitlement
         for (partner_id, account_id, state), entitlements in changes.items():
@@ -300,13 +614,19 @@ class LineImporter(Importer):
         keys = set(mapped) | {m.activation_id for li in usable for m in li.maintenance}
         bound = Binder(Line, self.backend, "activation_id", "backend_id").lookup(keys)
         lines = self.upsert(Line, bound, mapped)
+        self.imported.update(mapped)
 
         maintenance = {}
         for li in usable:
             for item in li.maintenance:
                 product = products.get(item.part_number)
                 if product is None:
-                    self.fail(item.activation_id, f"part number {item.part_number} is not in Odoo yet")
+                    self.fail(
+                        item.activation_id,
+                        f"part number {item.part_number} is not in Odoo yet",
+                        li.activation_id,
+                    )
+                    self.imported.discard(li.activation_id)
                     continue
                 maintenance[item.activation_id] = mapper.map_maintenance(
                     item,

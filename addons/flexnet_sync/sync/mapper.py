@@ -11,6 +11,11 @@ CATEGORY_KINDS = {
     "media kits": "media_kit",
 }
 INACTIVE_STATES = ("INACTIVE", "OBSOLETE")
+# the state of an entitlement or line that FlexNet no longer has (set by a full run's
+# reconciliation; FlexNet itself never uses it)
+REMOVED = "REMOVED"
+# lines in these states entitle to nothing (flexnet.entitled.product) and are not renewed
+CLOSED_LINE_STATES = (*INACTIVE_STATES, REMOVED)
 
 
 class MappingError(ValueError):

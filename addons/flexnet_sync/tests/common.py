@@ -100,6 +100,22 @@ class FlexnetSimulatorMixin:
         response.raise_for_status()
         return response.json()["keys"]
 
+    def sim_delete(self, kind, keys):
+        """Delete records in FlexNet behind the API's back (an administrator's deletion)."""
+        response = self.sim_admin.post(
+            f"{self.sim_url}/admin/delete", json={"kind": kind, "keys": keys}, timeout=5
+        )
+        response.raise_for_status()
+        return response.json()["deleted"]
+
+    def sim_update(self, kind, keys, values):
+        """Change records in FlexNet behind the API's back (see the simulator's README)."""
+        response = self.sim_admin.post(
+            f"{self.sim_url}/admin/update", json={"kind": kind, "keys": keys, "values": values}, timeout=5
+        )
+        response.raise_for_status()
+        return response.json()["updated"]
+
     def sim_outbox(self, entitlement_id=None):
         params = {"entitlement_id": entitlement_id} if entitlement_id else None
         return self.sim_admin.get(f"{self.sim_url}/admin/outbox", params=params, timeout=5).json()

@@ -6,12 +6,12 @@ from odoo.addons.flexnet_sync.models.flexnet_sync_run import RUN_RUNNING
 class FlexnetSyncRun(models.Model):
     _inherit = "flexnet.sync.run"
 
-    def _job_import_page(self, records):
+    def _job_import_page(self, records, retried=False):
         """A page job of a lines run commits on its own: the terms of the entitlements it
         touched follow at once (a transfer to another account, new or corrected maintenance),
         not only when the run ends."""
         refresh = self.kind == "lines" and self.state == RUN_RUNNING
-        result = super()._job_import_page(records)
+        result = super()._job_import_page(records, retried=retried)
         if refresh:
             self._renewal_refresh_page(records)
         return result
@@ -38,10 +38,10 @@ class FlexnetSyncRun(models.Model):
         self.env["maintenance.renewal.term"].sudo()._refresh(line_ids=lines.ids)
 
     def _close(self, state, error=None):
-        """The end of a lines run that fetched something, done or failed (the pages it
-        imported stay): every term follows. A synchronisation runs products before lines, so
+        """The end of a lines run that fetched or removed something, done or failed (the pages
+        it imported stay): every term follows. A synchronisation runs products before lines, so
         titles and maintenance SKUs changed in FlexNet come along."""
         result = super()._close(state, error)
-        if any(run.kind == "lines" and run.fetched_count for run in self):
+        if any(run.kind == "lines" and (run.fetched_count or run.removed_count) for run in self):
             self.env["maintenance.renewal.term"].sudo()._refresh()
         return result

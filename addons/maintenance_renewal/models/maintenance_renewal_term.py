@@ -5,6 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
+from odoo.addons.flexnet_sync.sync.mapper import CLOSED_LINE_STATES
+
 _logger = logging.getLogger(__name__)
 
 TERM_STATES = [
@@ -14,6 +16,7 @@ TERM_STATES = [
     ("past_due", "Past due"),
     ("renewed", "Renewed"),
     ("lapsed", "Lapsed"),
+    ("closed", "Closed in FlexNet"),
 ]
 OPEN_STATES = ("active", "expiring", "grace", "past_due")
 OVERDUE_STATES = ("grace", "past_due")
@@ -112,7 +115,7 @@ class MaintenanceRenewalTerm(models.Model):
         leaves them with the account that renewed them). No term ends after its line's
         maintenance end and a line without one has no term: such terms (a correction in FlexNet)
         are deleted, which unlinks them from campaigns and quotation lines. The FlexNet state of
-        the line and of its entitlement (INACTIVE, OBSOLETE) plays no part.
+        the line decides the status only (below).
 
         *Values of the current term*, from its line: the line's account (``partner_id``: an
         entitlement transferred to another account moves its current terms with it), backend and
@@ -127,11 +130,13 @@ class MaintenanceRenewalTerm(models.Model):
         days of the term's company and the expiring days of its backend: ``renewed`` when the
         line's maintenance end is later than the term's or a confirmed order (state ``sale``)
         has a line renewing the term (``renewal_term_id``); else ``lapsed`` when it ended more
-        than the lapse days ago, ``past_due`` more than the grace days ago, ``grace`` before
-        today, ``expiring`` when it ends within the expiring days (inclusive), else ``active``.
-        ``days_past_due`` counts the days since the end (0 when renewed or not yet ended),
-        ``age_bucket`` groups them (1-30, 31-60, 61-90, more), ``renewal_rate`` is 1 when
-        renewed, 0 when lapsed, empty otherwise; ``renewal_date`` is the day of the refresh that
+        than the lapse days ago; else ``closed`` when the line's FlexNet state is INACTIVE,
+        OBSOLETE or REMOVED (FlexNet no longer has it): such a line is neither quoted nor chased,
+        and a line FlexNet deploys again takes up its term; else ``past_due`` when it ended more
+        than the grace days ago, ``grace`` before today, ``expiring`` when it ends within the
+        expiring days (inclusive), else ``active``. ``days_past_due`` counts the days since the
+        end (0 when renewed, closed or not yet ended), ``age_bucket`` groups them (1-30, 31-60,
+        61-90, more), ``renewal_rate`` is 1 when renewed, 0 when lapsed, empty otherwise; ``renewal_date`` is the day of the refresh that
         first saw the term renewed, empty while it is not.
 
         *Amounts.* Every open term (active, expiring, grace, past due) has an amount: the
@@ -320,6 +325,7 @@ class MaintenanceRenewalTerm(models.Model):
                                      WHERE sol.renewal_term_id = t.id AND so.state = 'sale')
                                 THEN 'renewed'
                                 WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_lapse_days, 365) THEN 'lapsed'
+                                WHEN COALESCE(l.state, '') IN %(closed)s THEN 'closed'
                                 WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_grace_days, 30) THEN 'past_due'
                                 WHEN t.date_end < %(today)s::date THEN 'grace'
                                 WHEN t.date_end <= %(today)s::date + COALESCE(b.expiring_days, 60) THEN 'expiring'
@@ -332,8 +338,8 @@ class MaintenanceRenewalTerm(models.Model):
                      WHERE true %(filter)s
                 ), v AS (
                     SELECT s.id, s.state,
-                           CASE WHEN s.state = 'renewed' THEN 0 ELSE s.days END AS days,
-                           CASE WHEN s.state = 'renewed' OR s.days = 0 THEN 'not_due'
+                           CASE WHEN s.state IN ('renewed', 'closed') THEN 0 ELSE s.days END AS days,
+                           CASE WHEN s.state IN ('renewed', 'closed') OR s.days = 0 THEN 'not_due'
                                 WHEN s.days <= 30 THEN '0_30'
                                 WHEN s.days <= 60 THEN '31_60'
                                 WHEN s.days <= 90 THEN '61_90'
@@ -352,6 +358,7 @@ class MaintenanceRenewalTerm(models.Model):
                 """,
                 today=today,
                 filter=line_filter,
+                closed=CLOSED_LINE_STATES,
             )
         )
         self.invalidate_model(["state", "days_past_due", "age_bucket", "renewal_rate", "renewal_date"])

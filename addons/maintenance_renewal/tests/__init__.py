@@ -1,5 +1,6 @@
 from . import (
     test_maintenance_renewal_campaign,
+    test_maintenance_renewal_closed_lines,
     test_maintenance_renewal_followup,
     test_maintenance_renewal_member_import,
     test_maintenance_renewal_report,
