@@ -263,10 +263,18 @@ def load_demo(store, today=None):
 
 
 GENERATED_BASE = datetime(2026, 1, 1, tzinfo=timezone.utc)
+MINUTES_A_YEAR = 365 * 24 * 60
+
+
+def _spread_stamp(i):
+    """A last-modified time in the year before GENERATED_BASE, spread over it as on a site in
+    service (records of one batch do not all change at one instant)."""
+    return now_stamp(GENERATED_BASE - timedelta(minutes=(i * 7919) % MINUTES_A_YEAR))
 
 
 def generate(store, lines, seed=42):
-    """A deterministic data set: ``lines`` entitlement lines, lines/10 accounts, 3x as many users."""
+    """A deterministic data set: ``lines`` entitlement lines, lines/10 accounts, 3x as many users,
+    their last-modified times spread over the year before ``GENERATED_BASE``."""
     rng = random.Random(seed)
     n_accounts = max(1, lines // 10)
     n_users = 3 * n_accounts
@@ -305,8 +313,8 @@ def generate(store, lines, seed=42):
                     types[a % 10],
                     f"City {a % 97}",
                     countries[a % 8],
-                    stamp,
-                    stamp,
+                    _spread_stamp(a),
+                    _spread_stamp(a),
                 )
                 for a in range(n_accounts)
             ),
@@ -324,8 +332,8 @@ def generate(store, lines, seed=42):
                     f"user{u:07d}@example.com",
                     f"First{u} Last{u}",
                     DEMO_PASSWORD,
-                    stamp,
-                    stamp,
+                    _spread_stamp(u),
+                    _spread_stamp(u),
                     now_stamp(GENERATED_BASE - timedelta(days=u % 400)),
                 )
                 for u in range(n_users)
@@ -342,7 +350,14 @@ def generate(store, lines, seed=42):
         db.executemany(
             "INSERT INTO entitlements(id, entitlement_id, unique_id, sold_to, created, modified) VALUES (?,?,?,?,?,?)",
             (
-                (e + 1, f"GEN-{e:07d}", f"HID-E{e:07d}", f"ACC-{e % n_accounts:06d}", stamp, stamp)
+                (
+                    e + 1,
+                    f"GEN-{e:07d}",
+                    f"HID-E{e:07d}",
+                    f"ACC-{e % n_accounts:06d}",
+                    _spread_stamp(e),
+                    _spread_stamp(e),
+                )
                 for e in range(n_ents)
             ),
         )
@@ -361,8 +376,8 @@ def generate(store, lines, seed=42):
                     f"PO-{i // 4:07d}",
                     str(i % 4 + 1),
                     (base_day - timedelta(days=rng.randrange(30, 900))).isoformat(),
-                    stamp,
-                    stamp,
+                    _spread_stamp(i),
+                    _spread_stamp(i),
                 )
 
         db.executemany(

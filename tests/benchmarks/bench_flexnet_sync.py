@@ -99,10 +99,6 @@ def main():
                 "password": "admin",
                 "page_size": 2000,
                 "timeout": 120,
-                # the generated site was written moments ago: with an overlap, the incremental
-                # run below would read it all again (a site in service has a few minutes of
-                # changes in the overlap, read again unchanged)
-                "watermark_margin": 0,
             }
         )
         timings, synced_counts = {}, {}
