@@ -107,8 +107,14 @@ class FlexnetSyncRun(models.Model):
         jobs = (
             self.env["queue.job"]
             .sudo()
-            .search([("model_name", "=", self._name), ("method_name", "=", "_job_import_page")])
-            .filtered(lambda job: self.id in job.record_ids)
+            .search(
+                [
+                    ("model_name", "=", self._name),
+                    ("method_name", "=", "_job_import_page"),
+                    ("date_created", ">=", self.create_date),  # the run enqueues its pages
+                ]
+            )
+            .filtered(lambda job: self in job.records)
         )
         pending = jobs.filtered(lambda job: job.state not in ("done", "failed", "cancelled"))
         if pending:

@@ -335,7 +335,9 @@ class TestOverlapAndProgress(ReconcileCase):
             self.assertEqual((run.read_count, run.progress), (run.total_count, 100.0), run.kind)
         # a site whose count fails: read all the same, progress unknown
         self.sim_arm("getActivatableItemCount", "soap_fault")
-        run = self.backend.sync_all(kinds=("lines",))
+        with self.assertLogs("odoo.addons.flexnet_sync.sync.engine", "WARNING") as logged:
+            run = self.backend.sync_all(kinds=("lines",))
+        self.assertIn("could not count the lines", "\n".join(logged.output))
         self.assertEqual(run.state, "done")
         self.assertEqual((run.total_count, run.progress), (0, 0.0))
         self.assertEqual(run.read_count, client.count_line_items())

@@ -5,6 +5,8 @@ from odoo.tests import tagged
 from odoo.tools import SQL
 
 from odoo.addons.flexnet_sync.sync import engine as engine_module
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import DEMO_ACCOUNTS, DEMO_USERS, FlexnetSimulatorCase
@@ -212,6 +214,26 @@ class TestSync(FlexnetSimulatorCase):
         # customers whose reference is their account ID (demo data of other addons) are adopted
         self.assertEqual(run.created_count + run.updated_count, len(DEMO_ACCOUNTS))
         self.assertEqual(len(self._bound("res.partner").filtered("flexnet_account_id")), len(DEMO_ACCOUNTS))
+        self.assertTrue(self.backend.watermark_accounts)
+
+    def test_job_mode_closes_the_run_once_its_queued_pages_are_done(self):
+        # the jobs as queue_job stores them (not trapped): the closing job finds the run's pages
+        self.backend.with_context(queue_job__no_delay=False)._job_sync_kind("accounts", True)
+        run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+        pages = self.env["queue.job"].search(
+            [("model_name", "=", run._name), ("method_name", "=", "_job_import_page")]
+        )
+        pages = pages.filtered(lambda job: run in job.records)
+        self.assertEqual(len(pages), run.page_count)
+        with self.assertRaisesRegex(RetryableJobError, "still to run"):
+            run._job_finish()
+        for page in pages:
+            job = Job.load(self.env, page.uuid)
+            job.perform()
+            job.set_done()
+            job.store()
+        self.assertEqual(run._job_finish(), "done")
+        self.assertEqual(run.fetched_count, len(DEMO_ACCOUNTS))
         self.assertTrue(self.backend.watermark_accounts)
 
     def test_cron_enqueues_one_job_per_kind(self):

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -420,9 +422,10 @@ class MediaProductionJob(models.Model):
             )
             order = job.sale_line_id.order_id.sudo()
             if order:
+                # the reason comes from a station: plain text in the note's HTML, never markup
                 order.activity_schedule(
                     "mail.mail_activity_data_todo",
-                    note=note,
+                    note=Markup("<p>%s</p>") % note,
                     summary=self.env._("Media production failed"),
                     user_id=(order.user_id or self.env.ref("base.user_admin")).id,
                 )

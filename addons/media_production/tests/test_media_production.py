@@ -189,6 +189,21 @@ class TestMediaProduction(MediaProductionCase):
         with self.assertRaisesRegex(ValidationError, "No other site"):
             job.action_reroute()
 
+    def test_a_failure_reason_is_text_in_the_salespersons_activity(self):
+        self.site_eu.auto_reroute = False
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        [package] = Job.station_claim()
+        reason = (
+            'Jam. <a href="https://evil.example/reset">re-authorise</a><img src="https://evil.example/p.png">'
+        )
+        Job.station_report_failure(job.id, reason, lease=package["lease"])
+        note = str(order.activity_ids.note)
+        self.assertNotIn("<a ", note)
+        self.assertNotIn("<img", note)
+        self.assertIn("&lt;a href=", note)  # shown as the text the station sent
+
     def test_failure_notifies_and_reroutes(self):
         self.site_eu.auto_reroute = False
         order = self._sell(self.customer_de)
