@@ -38,6 +38,10 @@ class _Api:
     def _lease(self, job_id):
         return self.leases.get(job_id)
 
+    def lease(self, job_id):
+        """The lease this station holds on job ``job_id``, or None."""
+        return self._lease(job_id)
+
     def claim(self, station, limit=1, lease_seconds=900):
         packages = self._retry("station_claim", station=station, limit=limit, lease_seconds=lease_seconds)
         for package in packages:
@@ -56,19 +60,20 @@ class _Api:
             "station_progress", job_id=job_id, state=state, message=message, lease=self._lease(job_id)
         )
 
-    def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5):
+    def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5, lease=None):
         """The robot produced ``copies`` discs: ``discs`` is one ``{"serial", "verified"}`` per
         disc (``verified`` true when the robot verified it against the image, null when nothing
         verified it), ``image_md5`` the
         MD5 of the image sent to the robot ("" for folder media), ``serials`` their serials,
-        ``checksums_verified`` whether every staged file matched its MD5."""
+        ``checksums_verified`` whether every staged file matched its MD5; ``lease``: the lease
+        to send, when not the one this station holds now (a report kept over a restart)."""
         result = self._retry(
             "station_report_success",
             job_id=job_id,
             copies=copies,
             serials=list(serials),
             checksums_verified=bool(checksums_verified),
-            lease=self._lease(job_id),
+            lease=lease or self._lease(job_id),
             discs=[
                 {
                     "serial": str(d["serial"]),
@@ -81,9 +86,13 @@ class _Api:
         self.leases.pop(job_id, None)
         return result
 
-    def failure(self, job_id, reason, log=""):
+    def failure(self, job_id, reason, log="", lease=None):
         result = self._retry(
-            "station_report_failure", job_id=job_id, reason=reason, log=log, lease=self._lease(job_id)
+            "station_report_failure",
+            job_id=job_id,
+            reason=reason,
+            log=log,
+            lease=lease or self._lease(job_id),
         )
         self.leases.pop(job_id, None)
         return result

@@ -147,26 +147,33 @@ class Repository:
     def has(self, md5):
         return os.path.isfile(self.path_for(md5))
 
-    def fetch_many(self, entries, parallel=2, headers_for=None):
+    def fetch_many(self, entries, parallel=2, headers_for=None, hashed=None):
         """Fetch ``entries`` (dicts with url, md5, size, name) ``parallel`` at a time; the
-        local paths in the same order. The first failure is raised once all have stopped."""
+        local paths in the same order. The first failure is raised once all have stopped.
+        ``hashed`` (a dict) receives {md5: MD5 computed} of each file downloaded now."""
         entries = list(entries)
         if parallel <= 1 or len(entries) <= 1:
-            return [self._fetch_entry(entry, headers_for) for entry in entries]
+            return [self._fetch_entry(entry, headers_for, hashed) for entry in entries]
         with concurrent.futures.ThreadPoolExecutor(max_workers=parallel) as pool:
-            futures = [pool.submit(self._fetch_entry, entry, headers_for) for entry in entries]
+            futures = [pool.submit(self._fetch_entry, entry, headers_for, hashed) for entry in entries]
             concurrent.futures.wait(futures)
         return [future.result() for future in futures]
 
-    def _fetch_entry(self, entry, headers_for):
+    def _fetch_entry(self, entry, headers_for, hashed=None):
         headers = headers_for(entry["url"]) if headers_for else None
         return self.fetch(
-            entry["url"], entry["md5"], entry.get("size"), name=entry.get("name", ""), headers=headers
+            entry["url"],
+            entry["md5"],
+            entry.get("size"),
+            name=entry.get("name", ""),
+            headers=headers,
+            hashed=hashed,
         )
 
-    def fetch(self, url, md5, size=None, name="", headers=None):
+    def fetch(self, url, md5, size=None, name="", headers=None, hashed=None):
         """The verified local copy of a file: downloaded once, resumed after an interruption,
-        streamed (flat memory), MD5 checked before it is ever used."""
+        streamed (flat memory), MD5 checked before it is ever used. A file downloaded now
+        adds {md5: the MD5 computed} to ``hashed``; one already stored is not hashed here."""
         path = self.path_for(md5)
         if os.path.isfile(path):
             os.utime(path)  # recently used: kept by prune
@@ -196,6 +203,8 @@ class Repository:
             os.unlink(partial)  # never used, never resumed
             raise ChecksumMismatch(label, md5.lower(), actual)
         os.replace(partial, path)
+        if hashed is not None:
+            hashed[md5.lower()] = actual
         _logger.info("stored %s (%s bytes, md5 %s)", label, offset, actual)
         return path
 

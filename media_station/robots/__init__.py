@@ -1,6 +1,18 @@
 """Disc-robot drivers: one module per maker's hot-folder protocol (see base.RobotDriver)."""
 
-from .base import DONE, ERROR, PRODUCING, QUEUED, TIMEOUT, Disc, Order, Result, RobotDriver, UnsafeOrderValue
+from .base import (
+    DONE,
+    ERROR,
+    PRODUCING,
+    QUEUED,
+    TIMEOUT,
+    Disc,
+    EarlierOrderAtRobot,
+    Order,
+    Result,
+    RobotDriver,
+    UnsafeOrderValue,
+)
 from .folder import FolderDriver
 from .ptburn import PTBurnDriver
 from .rimage import RimageDriver

@@ -83,6 +83,15 @@ def codec_of(encoding):
     raise ValueError(f"robot_encoding must be one of {ENCODING_HELP}, not {encoding!r}")
 
 
+class EarlierOrderAtRobot(StationError):
+    """An earlier order of the job is still at the robot: no new order may be written, and the
+    job has not failed (the robot may still produce it)."""
+
+    def __init__(self, message, stem):
+        super().__init__(message)
+        self.stem = stem
+
+
 class UnsafeOrderValue(StationError):
     """A value the robot's order file cannot carry (the job fails with this message)."""
 
@@ -227,7 +236,7 @@ class RobotDriver(abc.ABC):
         """The number of the next attempt at order ``name``, once every earlier one has left
         the robot: one still waiting is withdrawn, one the robot took is aborted where the
         protocol allows it, and the station waits (``pickup_timeout`` at most) until it ended;
-        then what they left in the hot folder is removed. :class:`StationError` when an
+        then what they left in the hot folder is removed. :class:`EarlierOrderAtRobot` when an
         earlier order is still at the robot after that wait: no new order is written."""
         seen = self.attempts_seen(name)
         for stem in [name] + [attempt_name(name, n) for n in sorted(seen)]:
@@ -252,9 +261,10 @@ class RobotDriver(abc.ABC):
                 atomic_write(os.path.join(order.work or self.work, file_name), content)
         atomic_write(os.path.join(self.hot_folder, order_file), files[order_file])
 
-    def state(self, stem):
-        """QUEUED, PRODUCING, DONE, ERROR, or None when no order of that name is here."""
-        present = self._present(stem)
+    def state(self, stem, present=None):
+        """QUEUED, PRODUCING, DONE, ERROR, or None when no order of that name is here
+        (``present``: what :meth:`_present` found, when the caller just listed the folder)."""
+        present = self._present(stem) if present is None else present
         for ext, state in self.states:
             if ext.lower() in present:
                 return state
@@ -273,11 +283,12 @@ class RobotDriver(abc.ABC):
         deadline = started + timeout
         picked_up = False
         while time.monotonic() < deadline:
-            state = self.state(stem)
+            present = self._present(stem)  # the hot folder is listed once per poll
+            state = self.state(stem, present)
             if state in (DONE, ERROR):
                 return self.result(order)
             if not picked_up:
-                picked_up = self.extension.lower() not in self._present(stem)
+                picked_up = self.extension.lower() not in present
                 if (
                     not picked_up
                     and self.pickup_timeout
@@ -321,6 +332,15 @@ class RobotDriver(abc.ABC):
             except FileNotFoundError:
                 pass
 
+    def forget(self, name):
+        """Drop the count of attempts at order ``name``: Odoo accepted the job as done."""
+        path = self._attempts_file(name)
+        if path:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
     def leftovers(self):
         """Extensions of the files a finished order leaves in the hot folder."""
         return [ext for ext, state in self.states if state in (DONE, ERROR)]
@@ -350,9 +370,10 @@ class RobotDriver(abc.ABC):
                     waited = (
                         f" and did not end within {self.pickup_timeout:g} s" if self.pickup_timeout else ""
                     )
-                    raise StationError(
+                    raise EarlierOrderAtRobot(
                         f"an earlier order {stem} of this job is still at the robot ({what}){waited}; "
-                        f"no new order is written while it is there"
+                        f"no new order is written while it is there",
+                        stem,
                     )
                 time.sleep(self.settle_poll)
         self.clear(stem)

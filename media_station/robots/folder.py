@@ -3,7 +3,7 @@
 ``<order>.ord`` holds ``Key=Value`` lines (UTF-8, LF): JobID, OrderID, ImageFile or Folder,
 VolumeName, MergeFile, LabelFile, Copies, Media. Whoever produces the media (a USB duplicator's
 script, an operator) renames it ``.inp`` while working, then ``.done``, or ``.err`` with
-``<order>.log`` whose first line says what went wrong. No robot maker defines this format; it
+``<order>-a<n>.log`` whose first line says what went wrong. No robot maker defines this format; it
 is this project's.
 """
 
@@ -33,7 +33,7 @@ class FolderDriver(RobotDriver):
     def render(self, order):
         if order.copies < 1:
             raise UnsafeOrderValue(f"an order needs at least one copy, not {order.copies}")
-        label_name = f"{order.name}.label.txt"
+        label_name = f"{order.stem}.label.txt"  # per attempt, like the image
         label_path = os.path.join(order.work or self.work, label_name)
         fields = [
             ("JobID", order.job_id),

@@ -68,7 +68,7 @@ class RimageDriver(RobotDriver):
         ]
         if self.label_template:
             pairs.append(("label", self.label_template))
-            merge_name = f"{order.name}.merge.txt"
+            merge_name = f"{order.stem}.merge.txt"  # per attempt, like the image
             merge_path = os.path.join(order.work or self.work, merge_name)
             pairs.append(
                 (

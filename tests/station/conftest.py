@@ -7,6 +7,8 @@ import threading
 
 import pytest
 
+from media_station.errors import OdooUnavailable, StationError
+
 
 class FileServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
@@ -79,14 +81,48 @@ class FakeApi:
         self.reports = []
         self.label = b"%PDF-1.4 label rendered by Odoo"
         self.label_requests = 0
+        self.released = []
+        self.claims = 1  # how many times the job was claimed
+        self.states = {}  # job id: its state in Odoo, for station_package
+        self.unreachable = 0  # the next reports that find Odoo unreachable
+        self.expired = set()  # leases that ran out: reports sent with them are refused (HTTP 403)
+        self.queue = []  # packages the next claim returns
+        self.leases_sent = []  # (job id, the lease a report was sent with)
+
+    def claim(self, station, limit=1, lease_seconds=900):
+        packages, self.queue = self.queue[:limit], self.queue[limit:]
+        if packages:
+            self.claims += 1  # a new lease
+        return packages
+
+    def lease(self, job_id):
+        """The lease of the station's current claim on the job."""
+        return f"lease-{job_id}-{self.claims}"
+
+    def _reach(self, method, job_id, lease):
+        lease = lease or self.lease(job_id)
+        if lease in self.expired:
+            raise StationError(f"{method}: HTTP 403: This station does not hold the lease of job {job_id}")
+        self.leases_sent.append((job_id, lease))
+        if self.unreachable:
+            self.unreachable -= 1
+            raise OdooUnavailable(f"{method}: Odoo unreachable after 5 attempts (connection refused)")
+
+    def release(self, job_ids):
+        self.released.extend(job_ids)
+        return list(job_ids)
+
+    def package(self, job_id):
+        return {"id": job_id, "state": self.states.get(job_id, "queued")}
 
     def heartbeat(self, job_ids=(), lease_seconds=900):
-        return list(job_ids)
+        return [job_id for job_id in job_ids if self.lease(job_id) not in self.expired]
 
     def progress(self, job_id, state, message=""):
         self.reports.append(("progress", job_id, state))
 
-    def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5):
+    def success(self, job_id, *, copies, serials, checksums_verified, discs, image_md5, lease=None):
+        self._reach("station_report_success", job_id, lease)
         self.reports.append(
             (
                 "success",
@@ -101,7 +137,8 @@ class FakeApi:
             )
         )
 
-    def failure(self, job_id, reason, log=""):
+    def failure(self, job_id, reason, log="", lease=None):
+        self._reach("station_report_failure", job_id, lease)
         self.reports.append(("failure", job_id, {"reason": reason, "log": log}))
 
     def label_pdf(self, job_id):

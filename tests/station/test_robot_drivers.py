@@ -33,7 +33,7 @@ def order_for(work, **changes):
     values = {
         "name": "MPJ_00012",
         "job_id": 12,
-        "image": os.path.join(work, "MPJ_00012.iso"),
+        "image": os.path.join(work, "MPJ_00012-a1.iso"),
         "is_disc": True,
         "volume": "CAD_STUDIO_SO004",
         "copies": 3,
@@ -79,7 +79,7 @@ def test_ptburn_job_request_is_written_as_the_sdk_specifies(tmp_path, work):
         b"JobID=MPJ_00012-a1\r\n"
         b"ClientID=EU1@station-1\r\n"
         b"DiscType=DVDR\r\n"
-        b"ImageFile=\\\\ROBOTPC\\PTBurnJobs\\station\\MPJ_00012.iso\r\n"
+        b"ImageFile=\\\\ROBOTPC\\PTBurnJobs\\station\\MPJ_00012-a1.iso\r\n"
         b"CloseDisc=YES\r\n"
         b"Copies=3\r\n"
         b"VolumeName=CAD_STUDIO_SO004\r\n"
@@ -298,10 +298,10 @@ def test_the_abort_command_appears_whole(tmp_path, work, monkeypatch):
 def test_rimage_order_with_the_label_rendered_by_odoo(tmp_path, work):
     driver = RimageDriver(tmp_path / "NWP", work=work)
     assert driver.wants_label_pdf()
-    pdf = os.path.join(work, "MPJ_00012.label.pdf")
+    pdf = os.path.join(work, "MPJ_00012-a1.label.pdf")
     driver.submit(order_for(work, label_pdf=pdf))
     assert (tmp_path / "NWP" / "MPJ_00012-a1.NWP").read_bytes() == (
-        f"order_id=MPJ_00012-a1\r\nfiletype=IMAGE\r\nfile={work}/MPJ_00012.iso\r\nlabel={pdf}\r\ncopies=3\r\n".encode()
+        f"order_id=MPJ_00012-a1\r\nfiletype=IMAGE\r\nfile={work}/MPJ_00012-a1.iso\r\nlabel={pdf}\r\ncopies=3\r\n".encode()
     )
 
 
@@ -314,12 +314,12 @@ def test_rimage_order_with_the_sites_label_design_and_a_merge_file(tmp_path, wor
     assert (tmp_path / "NWP" / "MPJ_00012-a1.NWP").read_bytes() == (
         b"order_id=MPJ_00012-a1\r\n"
         b"filetype=IMAGE\r\n"
-        b"file=R:\\media\\work\\MPJ_00012.iso\r\n"
+        b"file=R:\\media\\work\\MPJ_00012-a1.iso\r\n"
         b"label=R:\\labels\\kit.btw\r\n"
-        b"merge=R:\\media\\work\\MPJ_00012.merge.txt\r\n"
+        b"merge=R:\\media\\work\\MPJ_00012-a1.merge.txt\r\n"
         b"copies=3\r\n"
     )
-    assert open(os.path.join(work, "MPJ_00012.merge.txt"), "rb").read() == (
+    assert open(os.path.join(work, "MPJ_00012-a1.merge.txt"), "rb").read() == (
         b"SO0042\r\nCADS-MEDIA-DVD\r\nCAD Studio\r\n2025.2\r\nNorthwind Engineering\r\nSO0042-CADS-MEDIA-DVD\r\n"
     )
 
@@ -330,7 +330,7 @@ def test_rimage_merge_values_lose_the_characters_merge_fields_cannot_contain(tmp
     driver = RimageDriver(tmp_path / "hot", work=work, label_template="R:\\kit.btw")
     label = {"title": 'R&D; "Pro" edition, A=B [x]', "customer": "O'Neil\r\nGmbH", "version": ""}
     with caplog.at_level(logging.WARNING):
-        merge = driver.render(order_for(work, label=label))["MPJ_00012.merge.txt"]
+        merge = driver.render(order_for(work, label=label))["MPJ_00012-a1.merge.txt"]
     assert merge == b"R&D;  Pro  edition  A B  x\r\n-\r\nO Neil  GmbH\r\n"
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 2
 
@@ -339,12 +339,13 @@ def test_rimage_merge_values_are_transliterated_not_refused(tmp_path, work):
     label = {"title": "Müller Straße", "customer": "東京"}
     ascii_driver = RimageDriver(tmp_path / "a", work=work, label_template="R:\\kit.btw", encoding="ascii")
     assert (
-        ascii_driver.render(order_for(work, label=label))["MPJ_00012.merge.txt"]
+        ascii_driver.render(order_for(work, label=label))["MPJ_00012-a1.merge.txt"]
         == b"Muller Strasse\r\n??\r\n"
     )
     ansi = RimageDriver(tmp_path / "b", work=work, label_template="R:\\kit.btw")
     assert (
-        ansi.render(order_for(work, label=label))["MPJ_00012.merge.txt"] == b"M\xfcller Stra\xdfe\r\n??\r\n"
+        ansi.render(order_for(work, label=label))["MPJ_00012-a1.merge.txt"]
+        == b"M\xfcller Stra\xdfe\r\n??\r\n"
     )
 
 
@@ -357,9 +358,9 @@ def test_folder_order_keeps_the_stations_own_format(tmp_path, work):
     driver.submit(order_for(work, image=folder, is_disc=False, volume="CADSTUDIO", media="usb", copies=2))
     assert (tmp_path / "usb" / "MPJ_00012-a1.ord").read_bytes() == (
         f"JobID=12\nOrderID=SO0042\nFolder={folder}\nVolumeName=CADSTUDIO\n"
-        f"MergeFile={work}/MPJ_00012.label.txt\nLabelFile=\nCopies=2\nMedia=usb\n"
+        f"MergeFile={work}/MPJ_00012-a1.label.txt\nLabelFile=\nCopies=2\nMedia=usb\n"
     ).encode()
-    assert open(os.path.join(work, "MPJ_00012.label.txt"), "rb").read() == (
+    assert open(os.path.join(work, "MPJ_00012-a1.label.txt"), "rb").read() == (
         b"order=SO0042\npart_number=CADS-MEDIA-DVD\ntitle=CAD Studio\nversion=2025.2\n"
         b"customer=Northwind Engineering\nbarcode=SO0042-CADS-MEDIA-DVD\n"
     )

@@ -53,6 +53,14 @@ def package(server, copies=2, is_disc=True, media="dvd", name="MPJ/00012"):
     }
 
 
+def files_in(folder):
+    return sorted(
+        os.path.relpath(os.path.join(root, name), folder)
+        for root, _dirs, names in os.walk(folder)
+        for name in names
+    )
+
+
 def station(tmp_path, api, robot, **settings):
     config = StationConfig(
         url="http://127.0.0.1:9",
@@ -94,9 +102,10 @@ def test_a_disc_job_is_reported_with_one_result_per_copy(tmp_path, fake_api, ser
     if robot != "folder":  # the MD5 of the image the robot recorded the copies from
         assert report["image_md5"] == simulator.images["MPJ_00012-a1"]
     assert simulator.processed == [("MPJ_00012-a1", None)]
-    # image and label files removed; the count of attempts per job stays
-    assert os.listdir(subject.config.work) == ["attempts"]
-    assert os.listdir(os.path.join(subject.config.work, "attempts")) == ["MPJ_00012"]
+    # once Odoo accepted the report: image, label files, the count of attempts and the report
+    # kept on disk removed, and what the ended order left in the hot folder too
+    assert files_in(subject.config.work) == []
+    assert [e for e in os.listdir(tmp_path / "hot") if e != "Status"] == []
 
 
 def test_the_reported_md5_is_the_built_images(tmp_path, fake_api, served, monkeypatch):
@@ -142,12 +151,34 @@ def test_robot_error_is_reported_with_what_the_robot_logged(tmp_path, fake_api, 
     assert "Printer ribbon out" in report["log"]
 
 
+def orders_written(subject):
+    """The order files the station writes, as {file name: bytes}."""
+    written = {}
+    real_submit = subject.robot.submit
+
+    def submit(order):
+        written.update(subject.robot.render(order))
+        return real_submit(order)
+
+    subject.robot.submit = submit
+    return written
+
+
 def test_the_label_pdf_is_fetched_only_for_robots_that_print_it(tmp_path, fake_api, served):
     run(tmp_path / "a", fake_api, "ptburn", package(served))
     assert fake_api.label_requests == 0
-    _subject, _simulator = run(tmp_path / "b", fake_api, "rimage", package(served))
+    subject = station(tmp_path / "b", fake_api, "rimage")
+    written = orders_written(subject)
+    simulator = make_simulator("rimage", str(tmp_path / "b" / "hot"), delay=0.05)
+    simulator.start()
+    try:
+        subject.process(package(served))
+    finally:
+        simulator.stop()
+    assert fake_api.final()[0] == "success"
     assert fake_api.label_requests == 1
-    assert b"label=" in (tmp_path / "b" / "hot" / "MPJ_00012-a1.DON").read_bytes()
+    label_pdf = os.path.join(subject.config.work, "MPJ_00012-a1.label.pdf")
+    assert f"label={label_pdf}\r\n".encode() in written["MPJ_00012-a1.NWP"]
 
 
 def test_usb_media_with_a_disc_robot_fail_before_anything_is_downloaded(tmp_path, fake_api, served):
@@ -159,10 +190,19 @@ def test_usb_media_with_a_disc_robot_fail_before_anything_is_downloaded(tmp_path
 
 
 def test_usb_media_through_the_hand_off_folder(tmp_path, fake_api, served):
-    run(tmp_path, fake_api, "folder", package(served, is_disc=False, media="usb"))
+    subject = station(tmp_path, fake_api, "folder")
+    written = orders_written(subject)
+    simulator = make_simulator("folder", str(tmp_path / "hot"), delay=0.05)
+    simulator.start()
+    try:
+        subject.process(package(served, is_disc=False, media="usb"))
+    finally:
+        simulator.stop()
     kind, _job, report = fake_api.final()
     assert kind == "success" and report["image_md5"] == ""
-    assert b"Folder=" in (tmp_path / "hot" / "MPJ_00012-a1.done").read_bytes()
+    folder = os.path.join(subject.config.work, "MPJ_00012-a1")
+    assert f"Folder={folder}\n".encode() in written["MPJ_00012-a1.ord"]
+    assert not os.path.exists(folder)  # removed once Odoo accepted the report
 
 
 def test_a_corrupted_stored_file_is_downloaded_again(tmp_path, fake_api, served):
@@ -217,18 +257,31 @@ def test_a_job_produced_again_gets_a_new_order_and_its_own_answer(tmp_path, fake
     assert [p for p in fake_api.reports if p[0] == "progress" and p[2] == "producing"]
 
 
-def test_no_new_order_while_an_earlier_one_of_the_job_is_at_the_robot(tmp_path, fake_api, served):
-    subject = station(tmp_path, fake_api, "ptburn", robot_pickup_timeout=0.3)
-    # a station that crashed left its order at PTBurn, which is burning it
-    (tmp_path / "hot" / "MPJ_00012-a1.INP").write_bytes(b"JobID=MPJ_00012-a1\r\nClientID=EU1@station-0\r\n")
+@pytest.mark.parametrize(
+    "robot, held, left",
+    [
+        ("ptburn", "MPJ_00012-a1.INP", ["MPJ_00012-a1.INP", "MPJ_00012-a1.PTM"]),
+        ("rimage", "MPJ_00012-a1.INP", ["MPJ_00012-a1.INP"]),  # Network Publisher cannot abort
+    ],
+)
+def test_no_new_order_while_an_earlier_one_of_the_job_is_at_the_robot(
+    tmp_path, fake_api, served, caplog, robot, held, left
+):
+    subject = station(tmp_path, fake_api, robot, robot_pickup_timeout=0.3)
+    # another station (or this one, reinstalled) left its order at the robot, which is burning
+    # it from its image
+    (tmp_path / "hot" / held).write_bytes(b"JobID=MPJ_00012-a1\r\nClientID=EU1@station-0\r\n")
+    image = os.path.join(subject.config.work, "MPJ_00012-a1.iso")
+    with open(image, "wb") as handle:
+        handle.write(b"the image the robot reads")
     subject.process(package(served))
-    kind, _job, report = fake_api.final()
-    assert kind == "failure"
-    assert report["reason"] == (
-        "an earlier order MPJ_00012-a1 of this job is still at the robot (PTBurn was asked to abort the "
-        "job) and did not end within 0.3 s; no new order is written while it is there"
-    )
-    assert sorted(os.listdir(tmp_path / "hot")) == ["MPJ_00012-a1.INP", "MPJ_00012-a1.PTM"]
+    # not a failure (which would reroute the job while this robot may still produce it): the
+    # job is handed back to the queue, and the robot's image stays
+    assert [r for r in fake_api.reports if r[0] in ("success", "failure")] == []
+    assert fake_api.released == [12]
+    assert "an earlier order MPJ_00012-a1 of this job is still at the robot" in caplog.text
+    assert os.path.exists(image)
+    assert sorted(os.listdir(tmp_path / "hot")) == left
     assert served.requests == []  # nothing was downloaded for an order that cannot be written
 
 
