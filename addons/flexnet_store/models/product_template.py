@@ -11,21 +11,22 @@ GATING_FIELDS = {
     "flexnet_title",
 }
 # What an account may buy, kept for the transaction (a page evaluates the domain several
-# times) in the cursor's precommit data, which a commit, a rollback and a savepoint rollback
-# empty: a transaction retried after a serialization failure reads what is committed then.
-# Within the transaction it is cleared by every write that can change it: product gating
-# fields and account types here, entitlements through flexnet.entitled.product's
-# _sources_changed hook.
+# times) in the cursor's cache, which Odoo empties with the transaction's caches at every
+# commit, rollback and savepoint rollback (``Transaction.clear``): a transaction retried after
+# a serialization failure reads what is committed then. Within the transaction it is cleared
+# by every write that can change it: product gating fields and account types here,
+# entitlements through flexnet.entitled.product's _sources_changed hook. (Not the precommit
+# data: a flush that runs precommit callbacks empties it, several times per request.)
 GATING_CACHE = "flexnet_store.gating"
 
 
 def _gating_cache(env):
-    return env.cr.precommit.data.setdefault(GATING_CACHE, {})
+    return env.cr.cache.setdefault(GATING_CACHE, {})
 
 
 def clear_gating_cache(env):
     """Forget what accounts may buy: to call whenever what ``_flexnet_gating_data`` reads changes."""
-    env.cr.precommit.data.pop(GATING_CACHE, None)
+    env.cr.cache.pop(GATING_CACHE, None)
 
 
 class ProductTemplate(models.Model):
