@@ -13,6 +13,7 @@ class TestGatingFollowsReconciliation(FlexnetStoreMixin, TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tz="UTC"))
+        cls.backend.reconcile_full_runs = True
 
     def test_an_entitlement_removed_from_flexnet_closes_its_addon_at_once(self):
         Template = self.env["product.template"]

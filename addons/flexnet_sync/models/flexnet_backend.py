@@ -85,6 +85,15 @@ class FlexnetBackend(models.Model):
         "changes FlexNet stamps late, or made while a run read, are read again (unchanged records "
         "are left as they are).",
     )
+    reconcile_full_runs = fields.Boolean(
+        "Remove what FlexNet no longer has",
+        help="After a complete full run, what Odoo holds and FlexNet no longer returned (looked up "
+        "again by key) is marked: entitlement lines and entitlements REMOVED (they stop opening "
+        "the shop), members released (their portal users archived), products archived. Off by "
+        "default: switch it on once a full run's counts match FlexNet's (the run's progress), and "
+        "read the readme's limits first (maintenance products FlexNet serves through its "
+        "maintenance service are not read by the products walk).",
+    )
     watermark_products = fields.Datetime(readonly=True, copy=False)
     watermark_accounts = fields.Datetime(readonly=True, copy=False)
     watermark_users = fields.Datetime(readonly=True, copy=False)

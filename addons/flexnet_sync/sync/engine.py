@@ -291,13 +291,13 @@ class SyncEngine:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.env[model]._table)))
 
     def finish(self, run):
-        """Close a complete run. A full run first reconciles (what Odoo holds and the walk did
+        """Close a complete run. A full run of a backend that reconciles (``reconcile_full_runs``) first reconciles (what Odoo holds and the walk did
         not return, see ``Importer.reconcile``) and supersedes the kind's retry list. The kind's
         watermark moves to the latest change seen, but never past the start of the walk: a
         change made while the walk read pages it had passed is read by the next run.
 
         Raises the FlexNet errors of the reconciliation's lookups (nothing is marked then)."""
-        if run.mode == "full":
+        if run.mode == "full" and self.backend.reconcile_full_runs:
             importer = IMPORTERS[run.kind](self.backend)
             importer.reconcile(self.client, run)
             self._account(run, importer)

@@ -21,6 +21,7 @@ class ReconcileCase(FlexnetSimulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.backend.reconcile_full_runs = True
         runs = cls.backend.sync_all()
         assert runs.mapped("state") == ["done"] * 4, runs.mapped("error_log")
         cls.Line = cls.env["flexnet.entitlement.line"]
@@ -85,6 +86,21 @@ class ReconcileCase(FlexnetSimulatorCase):
             sorted(templates.filtered("active").mapped("default_code")),
             sorted(code for code, state in parts.items() if state not in CLOSED),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestReconciliationIsOptIn(ReconcileCase):
+    """A simulator of its own: the deletions below stay in it."""
+
+    def test_a_backend_that_does_not_reconcile_removes_nothing(self):
+        self.backend.reconcile_full_runs = False
+        self.sim_delete("line_items", ["ENT-ACME-1001-L2"])
+        self.sim_delete("users", ["hank@globex.example.com"])
+        runs = self._runs(self.backend.sync_all())
+        self.assertEqual([r.state for r in runs.values()], ["done"] * 4)
+        self.assertEqual([r.removed_count for r in runs.values()], [0, 0, 0, 0])
+        self.assertNotEqual(self._line("ENT-ACME-1001-L2").state, "REMOVED")
+        self.assertTrue(self.Partner.search([("flexnet_user_name", "=", "hank@globex.example.com")]))
 
 
 @tagged("post_install", "-at_install")
