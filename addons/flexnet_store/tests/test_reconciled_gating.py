@@ -44,6 +44,11 @@ class TestGatingFollowsReconciliation(FlexnetStoreMixin, TransactionCase):
 
 @tagged("post_install", "-at_install")
 class TestMyEntitlementsFollowReconciliation(FlexnetStoreCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.backend.reconcile_full_runs = True
+
     def test_lines_flexnet_no_longer_has_leave_my_entitlements(self):
         self.authenticate("glx_member", "glx_member")
         self.assertIn("ENT-GLX-3001-L2", self.url_open("/my/entitlements").text)

@@ -112,16 +112,19 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         # the first attempt at the job: <order>-a1
         stem = f"{safe_name(job.name)}-a1"
         self.assertEqual(robot.processed, [(stem, None)])
-        # the PTBurn job request, renamed .DON by the robot
-        job_request = (self.folder / "hot" / f"{stem}.DON").read_bytes()
-        self.assertIn(f"JobID={stem[:32]}\r\n".encode(), job_request)
-        self.assertIn(b"Copies=2\r\nVolumeName=", job_request)
-        self.assertIn(b"VerifyDisc=YES\r\n", job_request)
+        # the PTBurn job request as the robot read it; once Odoo accepted the report the
+        # ended order leaves nothing in the hot folder
+        request = robot.requests[stem]
+        self.assertEqual(
+            (request["JobID"], request["Copies"], request["VerifyDisc"]), (stem[:32], "2", "YES")
+        )
+        self.assertEqual(robot.images[stem], job.image_md5)
+        self.assertFalse(list((self.folder / "hot").glob(f"{stem}.*")))
         stored = station.repository.path_for(hashlib.md5(self.setup_bytes).hexdigest())
         self.assertEqual(pathlib.Path(stored).read_bytes(), self.setup_bytes)
         self.assertEqual(station.run_once(), 0)
 
-    def test_rimage_robot_prints_the_label_rendered_by_odoo(self):
+    def test_rimage_robot_records_the_image_the_station_reported(self):
         # Eindhoven's robot is a Rimage, which verifies no disc; its DVDs need not be verified
         self.site_eu.robot_verifies = False
         self.dvd.requires_verification = False
@@ -137,9 +140,10 @@ class TestStationEndToEnd(MediaProductionCase, HttpCase):
         self.assertEqual(self._delivery(order).state, "assigned")
         stem = f"{safe_name(job.name)}-a1"
         self.assertEqual(robot.processed, [(stem, None)])
-        nwp = (self.folder / "hot" / f"{stem}.DON").read_text()
-        self.assertIn(f"order_id={stem}\n", nwp)
-        self.assertIn(".label.pdf\n", nwp)
+        # the discs were recorded from the image the station reported, then the order was
+        # cleared from the hot folder
+        self.assertEqual((robot.produced[stem], robot.images[stem]), (1, job.image_md5))
+        self.assertFalse(list((self.folder / "hot").glob(f"{stem}.*")))
 
     def test_disc_failing_verification_fails_the_job(self):
         self.site_eu.auto_reroute = False
