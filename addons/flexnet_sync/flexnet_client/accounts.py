@@ -1,8 +1,8 @@
 """Accounts and their users: UserAcctHierarchyService v3, or UserOrgHierarchyService v1 (the
 organizations of older sites), chosen by the client's ``account_api``."""
 
-from .base import ACCOUNT_API_V1, ACCOUNT_API_V3, NS_ACCOUNTS, NS_ORGANIZATIONS, response_data
-from .records import OP_CREATE_OR_IGNORE, Account, AccountRoles, Address, FailedRecord, User
+from .base import ACCOUNT_API_V1, ACCOUNT_API_V3, NS_ACCOUNTS, NS_ORGANIZATIONS, failed_records, response_data
+from .records import OP_CREATE_OR_IGNORE, Account, AccountRoles, Address, User
 from .xmlutil import Builder, attributes, identifier, local, to_bool, to_datetime
 
 
@@ -143,21 +143,11 @@ class UserAccountMixin:
             return root
 
         def parse(body, chunk):
-            created, failed = [], []
+            created = []
             for child in body:
-                name = local(child.tag)
-                if name == "responseData":
+                if local(child.tag) == "responseData":
                     created = [identifier(el, "id") for el in child]
-                elif name == "failedData":
-                    for item in child:
-                        key = reason = None
-                        for part in item:
-                            if local(part.tag) == "account":
-                                key = next((c.text for c in part if local(c.tag) == "id"), None)
-                            elif local(part.tag) == "reason":
-                                reason = part.text
-                        failed.append(FailedRecord(key, reason))
-            return created, failed
+            return created, failed_records(body, "account", lambda el: _child_text(el, "id"))
 
         return self._write(NS_ACCOUNTS, "createAccount", "createAcctResponse", accounts, build, parse)
 
@@ -190,22 +180,11 @@ class UserAccountMixin:
             return root
 
         def parse(body, chunk):
-            created, failed = [], []
+            created = []
             for child in body:
-                name = local(child.tag)
-                if name == "responseData":
-                    for el in child:
-                        created.append(next((c.text for c in el if local(c.tag) == "userName"), None))
-                elif name == "failedData":
-                    for item in child:
-                        key = reason = None
-                        for part in item:
-                            if local(part.tag) == "user":
-                                key = next((c.text for c in part if local(c.tag) == "emailAddress"), None)
-                            elif local(part.tag) == "reason":
-                                reason = part.text
-                        failed.append(FailedRecord(key, reason))
-            return created, failed
+                if local(child.tag) == "responseData":
+                    created += [_child_text(el, "userName") for el in child]
+            return created, failed_records(body, "user", lambda el: _child_text(el, "emailAddress"))
 
         return self._write(NS_ACCOUNTS, "createUser", "createUserResponse", users, build, parse)
 
@@ -308,3 +287,8 @@ def _user(element):
                         roles = [r.text for r in part]
                 user.accounts.append(AccountRoles(account_id, tuple(roles)))
     return user
+
+
+def _child_text(element, name):
+    """Text of ``element``'s first child named ``name`` (any namespace), or None."""
+    return next((c.text for c in element if local(c.tag) == name), None)
