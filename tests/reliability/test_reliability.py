@@ -258,6 +258,7 @@ def test_station_crash_mid_job(world, request):
         "copies": 1,
         "checksums_verified": True,
         "discs": [{"serial": "S1", "verified": True}],
+        "image_md5": "c" * 32,
     }
     assert station("media.production.job", "station_report_success", **report) == "done"
     late = station.call("media.production.job", "station_report_success", **report)

@@ -2,20 +2,9 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import float_compare
 
 from ..tools import ACTIVE_STATES, CANCELLED, CLAIMED, DONE, FAILED, PRODUCING, QUEUED, STAGING, manifest_md5
-
-
-def _open_moves_downstream(moves):
-    """The moves, not done or cancelled, that ``moves`` feed, step after step (the delivery
-    chain of a manufacturing order's finished moves: pick, pack, ship)."""
-    chain = moves.browse()
-    todo = moves.move_dest_ids
-    while todo:
-        todo = todo.filtered(lambda m: m.state not in ("done", "cancel")) - chain
-        chain |= todo
-        todo = todo.move_dest_ids
-    return chain
 
 
 class MediaProductionJob(models.Model):
@@ -180,27 +169,76 @@ class MediaProductionJob(models.Model):
 
     # --- routing ----------------------------------------------------------------------------
 
+    @api.constrains("site_id", "company_id")
+    def _check_site_company(self):
+        for job in self:
+            if job.site_id and job.site_id.company_id != job.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "Job %(job)s belongs to %(company)s: site %(site)s, of %(other)s, cannot produce it.",
+                        job=job.name,
+                        company=job.company_id.name,
+                        site=job.site_id.name,
+                        other=job.site_id.company_id.name,
+                    )
+                )
+
+    def _ensure_media_group(self, group):
+        """Jobs' actions are for production staff: ``group``'s members (and the superuser)."""
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(
+                self.env._(
+                    "Only %(group)s users may do this with production jobs.",
+                    group=self.env.ref(group).sudo().full_name,
+                )
+            )
+
     def _route(self):
         """Give each job its site: the one chosen for its sale line when the order was confirmed
         (whose warehouse makes and ships the kit), unless that site is down or the job failed
         there; otherwise the routing rules. Today's load of the sites is counted once for all
-        the jobs routed together."""
-        load = self.env["media.production.site"].sudo()._routing_load()
+        the jobs routed together, and the rules are read once."""
+        load = self.env["media.production.site"].sudo()._routing_load(lock=True)
+        cache = {}
         for job in self:
             chosen = job.sale_line_id.media_site_id
-            if chosen and chosen not in job.rerouted_from_ids and not chosen.is_down:
+            if (
+                chosen
+                and chosen not in job.rerouted_from_ids
+                and not chosen.is_down
+                and chosen.company_id == job.company_id
+            ):
                 site = chosen
             else:
-                site = job._pick_site(job.rerouted_from_ids, load)
-            job._assign_site(site, load)
+                site = job._pick_site(job.rerouted_from_ids, load, cache)
+            if site:
+                job._assign_site(site, load)
+            else:
+                job.message_post(
+                    body=self.env._(
+                        "%(company)s has no production site that can take this job: it waits for one.",
+                        company=job.company_id.name,
+                    )
+                )
 
     def _assign_site(self, site, load):
         """Give the job to ``site`` and count it in ``load`` (see ``_routing_load``); a site
-        that was already full gets it all the same, with a note in the job's chatter."""
+        that was already full gets it all the same, and so does a site that does not make the
+        job's media as it must be made when no site does, each with a note in the chatter."""
         self.ensure_one()
         full = site._is_full(load)
         site._book(load)
         self.sudo().write({"site_id": site.id, "routed_at": fields.Datetime.now()})
+        if not site._makes(self.media_type_id):
+            self.message_post(
+                body=self.env._(
+                    "No site that makes %(media)s as it must be made (its discs verified by the "
+                    "robot) can take this job: %(site)s takes it, and its discs are recorded as "
+                    "not verified.",
+                    media=self.media_type_id.name or "-",
+                    site=site.name,
+                )
+            )
         if full:
             self.message_post(
                 body=self.env._(
@@ -211,7 +249,7 @@ class MediaProductionJob(models.Model):
                 )
             )
 
-    def _pick_site(self, excluded, load=None):
+    def _pick_site(self, excluded, load=None, cache=None):
         """The site the routing rules give this job, leaving out ``excluded``."""
         self.ensure_one()
         return (
@@ -224,42 +262,71 @@ class MediaProductionJob(models.Model):
                 self.company_id,
                 excluded,
                 load=load,
+                cache=cache,
             )
         )
 
-    def _next_site(self, load=None):
-        """The site a failed job would go to next, or an empty recordset."""
+    def _next_site(self, load=None, excluded=None):
+        """The site a failed job would go to next, or an empty recordset: routing's choice
+        (``_pick_site``) without the sites the job failed at (and ``excluded``), provided it
+        makes the job's media as it must be made."""
         self.ensure_one()
-        excluded = self.rerouted_from_ids | self.site_id
+        excluded = self.rerouted_from_ids | self.site_id | (excluded or self.site_id.browse())
         site = self._pick_site(excluded, load)
         if site in excluded or not site._makes(self.media_type_id):
             return self.env["media.production.site"]
         return site
 
+    def _reroute_next(self, load):
+        """Reroute the job to the next site that can take it: a site whose warehouse cannot
+        take over the manufacturing order is left out for the one after it. Returns the site
+        (empty when none could) and why the sites left out could not."""
+        self.ensure_one()
+        excluded = self.env["media.production.site"]
+        refusals = []
+        site = self._next_site(load, excluded)
+        while site:
+            reason = self._reroute_to(site, load)
+            if not reason:
+                return site, refusals
+            refusals.append(f"{site.name}: {reason}")
+            excluded |= site
+            site = self._next_site(load, excluded)
+        return site, refusals
+
     def action_reroute(self):
-        """A person sends failed jobs to the next site and queues them again."""
-        load = self.env["media.production.site"].sudo()._routing_load()
+        """A production operator sends failed jobs to the next site and queues them again."""
+        self._ensure_media_group("media_production.group_media_operator")
+        load = self.env["media.production.site"].sudo()._routing_load(lock=True)
         for job in self.filtered(lambda j: j.state == FAILED):
-            site = job._next_site(load)
+            site, refusals = job._reroute_next(load)
             if not site:
                 raise ValidationError(
                     self.env._(
-                        "No other site can produce %(job)s (%(media)s); it failed at: %(sites)s.",
+                        "No other site can produce %(job)s (%(media)s); it failed at: %(sites)s.%(why)s",
                         job=job.name,
                         media=job.media_type_id.name or "-",
                         sites=", ".join((job.rerouted_from_ids | job.site_id).mapped("name")),
+                        why="".join(f"\n{refusal}" for refusal in refusals),
                     )
                 )
-            job._reroute_to(site, load)
         return True
 
     def _reroute_to(self, site, load=None):
-        """Queue the job again at ``site``; its manufacturing order and delivery move to the
-        site's warehouse (see ``_relocate_production``)."""
+        """Queue the job again at ``site``: first its manufacturing order and delivery move to
+        the site's warehouse (see ``_relocate_production``), then the job and its sale line go
+        to the site. Returns an empty text, or why the job could not go there (it then stays
+        where it is, and its chatter says why)."""
         self.ensure_one()
         previous = self.site_id
+        reason = self._relocate_production(site)
+        if reason:
+            self.message_post(
+                body=self.env._("Not rerouted to %(site)s: %(reason)s", site=site.name, reason=reason)
+            )
+            return reason
         if load is None:
-            load = site.sudo()._routing_load()
+            load = site.sudo()._routing_load(lock=True)
         self.sudo().write(
             {
                 "rerouted_from_ids": [fields.Command.link(previous.id)] if previous else [],
@@ -270,10 +337,12 @@ class MediaProductionJob(models.Model):
             }
         )
         self._assign_site(site, load)
+        if self.sale_line_id:
+            self.sale_line_id.sudo().media_site_id = site
         self.message_post(
             body=self.env._("Rerouted from %(old)s to %(new)s.", old=previous.name or "-", new=site.name)
         )
-        self._relocate_production()
+        return ""
 
     def _apply_reroute_policy(self):
         """After a failure: the next site takes the job when the failed site says so."""
@@ -283,12 +352,12 @@ class MediaProductionJob(models.Model):
             if not site.auto_reroute or len(job.rerouted_from_ids) >= site.max_reroutes:
                 continue
             if load is None:
-                load = self.env["media.production.site"].sudo()._routing_load()
-            target = job._next_site(load)
-            if target:
-                job._reroute_to(target, load)
+                load = self.env["media.production.site"].sudo()._routing_load(lock=True)
+            job._reroute_next(load)
 
     def action_cancel(self):
+        """A production manager cancels jobs that are not done."""
+        self._ensure_media_group("media_production.group_media_manager")
         self.filtered(lambda j: j.state not in (DONE,)).sudo().write(
             {"state": CANCELLED, "lease_until": False, "lease_token": False}
         )
@@ -296,73 +365,112 @@ class MediaProductionJob(models.Model):
 
     # --- stock: the manufacturing order and the delivery follow the site ----------------------
 
-    def _production_warehouse(self):
-        """The warehouse that makes and ships the job's kit at its current site: the site's own
-        warehouse, else the sale order's."""
+    def _production_warehouse(self, site=None):
+        """The warehouse that makes and ships the job's kit at ``site`` (default: its current
+        site): the site's own warehouse, else the sale order's."""
         self.ensure_one()
-        return self.site_id.warehouse_id or self.sale_line_id.order_id.warehouse_id
+        site = site or self.site_id
+        return site.warehouse_id or self.sale_line_id.order_id.warehouse_id
 
-    def _relocate_production(self):
-        """Move the kit's manufacturing order and delivery to the warehouse of the job's site.
+    @api.model
+    def _split_delivery_share(self, production):
+        """The open moves downstream of ``production`` (pick, pack, ship) that carry its kits.
+        A move that carries more (the kits of another manufacturing order of the same line,
+        merged into one delivery move) is split: the part of this order's quantity is split
+        off, fed by this order alone, and returned; the rest stays with the other orders."""
+        Move = production.env["stock.move"]
+        share = production.product_uom_qty  # this order's kits, in the product's unit
+        rounding = production.product_id.uom_id.rounding
+        chain = Move
+        ours = production.move_finished_ids.filtered(
+            lambda m: m.product_id == production.product_id and m.state not in ("done", "cancel")
+        )
+        while ours:
+            found = Move
+            for dest in ours.move_dest_ids.filtered(lambda m: m.state not in ("done", "cancel")) - chain:
+                if float_compare(dest.product_qty, share, precision_rounding=rounding) > 0:
+                    part = Move.create(dest._split(share))
+                    part.move_orig_ids = [fields.Command.set((dest.move_orig_ids & ours).ids)]
+                    dest.move_orig_ids = [fields.Command.unlink(move.id) for move in ours]
+                    dest = part
+                found |= dest
+            chain |= found
+            ours = found
+        return chain
 
-        The open manufacturing order and the delivery moves it feeds (not done yet) are
-        cancelled in the old warehouse, and the same quantity is procured again from the sale
-        line, now from the new warehouse (the standard MTO + Manufacture routes): a new
-        manufacturing order, which becomes the job's, and new delivery moves. Nothing happens
-        when the warehouse stays the same. When the new warehouse cannot make the kit (no
-        route), everything stays where it was and the chatter says why."""
+    def _relocate_production(self, site):
+        """Move the kit's manufacturing order and its share of the delivery to the warehouse
+        of ``site``; returns an empty text, or why they cannot move (nothing changed then).
+
+        The open manufacturing order and the delivery moves it feeds (its own share of them:
+        see ``_split_delivery_share``) are cancelled in the old warehouse, and the order's
+        quantity is procured again from the sale line, now from the new warehouse (the
+        standard MTO + Manufacture routes): a new manufacturing order, which becomes the
+        job's, and new delivery moves. Nothing moves when there is nothing to move (no open
+        manufacturing order, the same warehouse); the chatter says so."""
         self.ensure_one()
         job = self.sudo()
         production = job.production_id
         line = job.sale_line_id
-        if not line or not job.site_id:
-            return False
-        line.media_site_id = job.site_id
-        warehouse = job._production_warehouse()
-        if (
-            not production
-            or production.state in ("done", "cancel")
-            or not warehouse
-            or production.picking_type_id.warehouse_id == warehouse
-        ):
-            return False
-        chain = _open_moves_downstream(production.move_finished_ids)
-        ends = chain.filtered(lambda m: not (m.move_dest_ids & chain))
-        if not ends:
-            job.message_post(
-                body=self.env._(
-                    "Manufacturing order %(mo)s feeds no delivery of the order: it stays in %(wh)s.",
-                    mo=production.name,
-                    wh=production.picking_type_id.warehouse_id.name,
-                )
+        warehouse = job._production_warehouse(site)
+        old = production.picking_type_id.warehouse_id
+        note = None
+        if not line or not production:
+            note = self.env._("The job has no manufacturing order of a sale to move.")
+        elif production.state in ("done", "cancel"):
+            note = self.env._(
+                "Manufacturing order %(mo)s is %(state)s: it stays as it is.",
+                mo=production.name,
+                state=production.state,
             )
-            return False
-        quantity = sum(ends.mapped("product_qty"))
+        elif not warehouse:
+            note = self.env._(
+                "%(site)s has no warehouse: manufacturing order %(mo)s stays in %(wh)s.",
+                site=site.name,
+                mo=production.name,
+                wh=old.name,
+            )
+        elif old == warehouse:
+            note = self.env._(
+                "Manufacturing order %(mo)s stays in %(wh)s, which makes and ships the kits of %(site)s too.",
+                mo=production.name,
+                wh=warehouse.name,
+                site=site.name,
+            )
+        if note:
+            job.message_post(body=note)
+            return ""
         known_moves = line.move_ids
         try:
             with self.env.cr.savepoint():
+                chain = job._split_delivery_share(production)
+                if not chain.filtered(lambda m: not (m.move_dest_ids & chain)):
+                    raise UserError(
+                        self.env._(
+                            "manufacturing order %(mo)s feeds no delivery of the order.", mo=production.name
+                        )
+                    )
+                quantity = production.product_uom_qty
                 production.with_context(skip_activity=True).action_cancel()
                 chain.with_context(skip_cancel_activity=True)._action_cancel()
                 line = line.with_company(line.company_id)
-                procurements = line._create_procurements(
-                    quantity, line.product_id.uom_id, line._prepare_procurement_values()
-                )
+                values = line._prepare_procurement_values()
+                values["warehouse_id"] = warehouse
+                procurements = line._create_procurements(quantity, line.product_id.uom_id, values)
                 self.env["stock.rule"].sudo().with_context(media_production_job_id=job.id).run(procurements)
                 if job.production_id == production:
                     raise UserError(
                         self.env._("%(wh)s made no manufacturing order for the kit.", wh=warehouse.name)
                     )
         except UserError as error:
-            job.message_post(
-                body=self.env._(
-                    "The manufacturing order and the delivery stay in %(old)s: %(error)s",
-                    old=production.picking_type_id.warehouse_id.name,
-                    error=error.args[0] if error.args else str(error),
-                )
+            reason = self.env._(
+                "the manufacturing order and the delivery stay in %(old)s: %(error)s",
+                old=old.name,
+                error=error.args[0] if error.args else str(error),
             )
-            return False
+            return reason
         # as sale_stock does after a procurement: confirming the pickings triggers the scheduler
-        (line.move_ids - known_moves).picking_id.filtered(
+        (line.move_ids - known_moves).filtered(lambda m: m.state != "cancel").picking_id.filtered(
             lambda p: p.state not in ("done", "cancel")
         ).action_confirm()
         job.message_post(
@@ -373,7 +481,7 @@ class MediaProductionJob(models.Model):
                 wh=warehouse.name,
             )
         )
-        return True
+        return ""
 
     # --- internals ------------------------------------------------------------------------
 

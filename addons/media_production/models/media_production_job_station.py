@@ -239,16 +239,21 @@ class MediaProductionJobStation(models.Model):
         """The robot produced and verified the copies: the discs are recorded and the
         manufacturing order is completed (idempotent: a job already done answers ``done``).
 
-        :param copies: how many copies were produced, at least the job's copies
-        :param serials: the copies' serial numbers (texts); taken from ``discs`` when empty
+        :param copies: how many copies were produced: the job's copies
+        :param serials: the copies' serial numbers (non-empty, distinct texts, one per copy);
+            taken from ``discs`` when empty
         :param checksums_verified: must be ``True``: the staged files matched the manifest
         :param discs: one ``{"serial": str, "verified": true or null}`` per copy produced:
             true when the robot verified it against the image, null when nothing verified it
             (a disc that failed verification is a failed job); required when the job's media
             type requires
             verification (disc media)
-        :param image_md5: MD5 of the burned image (32 hexadecimal digits), empty for media
-            that get no image
+        :param image_md5: MD5 of the burned image (32 hexadecimal digits); required for disc
+            media, empty for media that get no image
+
+        A site whose station predates disc reports (``station_reports_discs`` not set) may
+        still report without ``discs`` and ``image_md5``: its copies are recorded as not
+        verified, with a note; its first report with discs sets the site's flag.
         """
         job, _site = self._station_leased_job(job_id, lease)
         if job.state == DONE:
@@ -257,7 +262,7 @@ class MediaProductionJobStation(models.Model):
             raise ValidationError(
                 self.env._("Job %(job)s is %(state)s; it cannot succeed now.", job=job.name, state=job.state)
             )
-        serials, disc_values, image_md5 = job._station_check_success(
+        serials, disc_values, image_md5, legacy = job._station_check_success(
             copies, serials, checksums_verified, discs, image_md5
         )
         job.write(
@@ -271,6 +276,16 @@ class MediaProductionJobStation(models.Model):
                 "lease_token": False,
             }
         )
+        if legacy:
+            job.message_post(
+                body=self.env._(
+                    "The station of %(site)s reports no discs yet (it predates disc verification): "
+                    "the copies are recorded as not verified. Upgrade the station.",
+                    site=job.site_id.name,
+                )
+            )
+        elif discs is not None and not job.site_id.station_reports_discs:
+            job.site_id.sudo().station_reports_discs = True  # the station was upgraded
         job._complete_production()
         job.message_post(
             body=self.env._("Produced %(copies)s cop(ies) at %(site)s.", copies=copies, site=job.site_id.name)
@@ -279,12 +294,14 @@ class MediaProductionJobStation(models.Model):
 
     def _station_check_success(self, copies, serials, checksums_verified, discs, image_md5):
         """Check a success report on this job; returns its serials (texts), the values of its
-        disc records and its image MD5 (lowercase, or empty). ``ValidationError`` otherwise."""
+        disc records, its image MD5 (lowercase, or empty) and whether it is a report of a
+        station that predates disc reports. ``ValidationError`` otherwise."""
         self.ensure_one()
-        if not isinstance(copies, int) or isinstance(copies, bool) or copies < self.copies:
+        if not isinstance(copies, int) or isinstance(copies, bool) or copies != self.copies:
             raise ValidationError(
                 self.env._(
-                    "A success report needs every copy: job %(job)s has %(copies)s, the report gives %(done)s.",
+                    "A success report gives the job's copies: job %(job)s has %(copies)s, the report "
+                    "gives %(done)s.",
                     job=self.name,
                     copies=self.copies,
                     done=copies,
@@ -301,14 +318,31 @@ class MediaProductionJobStation(models.Model):
             raise ValidationError(
                 self.env._("image_md5 must be 32 hexadecimal digits, or empty for media that get no image.")
             )
+        legacy = discs is None and not self.site_id.station_reports_discs
+        is_disc = self.media_type_id.is_disc if self.media_type_id else True
         serials = self._station_check_serials(serials)
+        if serials and len(serials) != copies:
+            raise ValidationError(
+                self.env._(
+                    "The report gives %(serials)s serials for %(copies)s copies: one per copy, or none.",
+                    serials=len(serials),
+                    copies=copies,
+                )
+            )
         disc_values = self._station_check_discs(copies, discs)
-        if self._station_requires_verification() and not disc_values:
+        if self._station_requires_verification() and not disc_values and not legacy:
             raise ValidationError(
                 self.env._(
                     "%(media)s discs must be verified: the success report of job %(job)s must list each "
                     "disc with its serial and its verification.",
                     media=self.media_type_id.name or self.env._("Disc"),
+                    job=self.name,
+                )
+            )
+        if is_disc and not image_md5 and not legacy:
+            raise ValidationError(
+                self.env._(
+                    "The success report of job %(job)s needs the MD5 of the disc image burned (image_md5).",
                     job=self.name,
                 )
             )
@@ -318,24 +352,27 @@ class MediaProductionJobStation(models.Model):
                 for index, serial in enumerate(serials, start=1)
             ]
         if not serials:
-            serials = [values["serial"] for values in disc_values if values["serial"]]
-        return serials, disc_values, manifest_md5(image_md5) or ""
+            serials = [values["serial"] for values in disc_values]
+        return serials, disc_values, manifest_md5(image_md5) or "", legacy
 
     @api.model
     def _station_check_serials(self, serials):
         message = self.env._(
-            "serials must be a list of texts of at most %(max)s characters.", max=MAX_SERIAL_LENGTH
+            "serials must be a list of distinct, non-empty texts of at most %(max)s characters.",
+            max=MAX_SERIAL_LENGTH,
         )
         if not isinstance(serials, (list, tuple)) or len(serials) > MAX_DISCS_PER_REPORT:
             raise ValidationError(message)
         texts = []
         for serial in serials:
-            if isinstance(serial, bool) or not isinstance(serial, (str, int)):
+            if not isinstance(serial, str):
                 raise ValidationError(message)
-            serial = str(serial).strip()
-            if len(serial) > MAX_SERIAL_LENGTH:
+            serial = serial.strip()
+            if not serial or len(serial) > MAX_SERIAL_LENGTH:
                 raise ValidationError(message)
             texts.append(serial)
+        if len(set(texts)) != len(texts):
+            raise ValidationError(message)
         return texts
 
     def _station_check_discs(self, copies, discs):
@@ -351,24 +388,34 @@ class MediaProductionJobStation(models.Model):
                     max=MAX_DISCS_PER_REPORT,
                 )
             )
-        values = []
+        values, seen = [], set()
         for index, disc in enumerate(discs, start=1):
             serial = disc.get("serial") if isinstance(disc, dict) else None
             verified = disc.get("verified", "missing") if isinstance(disc, dict) else "missing"
             if (
                 not isinstance(serial, str)
+                or not serial.strip()
                 or len(serial.strip()) > MAX_SERIAL_LENGTH
                 or not (verified is None or isinstance(verified, bool))
             ):
                 raise ValidationError(
                     self.env._(
-                        "Disc %(index)s of the report: give its serial (a text of at most %(max)s "
-                        "characters) and whether it was verified (true, false, or null when "
+                        "Disc %(index)s of the report: give its serial (a non-empty text of at most "
+                        "%(max)s characters) and whether it was verified (true, false, or null when "
                         "nothing verified it).",
                         index=index,
                         max=MAX_SERIAL_LENGTH,
                     )
                 )
+            if serial.strip() in seen:
+                raise ValidationError(
+                    self.env._(
+                        "Disc %(index)s of the report repeats serial %(serial)s: each disc has its own.",
+                        index=index,
+                        serial=serial.strip(),
+                    )
+                )
+            seen.add(serial.strip())
             values.append({"sequence": index, "serial": serial.strip(), "verified": verified})
         unverified = [v["serial"] or str(v["sequence"]) for v in values if v["verified"] is None]
         if unverified and self._station_requires_verification():

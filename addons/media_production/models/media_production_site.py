@@ -4,6 +4,7 @@ import pytz
 
 from odoo import api, fields, models
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _tz_get
 
@@ -41,7 +42,9 @@ class MediaProductionSite(models.Model):
         "Capacity per day",
         default=0,
         help="How many jobs routing gives this site per day: the jobs routed (or rerouted) to it "
-        "since midnight in the site's time zone, cancelled ones left out. A full site is "
+        "since midnight in the site's time zone that are still its own, cancelled ones left out "
+        "(a job rerouted away after a failure counts at its new site, no longer here). A full "
+        "site is "
         "skipped for the next site of the routing rules, then the default site; when all are "
         "full the job goes to the first of them all the same, with a note. 0: no limit.",
     )
@@ -51,6 +54,15 @@ class MediaProductionSite(models.Model):
         required=True,
         default=lambda self: self.env.company.partner_id.tz or self.env.user.tz or "UTC",
         help="Where the site's production day starts and ends, for its capacity per day.",
+    )
+    station_reports_discs = fields.Boolean(
+        "Station reports each disc",
+        default=True,
+        help="The site's station reports every copy with its serial and verification, and the "
+        "image MD5. Sites that existed before disc verification start without it: their "
+        "station's success reports without discs are accepted (their discs recorded as not "
+        "verified, with a note) until the station sends its first report with discs, which "
+        "sets it.",
     )
     today_job_count = fields.Integer(
         "Jobs today", compute="_compute_today_job_count", help="Jobs routed to the site today."
@@ -122,15 +134,20 @@ class MediaProductionSite(models.Model):
         )
 
     @api.model
-    def _routing_load(self, sites=None):
+    def _routing_load(self, sites=None, lock=False):
         """``{site id: jobs routed to it today}``: the jobs whose current site it is, routed
         since midnight in the site's time zone, cancelled ones left out. Counted in one
         grouped query for ``sites`` (default: the sites with a capacity, the only ones routing
-        asks about); routing adds the jobs it places to the same dict as it goes."""
+        asks about); routing adds the jobs it places to the same dict as it goes.
+
+        ``lock``: routing is about to place jobs by this count, so the sites are locked
+        first (see ``_lock_for_routing``)."""
         if sites is None:
             sites = self.search([("daily_capacity", ">", 0)])
         if not sites:
             return {}
+        if lock:
+            sites._lock_for_routing()
         per_site = []
         for site in sites:
             start, end = site._today_bounds()
@@ -140,6 +157,28 @@ class MediaProductionSite(models.Model):
         domain = Domain.OR(per_site) & Domain("state", "!=", CANCELLED)
         groups = self.env["media.production.job"].sudo()._read_group(domain, ["site_id"], ["__count"])
         return {site.id: count for site, count in groups}
+
+    def _lock_for_routing(self):
+        """Lock the sites' rows (in id order) and touch them: two transactions that route
+        jobs to the same sites at the same time do not both count the same free places. The
+        later one waits for the earlier one; once that one has committed, the later one's
+        update of the same rows fails with a serialisation error and Odoo runs its request
+        again, now counting the jobs the earlier one placed."""
+        if not self:
+            return
+        self.flush_model(["daily_capacity"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM media_production_site WHERE id = ANY(%s) ORDER BY id FOR NO KEY UPDATE",
+                self.ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE media_production_site SET daily_capacity = daily_capacity WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
 
     def _is_full(self, load):
         """Whether the site has no room left today, ``load`` being ``_routing_load``'s count."""

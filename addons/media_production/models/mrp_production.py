@@ -16,6 +16,18 @@ class MrpProduction(models.Model):
             if replacement:
                 moved.production_id = replacement
                 kits -= replacement
+                copies = int(replacement.product_qty)
+                if copies != moved.copies:
+                    moved.message_post(
+                        body=self.env._(
+                            "Manufacturing order %(mo)s makes %(new)s cop(ies), not %(old)s: the job "
+                            "produces %(new)s now.",
+                            mo=replacement.name,
+                            new=copies,
+                            old=moved.copies,
+                        )
+                    )
+                    moved.copies = copies
         if kits:
             jobs = Job.create(
                 [

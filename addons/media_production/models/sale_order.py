@@ -1,13 +1,23 @@
 from odoo import fields, models
 
+# who reads an order's media jobs and discs: others who read sale orders (stock, accounting)
+# do not see these fields
+MEDIA_READERS = "sales_team.group_sale_salesman,media_production.group_media_operator"
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    media_job_ids = fields.One2many("media.production.job", "order_id", "Media production jobs")
-    media_job_count = fields.Integer("Media jobs", compute="_compute_media_job_count")
+    media_job_ids = fields.One2many(
+        "media.production.job", "order_id", "Media production jobs", groups=MEDIA_READERS
+    )
+    media_job_count = fields.Integer("Media jobs", compute="_compute_media_job_count", groups=MEDIA_READERS)
     media_disc_ids = fields.One2many(
-        "media.production.disc", "order_id", "Media discs", help="The copies produced for this order."
+        "media.production.disc",
+        "order_id",
+        "Media discs",
+        groups=MEDIA_READERS,
+        help="The copies produced for this order.",
     )
 
     def _compute_media_job_count(self):

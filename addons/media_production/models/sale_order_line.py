@@ -19,7 +19,8 @@ class SaleOrderLine(models.Model):
 
     def _media_route(self):
         """Choose the production site of the media-kit lines that have none, all at once: the
-        sites' load of the day is counted once and each line placed counts in it."""
+        sites' load of the day is counted once (the sites with a capacity locked meanwhile)
+        and each line placed counts in it; the routing rules are read once."""
         lines = self.filtered(
             lambda line: (
                 line.state == "sale"
@@ -30,7 +31,8 @@ class SaleOrderLine(models.Model):
         if not lines:
             return
         Rule = self.env["media.routing.rule"].sudo()
-        load = self.env["media.production.site"].sudo()._routing_load()
+        load = self.env["media.production.site"].sudo()._routing_load(lock=True)
+        cache = {}  # the rules and default sites, read once for all the lines
         for line in lines:
             site = Rule._route(
                 line.order_id.partner_shipping_id.country_id,
@@ -38,6 +40,7 @@ class SaleOrderLine(models.Model):
                 line.product_id,
                 line.company_id,
                 load=load,
+                cache=cache,
             )
             if site:
                 site._book(load)

@@ -1,6 +1,7 @@
 from . import (
     test_media_production,
     test_media_production_discs,
+    test_media_production_migration,
     test_media_production_routing,
     test_media_production_security,
     test_station_api_http,

@@ -261,6 +261,7 @@ class TestMediaProduction(MediaProductionCase):
         order = self._sell(self.customer_de, qty=2)
         job = self._job(order)
         salesman = new_test_user(self.env, "t_mp_salesman", groups="sales_team.group_sale_salesman")
+        order.user_id = salesman  # a salesperson reads the orders they sell
         order_as_salesman = order.with_user(salesman)
         self.assertEqual(order_as_salesman.media_job_count, 1)
         action = order_as_salesman.action_view_media_traceability()

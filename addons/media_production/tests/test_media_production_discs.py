@@ -223,6 +223,7 @@ class TestMediaProductionDiscs(MediaProductionCase):
         operator = new_test_user(self.env, "t_disc_operator", groups="media_production.group_media_operator")
         manager = new_test_user(self.env, "t_disc_manager", groups="media_production.group_media_manager")
         salesman = new_test_user(self.env, "t_disc_sales", groups="sales_team.group_sale_salesman")
+        job.order_id.user_id = salesman  # the salesperson of the order
         for user in (self.station_eu, operator, manager, salesman):
             with self.subTest(user=user.login):
                 self.assertEqual(discs.with_user(user).mapped("serial"), ["SN-1", "SN-2"])
@@ -240,3 +241,99 @@ class TestMediaProductionDiscs(MediaProductionCase):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 discs.with_user(user).read(["serial"])
         self.assertEqual(job.disc_ids.mapped("verified"), [True, True])
+
+    def test_a_success_report_gives_the_jobs_copies_and_one_distinct_serial_each(self):
+        job, lease = self._claimed(qty=2)
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        good = {"checksums_verified": True, "discs": self._discs(2), "image_md5": "c" * 32, "lease": lease}
+        refusals = {
+            "more copies than the job": {"copies": 3, "discs": self._discs(3)},
+            "more copies than an integer holds": {"copies": 2**31, "discs": None},
+            "no image MD5 for discs": {"image_md5": ""},
+            "a disc without a serial": {"discs": [{"serial": " ", "verified": True}, self._discs(2)[1]]},
+            "two discs with one serial": {"discs": [self._discs(1)[0]] * 2},
+            "an empty serial": {"serials": ["", "S2"]},
+            "the same serial twice": {"serials": ["S1", "S1"]},
+            "serials as numbers": {"serials": [1, 2]},
+            "fewer serials than copies": {"serials": ["S1"]},
+        }
+        for what, change in refusals.items():
+            report = {**good, **change}
+            copies = report.pop("copies", 2)
+            with self.subTest(what), self.assertRaises(ValidationError):
+                Job.station_report_success(job.id, copies, **report)
+        self.assertEqual(job.state, "claimed")
+        self.assertFalse(job.disc_ids)
+        with self.assertRaisesRegex(ValidationError, "repeats serial SN-1"):
+            Job.station_report_success(job.id, 2, **{**good, "discs": [self._discs(1)[0]] * 2})
+        with self.assertRaisesRegex(ValidationError, "job .* has 2, the report gives 3"):
+            Job.station_report_success(job.id, 3, **{**good, "discs": self._discs(3)})
+        self.assertEqual(Job.station_report_success(job.id, 2, **good, serials=["S1", "S2"]), "done")
+        self.assertEqual((job.copies_done, len(job.disc_ids), job.serials), (2, 2, "S1\nS2"))
+
+    def test_a_station_older_than_disc_reports_is_heard_until_it_reports_discs(self):
+        # a site that existed before disc verification: its station does not report discs yet
+        self.site_eu.station_reports_discs = False
+        job, lease = self._claimed(qty=2)
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        old_report = {"serials": ["OLD-1", "OLD-2"], "checksums_verified": True}
+        self.assertEqual(Job.station_report_success(job.id, 2, lease=lease, **old_report), "done")
+        self.assertEqual([(d.serial, d.verified) for d in job.disc_ids], [("OLD-1", False), ("OLD-2", False)])
+        self.assertFalse(job.image_md5)
+        self.assertIn("predates disc verification", " ".join(job.message_ids.mapped("body")))
+        self.assertEqual(job.production_id.state, "done")
+        # the old station still gives every copy, no more
+        job, lease = self._claimed(qty=1)
+        with self.assertRaises(ValidationError):
+            Job.station_report_success(job.id, 2, lease=lease, **old_report)
+        # the upgraded station's first report with discs: the site's station reports discs now
+        self._success(job, lease)
+        self.assertTrue(self.site_eu.station_reports_discs)
+        job, lease = self._claimed(qty=1)
+        with self.assertRaisesRegex(ValidationError, "must be verified"):
+            Job.station_report_success(job.id, 1, lease=lease, serials=["OLD-3"], checksums_verified=True)
+        self.assertEqual(job.state, "claimed")
+
+    def test_salespeople_who_see_their_own_orders_see_their_own_discs(self):
+        own_job, lease = self._claimed(qty=1)
+        self._success(own_job, lease)
+        other_job, lease = self._claimed(qty=1)
+        self._success(other_job, lease, discs=self._discs(1, "OTHER"))
+        salesman = new_test_user(self.env, "t_disc_own", groups="sales_team.group_sale_salesman")
+        colleague = new_test_user(self.env, "t_disc_colleague", groups="sales_team.group_sale_salesman")
+        own_job.order_id.user_id = salesman
+        other_job.order_id.user_id = colleague
+        Disc = self.env["media.production.disc"]
+        both = [("job_id", "in", (own_job | other_job).ids)]
+        self.assertEqual(Disc.with_user(salesman).search(both), own_job.disc_ids)
+        self.assertEqual(
+            self.env["media.production.job"].with_user(salesman).search([("id", "in", both[0][2])]), own_job
+        )
+        with self.assertRaises(AccessError):
+            other_job.disc_ids.with_user(salesman).read(["serial"])
+        with self.assertRaises(AccessError):
+            other_job.manifest_line_ids.with_user(salesman).read(["md5"])
+        self.assertEqual(other_job.order_id.with_user(colleague).media_disc_ids.serial, "OTHER-1")
+        # who sees every order, and production staff, see every disc
+        all_orders = new_test_user(
+            self.env, "t_disc_all_orders", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        operator = new_test_user(
+            self.env,
+            "t_disc_operator_seller",
+            groups="media_production.group_media_operator,sales_team.group_sale_salesman",
+        )
+        for user in (all_orders, operator):
+            with self.subTest(user=user.login):
+                self.assertEqual(Disc.with_user(user).search(both), (own_job | other_job).disc_ids)
+
+    def test_who_reads_sale_orders_but_not_discs_reads_the_orders_all_the_same(self):
+        job, lease = self._claimed(qty=1)
+        self._success(job, lease)
+        clerk = new_test_user(self.env, "t_disc_stock_clerk", groups="stock.group_stock_user")
+        order = job.order_id.with_user(clerk)
+        for name in ("media_disc_ids", "media_job_ids", "media_job_count"):
+            self.assertNotIn(name, order.fields_get())
+        self.assertEqual(order.read(["name"])[0]["name"], job.order_id.name)
+        with self.assertRaises(AccessError):
+            order.read(["media_disc_ids"])

@@ -4,6 +4,7 @@ delivery to the new site's warehouse."""
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 
@@ -128,6 +129,69 @@ class TestRoutingCapacity(MediaProductionCase):
         self.assertEqual(self.site_us.today_job_count, 1)
         self.assertEqual(self.site_eu.today_job_count, 0)  # the rerouted job left Eindhoven's count
 
+    def test_a_full_site_that_verifies_keeps_the_discs_that_must_be_verified(self):
+        (self.site_fr | self.site_us).robot_verifies = False  # only Eindhoven verifies discs
+        self.site_eu.daily_capacity = 1
+        first, second = (self._job(self._sell(self.customer_de)) for _i in range(2))
+        self.assertEqual((first.site_id, second.site_id), (self.site_eu, self.site_eu))
+        self.assertEqual(second.sale_line_id.media_site_id, self.site_eu)
+        self.assertIn("over its capacity of 1 jobs per day", self._notes(second))
+        self.assertTrue(second._station_requires_verification())
+        # when it fails there, no other site may take it: it waits for a person
+        Eu = self.env["media.production.job"].with_user(self.station_eu)
+        leases = {package["id"]: package["lease"] for package in Eu.station_claim(limit=2)}
+        Eu.station_report_failure(second.id, "robot jammed", lease=leases[second.id])
+        self.assertEqual((second.state, second.site_id), ("failed", self.site_eu))
+        self.assertFalse(second._next_site())
+
+    def test_when_no_site_verifies_the_default_site_takes_the_discs_and_says_so(self):
+        (self.site_eu | self.site_fr | self.site_us).robot_verifies = False
+        job = self._job(self._sell(self.customer_de))
+        self.assertEqual(job.site_id, self.site_us)
+        self.assertIn("recorded as not verified", self._notes(job))
+        self.assertFalse(job._station_requires_verification())
+        # a site that verifies takes the next ones, without a note
+        self.site_fr.robot_verifies = True
+        job = self._job(self._sell(self.customer_de))
+        self.assertEqual(job.site_id, self.site_fr)
+        self.assertNotIn("not verified", self._notes(job))
+
+    def test_routing_keeps_to_the_company_of_the_order(self):
+        other = self.env["res.company"].create({"name": "Other Media Company"})
+        lyon = self.env["media.production.site"].create(
+            {
+                "name": "Lyon",
+                "code": "T-LY",
+                "company_id": other.id,
+                "is_default": True,
+                "media_type_ids": [Command.set(self.dvd.ids)],
+                "sequence": 1,
+            }
+        )
+        self.env["media.routing.rule"].create(
+            {"site_id": lyon.id, "sequence": 1, "country_ids": [Command.set(self.env.ref("base.de").ids)]}
+        )
+        job = self._job(self._sell(self.customer_de))
+        self.assertEqual((job.site_id, job.sale_line_id.media_site_id), (self.site_eu, self.site_eu))
+        # when every site of the company is left out, none of another company's takes over
+        self.assertEqual(job._next_site(), self.site_fr)
+        self.assertFalse(job._next_site(excluded=self.site_fr | self.site_us))
+        with self.assertRaisesRegex(ValidationError, "cannot produce it"):
+            job.sudo().write({"site_id": lyon.id})
+
+    def test_a_batch_of_kits_reads_the_rules_and_default_sites_once(self):
+        Rule = self.env["media.routing.rule"]
+        load = self.env["media.production.site"]._routing_load()
+        de, br, nl = self.env.ref("base.de"), self.env.ref("base.br"), self.env.ref("base.nl")
+        cache = {}
+        self.assertEqual(Rule._route(de, self.dvd, self.kit, load=load, cache=cache), self.site_eu)
+        with self.assertQueryCount(0):
+            sites = [
+                Rule._route(country, self.dvd, self.kit, load=load, cache=cache)
+                for country in (de, br, nl) * 10
+            ]
+        self.assertEqual(sites[:3], [self.site_eu, self.site_us, self.site_eu])
+
 
 @tagged("post_install", "-at_install")
 class TestRerouteMovesStock(MediaProductionCase):
@@ -228,7 +292,7 @@ class TestRerouteMovesStock(MediaProductionCase):
         self.assertEqual((job.production_id, mo.state), (mo, "confirmed"))
         self.assertEqual(self._delivery(order), delivery)
 
-    def test_a_warehouse_that_cannot_make_the_kit_leaves_the_stock_where_it_was(self):
+    def test_a_warehouse_that_cannot_make_the_kit_keeps_the_job_where_it_was(self):
         self.wh_us.manufacture_to_resupply = False  # Denver's warehouse has no manufacturing route
         order = self._sell(self.customer_de)
         job = self._job(order)
@@ -236,11 +300,22 @@ class TestRerouteMovesStock(MediaProductionCase):
         Eu = self.env["media.production.job"].with_user(self.station_eu)
         [package] = Eu.station_claim()
         self.assertEqual(Eu.station_report_failure(job.id, "robot jammed", lease=package["lease"]), "failed")
-        # the job is rerouted; its manufacturing order and delivery stay, and the chatter says why
-        self.assertEqual((job.state, job.site_id, job.production_id), ("queued", self.site_us, mo))
+        # Denver cannot take it over: the job stays failed at Eindhoven, which still makes and ships it
+        self.assertEqual((job.state, job.site_id, job.production_id), ("failed", self.site_eu, mo))
+        self.assertFalse(job.rerouted_from_ids)
+        self.assertEqual(order.order_line.media_site_id, self.site_eu)
         self.assertEqual(mo.state, "confirmed")
         self.assertEqual(self._delivery(order).picking_type_id.warehouse_id, self.wh_eu)
-        self.assertIn("stay in Eindhoven plant", " ".join(job.message_ids.mapped("body")))
+        notes = " ".join(job.message_ids.mapped("body"))
+        self.assertIn("Not rerouted to Denver", notes)
+        self.assertIn("stay in Eindhoven plant", notes)
+        # a person asking for it hears why
+        operator = new_test_user(
+            self.env, "t_reroute_refused", groups="media_production.group_media_operator"
+        )
+        with self.assertRaisesRegex(ValidationError, "Denver: the manufacturing order"):
+            job.with_user(operator).action_reroute()
+        self.assertEqual((job.state, job.site_id), ("failed", self.site_eu))
 
     def test_more_copies_after_confirmation_get_a_job_of_their_own(self):
         order = self._sell(self.customer_de, qty=2)
@@ -252,3 +327,47 @@ class TestRerouteMovesStock(MediaProductionCase):
         self.assertEqual((first.copies, first.production_id.product_qty), (2, 2.0))
         self.assertEqual((second.copies, second.production_id.product_qty), (1, 1.0))
         self.assertNotEqual(first.production_id, second.production_id)
+
+    def _notes(self, job):
+        return " ".join(job.message_ids.mapped("body"))
+
+    def _open_outgoing(self, order, warehouse):
+        """{manufacturing order: quantity} of the order's open delivery moves out of ``warehouse``."""
+        moves = self._delivery(order).move_ids.filtered(
+            lambda m: m.state != "cancel" and m.picking_type_id.warehouse_id == warehouse
+        )
+        result = {}
+        for move in moves:
+            result[move.move_orig_ids.production_id] = (
+                result.get(move.move_orig_ids.production_id, 0) + move.product_qty
+            )
+        return result
+
+    def _fail_first_of_two(self, order):
+        jobs = self._job(order).sorted("id")
+        self.assertEqual(len(jobs), 2)
+        Eu = self.env["media.production.job"].with_user(self.station_eu)
+        leases = {package["id"]: package["lease"] for package in Eu.station_claim(limit=2)}
+        Eu.station_report_failure(jobs[0].id, "robot jammed", lease=leases[jobs[0].id])
+        return jobs
+
+    def test_a_reroute_moves_its_own_copies_when_the_line_grew(self):
+        order = self._sell(self.customer_de, qty=2)
+        order.order_line.product_uom_qty = 3  # a second manufacturing order, for the third copy
+        first, second = self._job(order).sorted("id")
+        first_mo, second_mo = first.production_id, second.production_id
+        # the delivery ships the copies of both orders
+        self.assertEqual(self._open_outgoing(order, self.wh_eu), {first_mo: 2.0, second_mo: 1.0})
+        self._fail_first_of_two(order)
+        new_mo = first.production_id
+        self.assertEqual(
+            (first.state, first.site_id, first.copies), ("queued", self.site_us, 2), self._notes(first)
+        )
+        self.assertEqual((new_mo.picking_type_id.warehouse_id, new_mo.product_qty), (self.wh_us, 2.0))
+        self.assertEqual(first_mo.state, "cancel")
+        # the second job's order stays in Eindhoven, which ships its copy
+        self.assertEqual(
+            (second.site_id, second.production_id, second_mo.state), (self.site_eu, second_mo, "confirmed")
+        )
+        self.assertEqual(self._open_outgoing(order, self.wh_eu), {second_mo: 1.0})
+        self.assertEqual(self._open_outgoing(order, self.wh_us), {new_mo: 2.0})
