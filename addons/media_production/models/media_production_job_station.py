@@ -84,7 +84,11 @@ class MediaProductionJobStation(models.Model):
 
     @api.model
     def _station_lease_seconds(self, lease_seconds):
-        if not isinstance(lease_seconds, int) or not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS:
+        if (
+            isinstance(lease_seconds, bool)
+            or not isinstance(lease_seconds, int)
+            or not MIN_LEASE_SECONDS <= lease_seconds <= MAX_LEASE_SECONDS
+        ):
             raise ValidationError(
                 self.env._(
                     "lease_seconds must be an integer from %(low)s to %(high)s.",
@@ -119,7 +123,7 @@ class MediaProductionJobStation(models.Model):
         """Claim up to ``limit`` queued jobs of the caller's site for ``lease_seconds``; each
         package carries the ``lease`` that the station's reports on that job must give."""
         site = self._station_site()
-        if not (isinstance(limit, int) and 1 <= limit <= 50):
+        if isinstance(limit, bool) or not (isinstance(limit, int) and 1 <= limit <= 50):
             raise ValidationError(self.env._("limit must be 1-50"))
         lease_seconds = self._station_lease_seconds(lease_seconds)
         self.sudo()._release_expired_leases()

@@ -120,6 +120,8 @@ class TestMediaProduction(MediaProductionCase):
             lambda: Job.station_progress(job.id, "done", lease=lease),
             lambda: Job.station_report_failure(job.id, "", lease=lease),
             lambda: Job.station_claim(limit=500),
+            lambda: Job.station_claim(limit=True),  # a bool is an int in Python, not a count
+            lambda: Job.station_claim(lease_seconds=True),
             lambda: Job.station_claim(lease_seconds=10**9),
             lambda: Job.station_heartbeat({str(job.id): lease}, lease_seconds=10**9),
             lambda: Job.station_heartbeat([job.id]),
