@@ -40,6 +40,7 @@ def md_to_rst(text):
     out = []
     in_code = False
     table = []
+    bullet_indent = None  # indentation of the list item of the current paragraph
     for line in [*text.strip().splitlines(), ""]:
         if not in_code and line.startswith("|"):
             table.append(line)
@@ -59,6 +60,14 @@ def md_to_rst(text):
             title = heading[2]
             out.extend([title, "~" * len(title)])
             continue
+        bullet = re.match(r"^(\s*)[-*] ", line)
+        if not line.strip():
+            bullet_indent = None
+        elif bullet:
+            # reStructuredText needs a blank line where a nested list starts or ends
+            if bullet_indent is not None and len(bullet[1]) != bullet_indent and out and out[-1]:
+                out.append("")
+            bullet_indent = len(bullet[1])
         out.append(_inline(line))
     return "\n".join(out).rstrip()
 
