@@ -1,7 +1,7 @@
 {
     "name": "Media Kit Production",
     "summary": "Media-kit lines become routed, checksummed, labelled disc production jobs",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Supply Chain/Manufacturing",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",

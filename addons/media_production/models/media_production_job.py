@@ -1,3 +1,6 @@
+import logging
+
+import psycopg2
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -5,6 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
 
 from ..tools import ACTIVE_STATES, CANCELLED, CLAIMED, DONE, FAILED, PRODUCING, QUEUED, STAGING, manifest_md5
+
+_logger = logging.getLogger(__name__)
 
 
 class MediaProductionJob(models.Model):
@@ -17,21 +22,6 @@ class MediaProductionJob(models.Model):
     _description = "Media Production Job"
     _inherit = ["mail.thread"]
     _order = "id desc"
-
-    # fields a station's reports drive: written only by the job's own methods
-    _protected_fields = (
-        "state",
-        "site_id",
-        "routed_at",
-        "lease_until",
-        "claimed_by",
-        "lease_token",
-        "attempts",
-        "serials",
-        "copies_done",
-        "image_md5",
-        "disc_ids",
-    )
 
     name = fields.Char(required=True, readonly=True, default="/", copy=False)
     production_id = fields.Many2one("mrp.production", "Manufacturing order", readonly=True, index=True)
@@ -135,9 +125,18 @@ class MediaProductionJob(models.Model):
         return jobs
 
     def write(self, vals):
-        if not self.env.su and set(vals) & set(self._protected_fields):
+        if not self.env.su and set(vals) - self._user_writable_fields():
             raise AccessError(self.env._("Production job state is changed through its actions only."))
         return super().write(vals)
+
+    @api.model
+    def _user_writable_fields(self):
+        """What a user may write on a job: its label and what the chatter keeps. Everything else
+        (copies, media type, MO, site, state, reroute history...) follows the sale, the routing
+        and the station's reports, through the job's own methods."""
+        return {"label_template_id"} | {
+            name for name in self._fields if name.startswith(("message_", "activity_"))
+        }
 
     # --- manifest -----------------------------------------------------------------------
 
@@ -297,6 +296,8 @@ class MediaProductionJob(models.Model):
     def action_reroute(self):
         """A production operator sends failed jobs to the next site and queues them again."""
         self._ensure_media_group("media_production.group_media_operator")
+        if not self.filtered(lambda j: j.state == FAILED):
+            raise UserError(self.env._("Only failed jobs are rerouted."))
         load = self.env["media.production.site"].sudo()._routing_load(lock=True)
         for job in self.filtered(lambda j: j.state == FAILED):
             site, refusals = job._reroute_next(load)
@@ -353,14 +354,29 @@ class MediaProductionJob(models.Model):
                 continue
             if load is None:
                 load = self.env["media.production.site"].sudo()._routing_load(lock=True)
-            job._reroute_next(load)
+            target, refusals = job._reroute_next(load)
+            if not target:
+                job.message_post(
+                    body=self.env._(
+                        "Not rerouted automatically: no other site can produce %(media)s.%(why)s",
+                        media=job.media_type_id.name or job.product_id.display_name,
+                        why="".join(f" {refusal}." for refusal in refusals),
+                    )
+                )
 
     def action_cancel(self):
         """A production manager cancels jobs that are not done."""
         self._ensure_media_group("media_production.group_media_manager")
-        self.filtered(lambda j: j.state not in (DONE,)).sudo().write(
-            {"state": CANCELLED, "lease_until": False, "lease_token": False}
-        )
+        jobs = self.filtered(lambda j: j.state not in (DONE,)).sudo()
+        jobs.write({"state": CANCELLED, "lease_until": False, "lease_token": False})
+        for job in jobs.filtered("production_id"):
+            job.message_post(
+                body=self.env._(
+                    "Cancelled. Manufacturing order %(mo)s and its delivery stay open: cancel them, or "
+                    "produce the kits another way.",
+                    mo=job.production_id.name,
+                )
+            )
         return True
 
     # --- stock: the manufacturing order and the delivery follow the site ----------------------
@@ -444,13 +460,16 @@ class MediaProductionJob(models.Model):
         try:
             with self.env.cr.savepoint():
                 chain = job._split_delivery_share(production)
-                if not chain.filtered(lambda m: not (m.move_dest_ids & chain)):
+                ends = chain.filtered(lambda m: not (m.move_dest_ids & chain))
+                if not ends:
                     raise UserError(
                         self.env._(
                             "manufacturing order %(mo)s feeds no delivery of the order.", mo=production.name
                         )
                     )
-                quantity = production.product_uom_qty
+                # what the customer still gets from this order: its delivery share, which is less
+                # than the order's quantity when the sale line was lowered after confirmation
+                quantity = min(production.product_uom_qty, sum(ends.mapped("product_qty")))
                 production.with_context(skip_activity=True).action_cancel()
                 chain.with_context(skip_cancel_activity=True)._action_cancel()
                 line = line.with_company(line.company_id)
@@ -462,7 +481,11 @@ class MediaProductionJob(models.Model):
                     raise UserError(
                         self.env._("%(wh)s made no manufacturing order for the kit.", wh=warehouse.name)
                     )
-        except UserError as error:
+        except psycopg2.Error:
+            raise  # the transaction's own trouble (e.g. a concurrent update): retried as a whole
+        except Exception as error:  # whatever stops the stock rules: the job stays where it is
+            if not isinstance(error, UserError):
+                _logger.exception("Moving %s to %s failed", production.name, warehouse.name)
             reason = self.env._(
                 "the manufacturing order and the delivery stay in %(old)s: %(error)s",
                 old=old.name,

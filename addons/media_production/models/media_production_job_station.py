@@ -1,5 +1,6 @@
 import base64
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -69,8 +70,8 @@ class MediaProductionJobStation(models.Model):
         if job.state not in ENDED_STATES and not job._station_holds(lease):
             raise AccessError(
                 self.env._(
-                    "This station does not hold the lease of job %(job)s any more: another station "
-                    "claimed it after the lease ran out.",
+                    "This station does not hold the current lease of job %(job)s: the lease given is "
+                    "not the one of its claim (it ran out and the job was claimed again, or it is wrong).",
                     job=job.name,
                 )
             )
@@ -350,6 +351,20 @@ class MediaProductionJobStation(models.Model):
                     job=self.name,
                 )
             )
+        if serials and disc_values and set(serials) != {values["serial"] for values in disc_values}:
+            raise ValidationError(
+                self.env._(
+                    "The report's serials and discs name different discs: give the same serials in "
+                    "both, or only discs."
+                )
+            )
+        if not legacy and not serials and not disc_values:
+            raise ValidationError(
+                self.env._(
+                    "The success report of job %(job)s lists no disc: give one disc (or serial) per copy.",
+                    job=self.name,
+                )
+            )
         if not disc_values:  # media without verification: the serials say which copies exist
             disc_values = [
                 {"sequence": index, "serial": serial, "verified": False}
@@ -362,7 +377,7 @@ class MediaProductionJobStation(models.Model):
     @api.model
     def _station_check_serials(self, serials):
         message = self.env._(
-            "serials must be a list of distinct, non-empty texts of at most %(max)s characters.",
+            "serials must be a list of distinct, non-empty texts of at most %(max)s printable characters.",
             max=MAX_SERIAL_LENGTH,
         )
         if not isinstance(serials, (list, tuple)) or len(serials) > MAX_DISCS_PER_REPORT:
@@ -372,7 +387,7 @@ class MediaProductionJobStation(models.Model):
             if not isinstance(serial, str):
                 raise ValidationError(message)
             serial = serial.strip()
-            if not serial or len(serial) > MAX_SERIAL_LENGTH:
+            if not _printable_serial(serial):
                 raise ValidationError(message)
             texts.append(serial)
         if len(set(texts)) != len(texts):
@@ -398,14 +413,13 @@ class MediaProductionJobStation(models.Model):
             verified = disc.get("verified", "missing") if isinstance(disc, dict) else "missing"
             if (
                 not isinstance(serial, str)
-                or not serial.strip()
-                or len(serial.strip()) > MAX_SERIAL_LENGTH
+                or not _printable_serial(serial.strip())
                 or not (verified is None or isinstance(verified, bool))
             ):
                 raise ValidationError(
                     self.env._(
                         "Disc %(index)s of the report: give its serial (a non-empty text of at most "
-                        "%(max)s characters) and whether it was verified (true, false, or null when "
+                        "%(max)s printable characters) and whether it was verified (true, false, or null when "
                         "nothing verified it).",
                         index=index,
                         max=MAX_SERIAL_LENGTH,
@@ -450,8 +464,10 @@ class MediaProductionJobStation(models.Model):
                     discs=", ".join(failed[:10]),
                 )
             )
+        # recorded: verified, or not; a site whose robot does not verify makes no verified disc
+        verifies = self.site_id.robot_verifies
         for value in values:
-            value["verified"] = bool(value["verified"])  # recorded: verified, or not
+            value["verified"] = bool(value["verified"]) and verifies
         return values
 
     @api.model
@@ -465,7 +481,7 @@ class MediaProductionJobStation(models.Model):
         job, _site = self._station_leased_job(job_id, lease)
         if job.state in ENDED_STATES:
             return job.state
-        if not reason or not isinstance(reason, str):
+        if not isinstance(reason, str) or not reason.strip():
             raise ValidationError(self.env._("A failure report needs a reason."))
         job.write(
             {
@@ -479,3 +495,12 @@ class MediaProductionJobStation(models.Model):
         job._notify_failure()
         job._apply_reroute_policy()
         return FAILED
+
+
+def _printable_serial(serial):
+    """A disc serial: non-empty, at most MAX_SERIAL_LENGTH characters, none of them a control or
+    format character (line breaks would split the job's serial list, direction overrides
+    disguise it)."""
+    return 0 < len(serial) <= MAX_SERIAL_LENGTH and not any(
+        unicodedata.category(char).startswith("C") for char in serial
+    )

@@ -66,7 +66,7 @@ class TestMediaProduction(MediaProductionCase):
             Job.station_report_success(
                 job.id,
                 copies=2,
-                serials=["S1", "S2"],
+                serials=["S-1", "S-2"],
                 checksums_verified=True,
                 lease=lease,
                 discs=self._discs(2, "S"),

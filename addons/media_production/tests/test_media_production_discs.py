@@ -34,10 +34,29 @@ class TestMediaProductionDiscs(MediaProductionCase):
         self.assertEqual(form.image_md5, "ab" * 16)
         self.assertEqual(len(form.disc_ids), 2)
 
-    def test_serials_given_beside_the_discs_are_kept(self):
-        job, lease = self._claimed(qty=1)
-        self._success(job, lease, serials=["LOT-7"], discs=[{"serial": "D1", "verified": True}])
-        self.assertEqual((job.serials, job.disc_ids.serial), ("LOT-7", "D1"))
+    def test_serials_given_beside_the_discs_name_the_same_discs(self):
+        job, lease = self._claimed(qty=2)
+        with self.assertRaisesRegex(ValidationError, "name different discs"):
+            self._success(job, lease, serials=["Q1", "Q3"], discs=self._discs(2, "Q"))
+        self.assertEqual(job.state, "claimed")
+        self._success(job, lease, serials=["Q-2", "Q-1"], discs=self._discs(2, "Q"))
+        self.assertEqual((job.serials, job.disc_ids.mapped("serial")), ("Q-2\nQ-1", ["Q-1", "Q-2"]))
+
+    def test_a_report_names_each_copy(self):
+        job, lease = self._claimed(qty=2)
+        self.site_eu.robot_verifies = False  # not even a site that verifies nothing skips them
+        with self.assertRaisesRegex(ValidationError, "lists no disc"):
+            self._success(job, lease, discs=None, serials=[], image_md5="c" * 32)
+        self.assertEqual(job.state, "claimed")
+
+    def test_serials_are_printable_text(self):
+        job, lease = self._claimed(qty=2)
+        for serial in ("EU-1\nEU-3", "EU-\u202e1", "EU-\x001"):
+            with self.subTest(serial=serial), self.assertRaises(ValidationError):
+                self._success(job, lease, discs=[{"serial": serial, "verified": True}, self._discs(2)[1]])
+            with self.subTest(serials=serial), self.assertRaises(ValidationError):
+                self._success(job, lease, serials=[serial, "SN-2"], discs=None)
+        self.assertEqual((job.state, job.disc_ids), ("claimed", job.disc_ids.browse()))
 
     def test_sale_order_traces_discs_serials_verification_and_image_md5(self):
         order = self._sell(self.customer_de, qty=2)
@@ -188,6 +207,14 @@ class TestMediaProductionDiscs(MediaProductionCase):
         self.assertEqual(self._success(job, lease, discs=self._discs(2, "EU", verified=None)), "done")
         self.assertEqual([(d.serial, d.verified) for d in job.disc_ids], [("EU-1", False), ("EU-2", False)])
 
+    def test_a_site_whose_robot_does_not_verify_makes_no_verified_disc(self):
+        job, lease = self._claimed(qty=2)
+        self.site_eu.robot_verifies = False
+        # the station says its discs were verified: the site's robot reads nothing back
+        self.assertEqual(self._success(job, lease, discs=self._discs(2, "EU", verified=True)), "done")
+        self.assertEqual([(d.serial, d.verified) for d in job.disc_ids], [("EU-1", False), ("EU-2", False)])
+        self.assertEqual(job.disc_verified_count, 0)
+
     def test_a_robot_that_verifies_must_say_so_for_every_disc(self):
         job, lease = self._claimed(qty=2)
         self.assertTrue(job._station_requires_verification())
@@ -268,8 +295,8 @@ class TestMediaProductionDiscs(MediaProductionCase):
             Job.station_report_success(job.id, 2, **{**good, "discs": [self._discs(1)[0]] * 2})
         with self.assertRaisesRegex(ValidationError, "job .* has 2, the report gives 3"):
             Job.station_report_success(job.id, 3, **{**good, "discs": self._discs(3)})
-        self.assertEqual(Job.station_report_success(job.id, 2, **good, serials=["S1", "S2"]), "done")
-        self.assertEqual((job.copies_done, len(job.disc_ids), job.serials), (2, 2, "S1\nS2"))
+        self.assertEqual(Job.station_report_success(job.id, 2, **good, serials=["SN-1", "SN-2"]), "done")
+        self.assertEqual((job.copies_done, len(job.disc_ids), job.serials), (2, 2, "SN-1\nSN-2"))
 
     def test_a_station_older_than_disc_reports_is_heard_until_it_reports_discs(self):
         # a site that existed before disc verification: its station does not report discs yet

@@ -1,4 +1,4 @@
-"""The upgrade to 19.0.1.1.0 fills in what sites and jobs that existed before lack."""
+"""The upgrade to 19.0.1.2.0 fills in what sites and jobs that existed before lack."""
 
 import importlib.util
 
@@ -9,8 +9,8 @@ from .common import MediaProductionCase
 
 
 def _post_migrate():
-    path = file_path("media_production/migrations/19.0.1.1.0/post-migrate.py")
-    spec = importlib.util.spec_from_file_location("media_production_post_migrate_1_1", path)
+    path = file_path("media_production/migrations/19.0.1.2.0/post-migrate.py")
+    spec = importlib.util.spec_from_file_location("media_production_post_migrate_1_2", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

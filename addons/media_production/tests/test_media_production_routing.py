@@ -371,3 +371,30 @@ class TestRerouteMovesStock(MediaProductionCase):
         )
         self.assertEqual(self._open_outgoing(order, self.wh_eu), {second_mo: 1.0})
         self.assertEqual(self._open_outgoing(order, self.wh_us), {new_mo: 2.0})
+
+    def test_a_reroute_orders_what_is_still_to_deliver_when_the_line_was_lowered(self):
+        order = self._sell(self.customer_de, qty=2)
+        order.order_line.product_uom_qty = 1  # the delivery ships one now; the MO still makes two
+        job = self._job(order)
+        old_mo = job.production_id
+        self.assertEqual((job.copies, old_mo.product_qty), (2, 2.0))
+        Eu = self.env["media.production.job"].with_user(self.station_eu)
+        [package] = Eu.station_claim()
+        Eu.station_report_failure(job.id, "robot jammed", lease=package["lease"])
+        new_mo = job.production_id
+        self.assertEqual((job.state, job.site_id), ("queued", self.site_us), self._notes(job))
+        self.assertEqual((old_mo.state, new_mo.picking_type_id.warehouse_id), ("cancel", self.wh_us))
+        # one kit ordered, made and shipped: not the two the old order made
+        self.assertEqual((new_mo.product_qty, job.copies), (1.0, 1))
+        self.assertEqual(self._open_outgoing(order, self.wh_us), {new_mo: 1.0})
+        self.assertFalse(self._open_outgoing(order, self.wh_eu))
+
+    def test_a_failed_job_no_site_can_take_says_so(self):
+        order = self._sell(self.customer_de)
+        job = self._job(order)
+        self.site_us.active = False  # the only other site
+        Eu = self.env["media.production.job"].with_user(self.station_eu)
+        [package] = Eu.station_claim()
+        Eu.station_report_failure(job.id, "robot jammed", lease=package["lease"])
+        self.assertEqual((job.state, job.site_id), ("failed", self.site_eu))
+        self.assertIn("Not rerouted automatically", self._notes(job))

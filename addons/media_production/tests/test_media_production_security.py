@@ -3,7 +3,8 @@ from contextlib import closing
 import psycopg2.errors
 
 from odoo import sql_db
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
+from odoo.fields import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import TransactionCase
 
@@ -55,8 +56,44 @@ class TestJobActionsAreForProductionStaff(MediaProductionCase):
         self.assertEqual((job.state, job.site_id), ("failed", self.site_eu))
         job.with_user(operator).action_reroute()
         self.assertEqual((job.state, job.site_id), ("queued", self.site_us))
+        with self.assertRaisesRegex(UserError, "Only failed jobs"):
+            job.with_user(operator).action_reroute()  # not silently nothing
         job.with_user(manager).action_cancel()
         self.assertEqual(job.state, "cancelled")
+        self.assertIn(job.production_id.name, job.message_ids[0].body)  # its MO stays open: it says so
+
+    def test_production_staff_edit_the_label_only(self):
+        job = self._job(self._sell(self.customer_de, qty=2))
+        Eu = self.env["media.production.job"].with_user(self.station_eu)
+        [package] = Eu.station_claim()
+        operator = new_test_user(self.env, "t_edit_operator", groups="media_production.group_media_operator")
+        manager = new_test_user(self.env, "t_edit_manager", groups="media_production.group_media_manager")
+        label = self.env["media.label.template"].create({"name": "Plain label"})
+        forbidden = {
+            "copies": 999,
+            "media_type_id": False,
+            "production_id": False,
+            "sale_line_id": False,
+            "product_id": self.kit.id,
+            "company_id": self.env.company.id,
+            "rerouted_from_ids": [Command.set([])],
+            "failure_reason": "nothing",
+            "station_log": "forged",
+            "name": "MPJ/FAKE",
+            "title": "Other",
+            "state": "done",
+            "lease_token": "mine",
+        }
+        for user in (operator, manager):
+            for field, value in forbidden.items():
+                with self.subTest(user=user.login, field=field), self.assertRaises(AccessError):
+                    job.with_user(user).write({field: value})
+            job.with_user(user).write({"label_template_id": label.id})
+            job.with_user(user).message_post(body="Checked the blanks.")
+        self.assertEqual((job.copies, job.state, job.name), (2, "claimed", job.name))
+        self.assertEqual(job.label_template_id, label)
+        # the station's honest report still finishes it
+        self.assertEqual(self._success(job, package["lease"]), "done")
 
 
 @tagged("post_install", "-at_install")

@@ -1,4 +1,4 @@
-"""What 19.0.1.1.0 adds is filled in for the sites and jobs that existed before.
+"""What 19.0.1.1.0 and 19.0.1.2.0 add is filled in for the sites and jobs that existed before.
 
 - Sites: their station predates disc reports (``station_reports_discs`` off): its success
   reports without discs stay accepted, the copies recorded as not verified, until the
