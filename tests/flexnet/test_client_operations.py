@@ -145,7 +145,9 @@ def test_bulk_entitlements_do_not_end_the_entitlement_walk(client, recorder, xsd
         b.sub(bulk, "isPermanent", True)
         b.sub(bulk, "numberOfCopies", 10)
         b.sub(bulk, "autoDeploy", True)
-    client._call(NS_ENTITLEMENTS, "createBulkEntitlement", root, "createBulkEntitlementResponse", idempotent=False)
+    client._call(
+        NS_ENTITLEMENTS, "createBulkEntitlement", root, "createBulkEntitlementResponse", idempotent=False
+    )
     # a simple entitlement created after them: on the page after the bulk ones
     assert client.create_simple_entitlements([_seat("AFTER-BULK")]).ok
     simple = len(DEMO_ENTITLEMENTS) + 1

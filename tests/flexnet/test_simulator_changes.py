@@ -67,7 +67,9 @@ def test_a_user_without_a_user_name(sim, client, recorder, xsd):
     assert response.status_code == 400
     assert "one user without a user name at a time" in response.json()["error"]
     response = _post(
-        sim, "update", {"kind": "users", "keys": ["bob.nguyen@acme.example.com"], "values": {"user_name": "bob"}}
+        sim,
+        "update",
+        {"kind": "users", "keys": ["bob.nguyen@acme.example.com"], "values": {"user_name": "bob"}},
     )
     assert response.status_code == 400
     recorder.assert_valid(xsd)
