@@ -405,8 +405,10 @@ class UserImporter(Importer):
         return found
 
     def _live(self, run):
+        # member contacts only: an account partner is never released as a member
         return SQL(
-            "p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND p.create_date < %s",
+            """p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND p.create_date < %s
+               AND NOT COALESCE(p.is_company, FALSE) AND p.flexnet_account_id IS NULL""",
             self.backend.id,
             run.date_start,
         )
@@ -436,7 +438,8 @@ class UserImporter(Importer):
         self.seen.extend(("record", mapper.user_key(user)) for user in records if mapper.user_key(user))
         if loners:
             released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
-                {mapper.user_key(user) for user in loners}
+                {mapper.user_key(user) for user in loners},
+                [("is_company", "=", False), ("flexnet_account_id", "=", False)],
             )
             self._remove(
                 [(contact.id, key) for key, contact in sorted(released.items())],
