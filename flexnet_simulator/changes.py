@@ -5,7 +5,8 @@ FlexNet administrator would in the producer portal, for the tests of reconciliat
 UPDATABLE = {
     "products": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "description": None},
     "accounts": {"name": None},
-    "users": {"status": ("Active", "Inactive")},
+    # user_name "": a user the site keeps no user name for (its answers omit userName)
+    "users": {"status": ("Active", "Inactive"), "user_name": ("",)},
     "entitlements": {"sold_to": None, "state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE")},
     "line_items": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "number_of_copies": None},
 }
@@ -218,6 +219,12 @@ def update(store, kind, keys, values):
                 ).fetchone()
             ):
                 raise ValueError(f"no account {values['sold_to']}")
+            if (
+                kind == "users"
+                and "user_name" in values
+                and (len(keys) > 1 or db.execute("SELECT 1 FROM users WHERE user_name = ''").fetchone())
+            ):
+                raise ValueError("the simulator keeps one user without a user name at a time")
             stamp = store.stamp()
             columns = ", ".join(f"{column} = ?" for column in values)
             changed = db.execute(

@@ -221,7 +221,7 @@ def get_users(ctx, req, v1=False):
                         "userIdentifier",
                         [
                             ("uniqueId", row["unique_id"]),
-                            ("userName", row["user_name"]),
+                            ("userName", row["user_name"] or None),  # none kept: omitted
                             (
                                 "primaryKeys",
                                 [

@@ -17,6 +17,8 @@ from flexnet_client import (
     NewMaintenanceLineItem,
     OperationFailed,
 )
+from flexnet_client.base import NS_ENTITLEMENTS
+from flexnet_client.xmlutil import Builder
 from lxml import etree
 
 from flexnet_simulator.data import DEMO_ACCOUNTS, DEMO_CATALOG, DEMO_ENTITLEMENTS, DEMO_USERS
@@ -127,6 +129,33 @@ def test_counts_equal_the_walks(client, sim, recorder, xsd):
         == len(list(client.iter_line_items(modified_since=since)))
         == 3
     )
+    recorder.assert_valid(xsd)
+
+
+def test_bulk_entitlements_do_not_end_the_entitlement_walk(client, recorder, xsd):
+    """getEntitlementsQuery answers bulk entitlements among the simple ones: a page that holds
+    some is full all the same, and the walk goes on to the simple entitlements after it."""
+    b = Builder(NS_ENTITLEMENTS)
+    root = b.root("createBulkEntitlementRequest")
+    for number in range(3):
+        bulk = b.sub(root, "bulkEntitlement")
+        b.sub(b.sub(bulk, "entitlementId"), "id", f"BULK-{number}")
+        b.sub(bulk, "soldTo", "SSP-900")
+        b.sub(b.sub(b.sub(bulk, "partNumber"), "primaryKeys"), "partId", "SIMF-LIC")
+        b.sub(bulk, "isPermanent", True)
+        b.sub(bulk, "numberOfCopies", 10)
+        b.sub(bulk, "autoDeploy", True)
+    client._call(
+        NS_ENTITLEMENTS, "createBulkEntitlement", root, "createBulkEntitlementResponse", idempotent=False
+    )
+    # a simple entitlement created after them: on the page after the bulk ones
+    assert client.create_simple_entitlements([_seat("AFTER-BULK")]).ok
+    simple = len(DEMO_ENTITLEMENTS) + 1
+    assert client.count_entitlements() == simple + 3  # the count takes the bulk ones too
+    # pages of two: one of them holds bulk entitlements only, the next one the last simple one
+    walked = [e.entitlement_id for page in client.iter_entitlement_pages(page_size=2) for e in page]
+    assert len(walked) == simple
+    assert walked[-1] == "AFTER-BULK"
     recorder.assert_valid(xsd)
 
 

@@ -49,6 +49,32 @@ def test_a_membership_and_a_user_can_be_removed(sim, client):
     assert "grace@globex.example.com is not a user of NW-0042" in response.json()["error"]
 
 
+def test_a_user_without_a_user_name(sim, client, recorder, xsd):
+    """A site may keep no user name for a user: its answers omit userName; one such user at a
+    time in the simulator."""
+    keys = ["chen.li@acme.example.com"]
+    assert _post(sim, "update", {"kind": "users", "keys": keys, "values": {"user_name": ""}}).ok
+    [chen] = client.iter_users(email="chen.li@acme.example.com")
+    assert (chen.user_name, chen.email, [a.account_id for a in chen.accounts]) == (
+        None,
+        "chen.li@acme.example.com",
+        ["ACME-001"],
+    )
+    assert list(client.iter_users(user_name="chen.li@acme.example.com")) == []
+    response = _post(
+        sim, "update", {"kind": "users", "keys": ["bob.nguyen@acme.example.com"], "values": {"user_name": ""}}
+    )
+    assert response.status_code == 400
+    assert "one user without a user name at a time" in response.json()["error"]
+    response = _post(
+        sim,
+        "update",
+        {"kind": "users", "keys": ["bob.nguyen@acme.example.com"], "values": {"user_name": "bob"}},
+    )
+    assert response.status_code == 400
+    recorder.assert_valid(xsd)
+
+
 def test_products_and_accounts_in_use_cannot_be_deleted(sim, client):
     response = _post(sim, "delete", {"kind": "products", "keys": ["CADS-PRO-LIC"]})
     assert response.status_code == 400

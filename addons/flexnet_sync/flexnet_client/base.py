@@ -60,8 +60,12 @@ class ClientBase:
             raise MalformedResponse(f"unknown status {status!r}", operation=operation)
         return status, reason
 
-    def _pages(self, ns, operation, response_element, build, parse, page_size, key=None):
+    def _pages(self, ns, operation, response_element, build, parse, page_size, key=None, entries=None):
         """Walk a query page by page until a short page.
+
+        A page is short when the site answered fewer entries than asked for: ``entries(body)``
+        counts them where ``parse`` keeps only some (getEntitlementsQuery answers bulk
+        entitlements besides the simple ones the client reads); by default, the records parsed.
 
         FlexNet's guide says nothing of the order of the pages: if the site orders by
         modification time, a record changed during the walk can come twice. With ``key``, a
@@ -89,7 +93,7 @@ class ClientBase:
             fresh = records if key is None else _first_or_newer(records, key, seen)
             if fresh:
                 yield fresh
-            if len(records) < size:
+            if (len(records) if entries is None else entries(body)) < size:
                 return
             page += 1
 

@@ -87,12 +87,21 @@ class FlexnetBackend(models.Model):
     )
     reconcile_full_runs = fields.Boolean(
         "Remove what FlexNet no longer has",
+        default=True,
         help="After a complete full run, what Odoo holds and FlexNet no longer returned (looked up "
         "again by key) is marked: entitlement lines and entitlements REMOVED (they stop opening "
-        "the shop), members released (their portal users archived), products archived. Off by "
-        "default: switch it on once a full run's counts match FlexNet's (the run's progress), and "
-        "read the readme's limits first (maintenance products FlexNet serves through its "
-        "maintenance service are not read by the products walk).",
+        "the shop), members released (their portal users archived), products archived "
+        "(maintenance products excepted: FlexNet serves them through its maintenance service, "
+        "which the products walk does not read). At most the share set below per run and kind.",
+    )
+    reconcile_max_share = fields.Integer(
+        "Most removed per run (%)",
+        default=10,
+        required=True,
+        help="A full run marks removed at most this share of the records of one kind that Odoo holds "
+        "for the backend (0: no limit). When more are missing from its walk, it marks none of that "
+        "kind and says so on the run: raise the limit if FlexNet really removed them, or run again "
+        "once FlexNet answers in full.",
     )
     watermark_products = fields.Datetime(readonly=True, copy=False)
     watermark_accounts = fields.Datetime(readonly=True, copy=False)
@@ -116,6 +125,10 @@ class FlexnetBackend(models.Model):
     )
     _check_timeout = models.Constraint(
         "CHECK(timeout > 0 AND retries >= 0)", "Timeout and retries must be positive."
+    )
+    _check_reconcile_max_share = models.Constraint(
+        "CHECK(reconcile_max_share BETWEEN 0 AND 100)",
+        "The share a full run may remove is a percentage between 0 (no limit) and 100.",
     )
     _check_watermark_margin = models.Constraint(
         "CHECK(watermark_margin >= 0)", "The watermark overlap cannot be negative."

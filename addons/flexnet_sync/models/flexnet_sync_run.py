@@ -67,6 +67,11 @@ class FlexnetSyncRun(models.Model):
         "reconciliation log).",
     )
     reconcile_log = fields.Text("Reconciliation", help="What a full run marked removed, by key.")
+    reconcile_warning = fields.Text(
+        "Reconciliation warning",
+        help="Why a full run marked nothing removed although Odoo holds records its walk did not "
+        "return, and how to proceed.",
+    )
     error_log = fields.Text(
         help="One line per record that could not be imported, and the error that ended the run."
     )
@@ -139,6 +144,20 @@ class FlexnetSyncRun(models.Model):
             except fc.FlexNetError as exc:
                 self._close(RUN_FAILED, f"{type(exc).__name__}: {exc}")
         return self.state
+
+    def _job_finish_failed(self, exc_name=None, exc_message=None, **_kw):
+        """queue_job's failure hook of ``_job_finish`` (called once the closing job failed for
+        good, retries exhausted): the run ends failed with the reason, its watermark where it
+        was, nothing reconciled, and the keys it read are deleted."""
+        for run in self.filtered(lambda r: r.state == RUN_RUNNING):
+            run._close(
+                RUN_FAILED,
+                self.env._(
+                    "The closing job failed: %(reason)s. Nothing was reconciled and the watermark stays where "
+                    "it was; run a full synchronisation again.",
+                    reason=exc_message or exc_name or self.env._("unknown error"),
+                ),
+            )
 
     def _close(self, state, error=None):
         values = {"state": state, "date_end": fields.Datetime.now()}

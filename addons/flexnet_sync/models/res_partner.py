@@ -1,6 +1,7 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .. import flexnet_client as fc
 
@@ -25,6 +26,14 @@ class ResPartner(models.Model):
     flexnet_account_id = fields.Char("FlexNet account ID", copy=False, index="btree_not_null")
     flexnet_account_type = fields.Selection(ACCOUNT_TYPES, "FlexNet account type", copy=False)
     flexnet_user_name = fields.Char("FlexNet user name", copy=False, index="btree_not_null")
+    flexnet_former_user_name = fields.Char(
+        "Former FlexNet user name",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="The FlexNet user this contact was until it left its account's members: when FlexNet "
+        "lists that user again, the synchronisation binds it to this contact.",
+    )
     flexnet_roles = fields.Char("FlexNet roles", copy=False)
     flexnet_can_login = fields.Boolean("Can log in to FlexNet", copy=False)
     flexnet_last_login = fields.Datetime("Last FlexNet login", copy=False)
@@ -89,6 +98,16 @@ class ResPartner(models.Model):
         (orders and invoices keep them); a user FlexNet lists again later is bound to the same
         contact (same account and e-mail) and its portal user comes back."""
         portal = self.sudo().with_context(active_test=False).user_ids.filtered(lambda u: u.active and u.share)
+        # the user name is kept aside: the same FlexNet user listed again finds this contact
+        self.flush_recordset(["flexnet_user_name"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE res_partner SET flexnet_former_user_name = flexnet_user_name
+                    WHERE id = ANY(%s) AND flexnet_user_name IS NOT NULL""",
+                self.ids,
+            )
+        )
+        self.invalidate_recordset(["flexnet_former_user_name"])
         values = {"flexnet_user_name": False, "flexnet_roles": False, "flexnet_can_login": False}
         with_portal = portal.partner_id & self
         (self - with_portal).write(values)
@@ -159,6 +178,9 @@ class ResPartner(models.Model):
                 "flexnet_account_type": "CUSTOMER",
             }
         )
+        # the buyer becomes the account's first FlexNet user; a company buying as itself is no
+        # member of its own: FlexNet gets a user of its e-mail, and the synchronisation of users
+        # makes that user a contact under the account
         member = contact if contact != self and contact.email else self
         if member.email:
             first, _sep, last = (member.name or member.email).rpartition(" ")
@@ -177,7 +199,7 @@ class ResPartner(models.Model):
             bound = self.with_context(active_test=False).search_count(
                 [("flexnet_backend_id", "=", backend.id), ("flexnet_user_name", "=", member.email)]
             )
-            if not bound:  # a FlexNet user of several accounts stays bound to one contact
+            if not bound and member != self:  # a FlexNet user of several accounts stays bound to one contact
                 member.write(
                     {
                         "flexnet_backend_id": backend.id,

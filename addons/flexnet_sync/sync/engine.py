@@ -19,9 +19,15 @@ KINDS = tuple(IMPORTERS)  # dependency order: products, accounts, users, lines
 _LOCK_NAMESPACE = 0x464E4F  # "FNO"
 # rows a synchronous run stores before the first ANALYZE of its tables (then at each doubling)
 ANALYZE_FIRST = 5000
-# records of the retry list an incremental run reads again by key (the rest: the next runs,
-# or a full run)
+# records of the retry list a run reads again by key (the rest: the next runs)
 RETRY_BATCH = 500
+# after each failed attempt a record waits longer before an incremental run reads it again:
+# RETRY_DELAY minutes, doubled each time, at most RETRY_MAX_DELAY; after RETRY_GIVE_UP attempts
+# incremental runs no longer read it (it stays listed, given up; a full run still imports it
+# when it can)
+RETRY_DELAY = 15
+RETRY_MAX_DELAY = 24 * 60
+RETRY_GIVE_UP = 10
 
 
 def prefetched(pages, timeout=600):
@@ -135,17 +141,29 @@ class SyncEngine:
             run.total_count += len(keys)
         return keys
 
-    def _retry_keys(self, kind):
-        """Keys of the records of ``kind`` to read again, those tried least recently first."""
+    def _retry_keys(self, kind, incremental=True):
+        """Keys of the records of ``kind`` to read again, oldest due first. An incremental run
+        takes those whose back-off has passed and that are not given up; a full run takes every
+        one (those its walk does not return are looked up by key: what FlexNet no longer has
+        leaves the list)."""
         if not IMPORTERS[kind].retriable:
             return []
         self.env.flush_all()
+        due = (
+            SQL(
+                "AND NOT COALESCE(given_up, FALSE) AND (next_attempt IS NULL OR next_attempt <= %s)",
+                fields.Datetime.now(),
+            )
+            if incremental
+            else SQL()
+        )
         self.env.cr.execute(
             SQL(
-                """SELECT key FROM flexnet_sync_retry WHERE backend_id = %s AND kind = %s
-                    ORDER BY last_attempt NULLS FIRST, id LIMIT %s""",
+                """SELECT key FROM flexnet_sync_retry WHERE backend_id = %s AND kind = %s %s
+                    ORDER BY next_attempt NULLS FIRST, id LIMIT %s""",
                 self.backend.id,
                 kind,
+                due,
                 RETRY_BATCH,
             )
         )
@@ -168,6 +186,8 @@ class SyncEngine:
         }
         if importer.errors:
             values["error_log"] = "\n".join(filter(None, [run.error_log, *importer.errors]))[-100000:]
+        if importer.warnings:
+            values["reconcile_warning"] = "\n".join(filter(None, [run.reconcile_warning, *importer.warnings]))
         if importer.removed_log:
             values["reconcile_log"] = "\n".join(filter(None, [run.reconcile_log, *importer.removed_log]))[
                 -100000:
@@ -193,7 +213,8 @@ class SyncEngine:
 
     def _store_retries(self, run, importer):
         """Records imported, or gone from FlexNet, leave the retry list; records that failed
-        join it (or count one more attempt)."""
+        join it (or count one more attempt, wait longer before the next one, and are given up
+        after ``RETRY_GIVE_UP`` attempts: listed still, no longer read by incremental runs)."""
         cr = self.env.cr
         done = (importer.imported | importer.gone) - set(importer.retry)
         if done:
@@ -211,14 +232,21 @@ class SyncEngine:
                 SQL(
                     """INSERT INTO flexnet_sync_retry AS r
                            (backend_id, company_id, kind, key, reason, run_id, attempt_count, last_attempt,
-                            create_uid, write_uid, create_date, write_date)
+                            next_attempt, given_up, create_uid, write_uid, create_date, write_date)
                        SELECT %(backend)s, %(company)s, %(kind)s, k, m, %(run)s, 1, %(now)s,
+                              %(now)s + make_interval(mins => %(delay)s), FALSE,
                               %(uid)s, %(uid)s, %(now)s, %(now)s
                          FROM unnest(%(keys)s, %(reasons)s) AS t(k, m)
                        ON CONFLICT (backend_id, kind, key) DO UPDATE
                           SET reason = EXCLUDED.reason, run_id = EXCLUDED.run_id,
                               attempt_count = r.attempt_count + 1, last_attempt = EXCLUDED.last_attempt,
+                              next_attempt = EXCLUDED.last_attempt + make_interval(
+                                  mins => LEAST(%(delay)s * power(2, LEAST(r.attempt_count, 20)), %(max_delay)s)::int),
+                              given_up = r.attempt_count + 1 >= %(give_up)s,
                               write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
+                    delay=RETRY_DELAY,
+                    max_delay=RETRY_MAX_DELAY,
+                    give_up=RETRY_GIVE_UP,
                     backend=self.backend.id,
                     company=self.backend.company_id.id,
                     kind=run.kind,
@@ -259,7 +287,7 @@ class SyncEngine:
         importer = IMPORTERS[kind](self.backend)
         stored, analyze_at = 0, ANALYZE_FIRST
         try:
-            retries = self._retry_keys(kind) if incremental else []
+            retries = self._retry_keys(kind, incremental)
             counted = self._count(run, importer)
             walked = set()
             for page in prefetched(importer.pages(self.client, self._since(run))):
@@ -291,25 +319,17 @@ class SyncEngine:
             self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(self.env[model]._table)))
 
     def finish(self, run):
-        """Close a complete run. A full run of a backend that reconciles (``reconcile_full_runs``) first reconciles (what Odoo holds and the walk did
-        not return, see ``Importer.reconcile``) and supersedes the kind's retry list. The kind's
-        watermark moves to the latest change seen, but never past the start of the walk: a
-        change made while the walk read pages it had passed is read by the next run.
+        """Close a complete run. A full run of a backend that reconciles (``reconcile_full_runs``)
+        first reconciles (what Odoo holds and the walk did not return, see
+        ``Importer.reconcile``). The kind's watermark moves to the latest change seen, but never
+        past the start of the walk: a change made while the walk read pages it had passed is read
+        by the next run.
 
         Raises the FlexNet errors of the reconciliation's lookups (nothing is marked then)."""
         if run.mode == "full" and self.backend.reconcile_full_runs:
             importer = IMPORTERS[run.kind](self.backend)
             importer.reconcile(self.client, run)
             self._account(run, importer)
-            self.env.cr.execute(
-                SQL(
-                    "DELETE FROM flexnet_sync_retry WHERE backend_id = %s AND kind = %s AND run_id IS DISTINCT FROM %s",
-                    self.backend.id,
-                    run.kind,
-                    run.id,
-                )
-            )
-            self.env["flexnet.sync.retry"].invalidate_model()
         field = IMPORTERS[run.kind].watermark_field
         mark = run.watermark_to and min(run.watermark_to, run.date_start)
         if mark:
@@ -323,7 +343,7 @@ class SyncEngine:
         last), then a closing job."""
         run = self._new_run(kind, incremental)
         importer = IMPORTERS[kind](self.backend)
-        retries = self._retry_keys(kind) if incremental else []
+        retries = self._retry_keys(kind, incremental)
         counted = self._count(run, importer)
         pages, walked = 0, set()
 

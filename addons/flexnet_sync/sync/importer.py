@@ -5,7 +5,7 @@ import dataclasses
 import logging
 from collections import Counter
 
-from odoo.tools import SQL
+from odoo.tools import SQL, email_normalize
 
 from .. import flexnet_client as fc
 from . import mapper
@@ -13,10 +13,6 @@ from .binder import Binder, changed_values
 
 _logger = logging.getLogger(__name__)
 
-# records a full walk did not return are looked up again before Odoo lets them go (a record
-# deleted during the walk shifts the pages after it: FlexNet pages by position): one query per
-# key up to this many, else one more walk of the kind
-VERIFY_BY_KEY = 200
 # lines of the reconciliation log kept per run
 LOG_LINES = 1000
 
@@ -28,7 +24,8 @@ class Importer:
     record read (a full run keeps them to reconcile); ``retry``, the key and reason of records
     that cannot be imported yet but may later (their account or part number is not in Odoo);
     ``imported``, the keys imported (they leave the retry list); ``gone``, keys read again by
-    key that FlexNet no longer has. The engine stores them and calls ``reset``.
+    key that FlexNet no longer has; ``warnings``, what the reconciliation refused to do. The
+    engine stores them and calls ``reset``.
     """
 
     kind = None
@@ -46,6 +43,7 @@ class Importer:
         self.imported = set()
         self.gone = set()
         self.removed_log = []
+        self.warnings = []
         self.removed_ids = set()  # marked by this importer: never twice
 
     def reset(self):
@@ -56,6 +54,7 @@ class Importer:
         self.imported.clear()
         self.gone.clear()
         self.removed_log.clear()
+        self.warnings.clear()
 
     # --- to implement --------------------------------------------------------------------
 
@@ -86,6 +85,11 @@ class Importer:
         """``[(id, key, fetch key)]`` of what Odoo holds for the backend, live, that the full run
         ``run`` did not read (no ``seen`` row)."""
         return []
+
+    def held(self, run):
+        """How many records ``missing`` chooses from: what Odoo holds for the backend, live,
+        from before the run (the base of the share the reconciliation may mark)."""
+        return 0
 
     def remove(self, ids):
         """Mark these records as FlexNet no longer having them (batched writes)."""
@@ -121,14 +125,9 @@ class Importer:
             yield page
 
     def verify(self, client, keys):
-        """The records of FlexNet among ``keys``, read again: by key when they are few, else by
-        one more walk of the kind."""
-        keys = set(keys)
-        if not keys:
-            return []
-        if len(keys) <= VERIFY_BY_KEY:
-            return self.fetch(client, sorted(keys))
-        return [r for page in self.pages(client, None) for r in page if set(self.keys_of(r)) & keys]
+        """The records of FlexNet among ``keys``, read again by key: a query by key is not
+        shifted by deletions as a walk by position is."""
+        return self.fetch(client, sorted(set(keys))) if keys else []
 
     def _missing_sql(self, query):
         self.env.flush_all()
@@ -144,13 +143,53 @@ class Importer:
             column,
         )
 
+    def _count_sql(self, query):
+        self.env.flush_all()
+        self.env.cr.execute(query)
+        return self.env.cr.fetchone()[0]
+
+    def _within_limit(self, missing, held):
+        """Whether ``missing`` records out of the ``held`` ones Odoo holds may be marked: at most
+        the backend's ``reconcile_max_share`` % (0: no limit). Over it, the run marks nothing of
+        its kind, says so and logs a warning: a walk that returned too little (a site answering
+        in part) must not empty Odoo."""
+        limit = self.backend.reconcile_max_share
+        if not limit or not missing or missing * 100 <= limit * held:
+            return True
+        share = 100.0 * missing / held if held else 100.0
+        _logger.warning(
+            "FlexNet %s of %s: the full run did not return %s of the %s records Odoo holds (%.1f %%), more "
+            "than the limit of %s %%; nothing was marked removed.",
+            self.kind,
+            self.backend.name,
+            missing,
+            held,
+            share,
+            limit,
+        )
+        self.warnings.append(
+            self.env._(
+                "The walk did not return %(missing)s of the %(held)s records Odoo holds (%(share).1f %%), more than "
+                "the backend's limit of %(limit)s %% per run: nothing was marked removed. If FlexNet really "
+                "removed them, raise the backend's Most removed per run (%%) (0: no limit) and run a full "
+                "synchronisation again; if FlexNet answered only in part, run it again once FlexNet answers "
+                "in full.",
+                missing=missing,
+                held=held,
+                share=share,
+                limit=limit,
+            )
+        )
+        return False
+
     def reconcile(self, client, run):
         """After a complete full walk: what Odoo holds that the walk did not return is read
         again by key (FlexNet pages by position: a deletion during the walk shifts records past
         it), what FlexNet has is imported and the rest marked removed. Nothing is marked before
-        every lookup answered: a FlexNet error leaves everything as it was."""
+        every lookup answered: a FlexNet error leaves everything as it was; nothing is looked up
+        or marked when more than the backend's share would go (``_within_limit``)."""
         missing = self.missing(run)
-        if not missing:
+        if not missing or not self._within_limit(len(missing), self.held(run)):
             return
         self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         present = {key for scope, key in self.seen if scope == "record"}
@@ -228,19 +267,28 @@ class ProductImporter(Importer):
                 found.setdefault(product.unique_id or (product.name, product.version), product)
         return list(found.values())
 
+    def _live(self, run):
+        # products archived (retired in FlexNet, or removed earlier) are left alone, and so are
+        # maintenance products: FlexNet serves them through its maintenance service
+        # (getMaintenanceQuery), which the products walk does not read
+        return SQL(
+            """t.flexnet_backend_id = %s AND t.active AND t.default_code IS NOT NULL
+               AND t.flexnet_kind IS DISTINCT FROM 'maintenance' AND t.create_date < %s""",
+            self.backend.id,
+            run.date_start,
+        )
+
     def missing(self, run):
-        # products archived (retired in FlexNet, or removed earlier) are left alone
         return self._missing_sql(
             SQL(
-                """SELECT t.id, t.default_code, t.default_code
-                     FROM product_template t
-                    WHERE t.flexnet_backend_id = %s AND t.active AND t.default_code IS NOT NULL
-                      AND t.create_date < %s AND %s""",
-                self.backend.id,
-                run.date_start,
+                "SELECT t.id, t.default_code, t.default_code FROM product_template t WHERE %s AND %s",
+                self._live(run),
                 self._not_seen(run, "record", SQL("t.default_code")),
             )
         )
+
+    def held(self, run):
+        return self._count_sql(SQL("SELECT COUNT(*) FROM product_template t WHERE %s", self._live(run)))
 
     def remove(self, ids):
         """Products FlexNet no longer has are archived: the shop and new orders no longer
@@ -346,20 +394,36 @@ class UserImporter(Importer):
         return [mapper.user_key(record)]
 
     def fetch(self, client, keys):
-        return [user for key in keys for user in client.iter_users(user_name=key)]
+        """Users by the key the sync gives them (``mapper.user_key``): the user name, or the
+        e-mail of a user FlexNet gives no user name."""
+        found = []
+        for key in keys:
+            users = list(client.iter_users(user_name=key))
+            if not users and "@" in key:
+                users = [user for user in client.iter_users(email=key) if mapper.user_key(user) == key]
+            found.extend(users)
+        return found
+
+    def _live(self, run):
+        # member contacts only: an account partner is never released as a member
+        return SQL(
+            """p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND p.create_date < %s
+               AND NOT COALESCE(p.is_company, FALSE) AND p.flexnet_account_id IS NULL""",
+            self.backend.id,
+            run.date_start,
+        )
 
     def missing(self, run):
         return self._missing_sql(
             SQL(
-                """SELECT p.id, p.flexnet_user_name, p.flexnet_user_name
-                     FROM res_partner p
-                    WHERE p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL
-                      AND p.create_date < %s AND %s""",
-                self.backend.id,
-                run.date_start,
+                "SELECT p.id, p.flexnet_user_name, p.flexnet_user_name FROM res_partner p WHERE %s AND %s",
+                self._live(run),
                 self._not_seen(run, "record", SQL("p.flexnet_user_name")),
             )
         )
+
+    def held(self, run):
+        return self._count_sql(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", self._live(run)))
 
     def remove(self, ids):
         self.env["res.partner"].browse(ids)._flexnet_release_members()
@@ -374,7 +438,8 @@ class UserImporter(Importer):
         self.seen.extend(("record", mapper.user_key(user)) for user in records if mapper.user_key(user))
         if loners:
             released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
-                {mapper.user_key(user) for user in loners}
+                {mapper.user_key(user) for user in loners},
+                [("is_company", "=", False), ("flexnet_account_id", "=", False)],
             )
             self._remove(
                 [(contact.id, key) for key, contact in sorted(released.items())],
@@ -402,23 +467,17 @@ class UserImporter(Importer):
             except mapper.MappingError as exc:
                 self.fail(key, exc)
         bound = Binder(Partner, self.backend, "flexnet_user_name").lookup(mapped)
-        loose = {
-            (vals["parent_id"], (vals["email"] or "").lower()): key
-            for key, vals in mapped.items()
-            if key not in bound
-        }
-        if loose:  # augment the existing contact of that account with the same e-mail
-            candidates = Partner.search(
-                [
-                    ("flexnet_user_name", "=", False),
-                    ("parent_id", "in", list({p for p, _e in loose})),
-                    ("email", "in", [e for _p, e in loose if e]),
-                ]
-            )
-            for contact in candidates:
-                key = loose.get((contact.parent_id.id, (contact.email or "").lower()))
-                if key:
-                    bound.setdefault(key, contact)
+        # a commercial partner is no member contact, of its own account or another: one bound to
+        # a user (by an earlier version, when a company bought as itself) gives the user name
+        # up, and the member gets a contact of its own under its account
+        owners = Partner.browse([p.id for p in bound.values() if p.is_company or p.flexnet_account_id])
+        if owners:
+            owners.write({"flexnet_user_name": False, "flexnet_roles": False, "flexnet_can_login": False})
+            owners.flush_recordset()
+            bound = {key: contact for key, contact in bound.items() if contact not in owners}
+        loose = {key: vals for key, vals in mapped.items() if key not in bound}
+        if loose:
+            bound.update(self._match_contacts(loose, member_of))
         for key, contact in bound.items():
             # a member of several accounts stays under the one it already belongs to: FlexNet
             # lists a user's accounts in no meaningful order, and moving a contact would hand
@@ -427,6 +486,56 @@ class UserImporter(Importer):
                 mapped[key]["parent_id"] = contact.parent_id.id
         self.upsert(Partner, bound, mapped)
         self.imported.update(mapped)
+
+    def _match_contacts(self, wanted, member_of):
+        """{key: contact} of the contacts Odoo has for these FlexNet users, which no contact is
+        bound to yet: first a member released earlier (the same FlexNet user name, or the same
+        e-mail, whatever their case, under any account of the backend: its partner and portal
+        user come back), else a contact of one of the user's accounts with the same e-mail. A
+        company is never one; each contact is given to one user."""
+        emails = {key: email_normalize(vals["email"] or "") or None for key, vals in wanted.items()}
+        accounts = sorted({account for key in wanted for account in member_of.get(key, ())})
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT p.id, p.flexnet_backend_id = %(backend)s, lower(p.flexnet_former_user_name),
+                          p.email_normalized, p.parent_id
+                     FROM res_partner p
+                    WHERE p.flexnet_user_name IS NULL AND NOT COALESCE(p.is_company, FALSE)
+                      AND p.flexnet_account_id IS NULL
+                      AND ((p.flexnet_backend_id = %(backend)s
+                            AND (lower(p.flexnet_former_user_name) = ANY(%(names)s)
+                                 OR p.email_normalized = ANY(%(emails)s)))
+                           OR (p.parent_id = ANY(%(accounts)s) AND p.email_normalized = ANY(%(emails)s)))
+                    ORDER BY p.id""",
+                backend=self.backend.id,
+                names=sorted(key.lower() for key in wanted),
+                emails=sorted({email for email in emails.values() if email}),
+                accounts=accounts,
+            )
+        )
+        rows = self.env.cr.fetchall()
+        taken, found = set(), {}
+
+        def pick(key, test):
+            for row in rows:
+                if row[0] not in taken and test(row):
+                    taken.add(row[0])
+                    found[key] = row[0]
+                    return
+
+        for key in sorted(wanted):  # the same FlexNet user name first
+            pick(key, lambda row, key=key: row[1] and row[2] == key.lower())
+        for key in sorted(set(wanted) - set(found)):  # then the same e-mail
+            email, accounts = emails[key], member_of.get(key, ())
+            if email:
+                pick(key, lambda row, e=email, a=accounts: row[3] == e and row[1] and row[4] in a)
+                if key not in found:
+                    pick(key, lambda row, e=email: row[3] == e and row[1])
+                if key not in found:
+                    pick(key, lambda row, e=email, a=accounts: row[3] == e and row[4] in a)
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        return {key: Partner.browse(contact_id) for key, contact_id in found.items()}
 
 
 class LineImporter(Importer):
@@ -454,6 +563,17 @@ class LineImporter(Importer):
     def fetch(self, client, keys):
         return [line for key in keys for line in client.iter_line_items(activation_id=key)]
 
+    def _live(self, run, alias):
+        return SQL(
+            "%s.backend_id = %s AND COALESCE(%s.state, '') <> %s AND %s.create_date < %s",
+            SQL.identifier(alias),
+            self.backend.id,
+            SQL.identifier(alias),
+            mapper.REMOVED,
+            SQL.identifier(alias),
+            run.date_start,
+        )
+
     def missing(self, run):
         # a maintenance line is read under its parent line: looked up again by the parent's key
         return self._missing_sql(
@@ -461,11 +581,8 @@ class LineImporter(Importer):
                 """SELECT l.id, l.activation_id, COALESCE(p.activation_id, l.activation_id)
                      FROM flexnet_entitlement_line l
                      LEFT JOIN flexnet_entitlement_line p ON p.id = l.parent_id
-                    WHERE l.backend_id = %s AND COALESCE(l.state, '') <> %s
-                      AND l.create_date < %s AND %s""",
-                self.backend.id,
-                mapper.REMOVED,
-                run.date_start,
+                    WHERE %s AND %s""",
+                self._live(run, "l"),
                 self._not_seen(run, "record", SQL("l.activation_id")),
             )
         )
@@ -473,15 +590,49 @@ class LineImporter(Importer):
     def _missing_entitlements(self, run):
         return self._missing_sql(
             SQL(
-                """SELECT e.id, e.name FROM flexnet_entitlement e
-                    WHERE e.backend_id = %s AND COALESCE(e.state, '') <> %s
-                      AND e.create_date < %s AND %s""",
-                self.backend.id,
-                mapper.REMOVED,
-                run.date_start,
+                "SELECT e.id, e.name FROM flexnet_entitlement e WHERE %s AND %s",
+                self._live(run, "e"),
                 self._not_seen(run, "entitlement", SQL("e.name")),
             )
         )
+
+    def held(self, run):
+        return self._count_sql(
+            SQL(
+                """SELECT (SELECT COUNT(*) FROM flexnet_entitlement_line l WHERE %s)
+                        + (SELECT COUNT(*) FROM flexnet_entitlement e WHERE %s)""",
+                self._live(run, "l"),
+                self._live(run, "e"),
+            )
+        )
+
+    def verify(self, client, keys):
+        """The lines of FlexNet among ``keys`` (activation IDs of lines), read again by their
+        entitlement: one query for all the lines of one entitlement (FlexNet never moves a line
+        to another entitlement); lines Odoo knows under no entitlement, one query each."""
+        keys = set(keys)
+        if not keys:
+            return []
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT e.name, l.activation_id FROM flexnet_entitlement_line l
+                     JOIN flexnet_entitlement e ON e.id = l.entitlement_id
+                    WHERE l.backend_id = %s AND l.activation_id = ANY(%s)""",
+                self.backend.id,
+                sorted(keys),
+            )
+        )
+        by_entitlement = {}
+        for name, key in self.env.cr.fetchall():
+            by_entitlement.setdefault(name, set()).add(key)
+        found = []
+        for name, wanted in sorted(by_entitlement.items()):
+            found.extend(
+                line for line in client.iter_line_items(entitlement_id=name) if line.activation_id in wanted
+            )
+        asked = set().union(*by_entitlement.values()) if by_entitlement else set()
+        return found + self.fetch(client, sorted(keys - asked))
 
     def remove(self, ids):
         """Lines FlexNet no longer has take the state REMOVED: no account is entitled by them
@@ -491,21 +642,18 @@ class LineImporter(Importer):
     def reconcile(self, client, run):
         """Lines, then entitlements: an entitlement none of whose lines the walk read is looked
         up; FlexNet's state and account are taken when it has it (an entitlement without lines),
-        else it is REMOVED. Every lookup is made before anything is marked."""
+        else it is REMOVED. Every lookup is made before anything is marked, and nothing is looked
+        up or marked when more than the backend's share would go (``_within_limit``)."""
         missing = self.missing(run)
+        entitlements = self._missing_entitlements(run)
+        if not (missing or entitlements) or not self._within_limit(
+            len(missing) + len(entitlements), self.held(run)
+        ):
+            return
         self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         read = {key for scope, key in self.seen if scope == "entitlement"}
-        candidates = [(ent_id, name) for ent_id, name in self._missing_entitlements(run) if name not in read]
-        if len(candidates) <= VERIFY_BY_KEY:
-            still = {name: client.get_entitlement(name) for _id, name in candidates}
-        else:
-            names = {name for _id, name in candidates}
-            still = {
-                e.entitlement_id: e
-                for page in client.iter_entitlement_pages()
-                for e in page
-                if e.entitlement_id in names
-            }
+        candidates = [(ent_id, name) for ent_id, name in entitlements if name not in read]
+        still = {name: client.get_entitlement(name) for _id, name in candidates}
         present = {key for scope, key in self.seen if scope == "record"}
         self._remove([(record_id, key) for record_id, key, _fetch in missing if key not in present])
         Entitlement = self.env["flexnet.entitlement"]

@@ -96,6 +96,7 @@ def map_user(user, backend, parent):
         "is_company": False,
         "flexnet_backend_id": backend.id,
         "flexnet_user_name": user_key(user),
+        "flexnet_former_user_name": False,
         "flexnet_roles": ", ".join(roles) or False,
         "flexnet_can_login": bool(user.active),
         "flexnet_last_login": naive_utc(user.last_login),

@@ -60,3 +60,34 @@ class TestFlexnetSyncGroups(TransactionCase):
         visible = self.env["flexnet.backend"].with_user(self.manager).search([])
         self.assertNotIn(hidden, visible)
         self.assertIn(self.backend, visible)
+
+    def test_sync_books_stay_internal_and_in_their_company(self):
+        other = self.env["res.company"].create({"name": "Other Books Co"})
+        theirs = self.env["flexnet.backend"].create(
+            {"name": "Theirs", "url": "http://other.example.com", "company_id": other.id}
+        )
+        ours_run, their_run = self.env["flexnet.sync.run"].create(
+            [{"backend_id": self.backend.id, "kind": "users"}, {"backend_id": theirs.id, "kind": "users"}]
+        )
+        Seen = self.env["flexnet.sync.seen"]
+        ours = Seen.create({"run_id": ours_run.id, "key": "alice@example.com"})
+        hidden = Seen.create({"run_id": their_run.id, "key": "bob@example.com"})
+        Retry = self.env["flexnet.sync.retry"]
+        retries = Retry.create(
+            [
+                {"backend_id": self.backend.id, "kind": "users", "key": "carol@example.com"},
+                {"backend_id": theirs.id, "kind": "users", "key": "dan@example.com"},
+            ]
+        )
+        # a FlexNet administrator of this company: its own books only
+        self.assertEqual(Seen.with_user(self.manager).search([]), ours)
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.manager).read(["key"])
+        self.assertEqual(Retry.with_user(self.manager).search([]), retries[0])
+        # the keys a full run reads are for FlexNet administrators; nothing for portal users
+        with self.assertRaises(AccessError):
+            Seen.with_user(self.flexnet_user).search([])
+        portal = new_test_user(self.env, "fx_portal", groups="base.group_portal")
+        for model in (Seen, Retry, self.env["flexnet.sync.run"]):
+            with self.assertRaises(AccessError):
+                model.with_user(portal).search([])

@@ -174,6 +174,40 @@ class TestPush(FlexnetSimulatorCase):
         self.assertEqual(user.accounts[0].account_id, company.flexnet_account_id)
         self.assertEqual(buyer.flexnet_user_name, "nadia@brandnew.example.com")
 
+    def test_a_company_buying_as_itself_is_no_member_of_its_own_account(self):
+        company = self.env["res.partner"].create(
+            {"name": "Solo Works", "is_company": True, "email": "office@soloworks.example.com"}
+        )
+        order = self._order(company, [("CADS-PRO-LIC", 1)])
+        order.action_confirm()
+        self.assertEqual(order.flexnet_state, "done", order.flexnet_error)
+        [user] = self.client().iter_users(email="office@soloworks.example.com")
+        self.assertEqual(user.accounts[0].account_id, company.flexnet_account_id)
+        self.assertFalse(company.flexnet_user_name)
+        # the synchronisation makes the FlexNet user a member contact under the account
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual(run.state, "done", run.error_log)
+        member = self.env["res.partner"].search([("flexnet_user_name", "=", "office@soloworks.example.com")])
+        self.assertEqual((member.parent_id, member.is_company), (company, False))
+        self.assertNotEqual(member, company)
+        self.assertEqual(company.flexnet_member_ids, member)
+        self.assertFalse(company.parent_id)
+
+    def test_an_account_bound_as_a_member_gives_the_user_up(self):
+        """What an earlier version did for a company buying as itself: its own partner bound to
+        its FlexNet user. The synchronisation gives the user a contact of its own."""
+        globex = self.env["res.partner"].search([("flexnet_account_id", "=", "GLX-017")])
+        grace = self.env["res.partner"].search([("flexnet_user_name", "=", "grace@globex.example.com")])
+        grace.flexnet_user_name = False
+        grace.unlink()
+        globex.write({"flexnet_user_name": "grace@globex.example.com", "flexnet_can_login": True})
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual(run.state, "done", run.error_log)
+        member = self.env["res.partner"].search([("flexnet_user_name", "=", "grace@globex.example.com")])
+        self.assertEqual((member.parent_id, member.is_company), (globex, False))
+        self.assertEqual((globex.flexnet_user_name, globex.flexnet_can_login), (False, False))
+        self.assertFalse(globex.parent_id)
+
     def test_probable_duplicate_is_listed_not_created(self):
         company = self.env["res.partner"].create({"name": "Acme Inc.", "is_company": True})
         buyer = self.env["res.partner"].create(

@@ -5,10 +5,15 @@ run counts first to show its progress. Each class changes its own simulator."""
 import time
 from datetime import timedelta
 
-from odoo.tests import new_test_user, tagged
+from psycopg2 import IntegrityError
 
-from odoo.addons.flexnet_sync.sync import importer as importer_module
-from odoo.addons.flexnet_sync.sync.importer import LineImporter
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.flexnet_sync.sync import mapper
+from odoo.addons.flexnet_sync.sync.importer import LineImporter, UserImporter
+from odoo.addons.queue_job.exception import FailedJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .. import flexnet_client as fc
@@ -21,7 +26,8 @@ class ReconcileCase(FlexnetSimulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.backend.reconcile_full_runs = True
+        # the demo site is small: one entitlement is an eighth of it; the limit has its own tests
+        cls.backend.reconcile_max_share = 50
         runs = cls.backend.sync_all()
         assert runs.mapped("state") == ["done"] * 4, runs.mapped("error_log")
         cls.Line = cls.env["flexnet.entitlement.line"]
@@ -73,7 +79,9 @@ class ReconcileCase(FlexnetSimulatorCase):
             },
             {e.entitlement_id: (e.state, e.sold_to, e.sold_to) for e in client.iter_entitlements()},
         )
-        members = {u.user_name: {a.account_id for a in u.accounts} for u in client.iter_users() if u.accounts}
+        members = {
+            mapper.user_key(u): {a.account_id for a in u.accounts} for u in client.iter_users() if u.accounts
+        }
         contacts = self.Partner.search(
             [("flexnet_backend_id", "=", self.backend.id), ("flexnet_user_name", "!=", False)]
         )
@@ -89,8 +97,15 @@ class ReconcileCase(FlexnetSimulatorCase):
 
 
 @tagged("post_install", "-at_install")
-class TestReconciliationIsOptIn(ReconcileCase):
+class TestReconciliationSetting(ReconcileCase):
     """A simulator of its own: the deletions below stay in it."""
+
+    def test_new_backends_reconcile_within_a_limit(self):
+        backend = self.env["flexnet.backend"].create({"name": "New site", "url": "https://fno.example.com"})
+        self.assertEqual((backend.reconcile_full_runs, backend.reconcile_max_share), (True, 10))
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            backend.write({"reconcile_max_share": 101})
+            backend.flush_recordset()
 
     def test_a_backend_that_does_not_reconcile_removes_nothing(self):
         self.backend.reconcile_full_runs = False
@@ -283,23 +298,97 @@ class TestRetryList(FlexnetSimulatorCase):
         )
         self.assertIn("account NEW-1 is not in Odoo yet", retry.reason)
         self.assertEqual(self.backend.retry_count, 1)
-        # once the watermark passed it (a change a second later), still unmappable, it is read
-        # again by its key
-        time.sleep(1.1)  # watermarks are kept to the second
-        self.sim_touch("line_items", 1)
-        self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual(retry.next_attempt, retry.last_attempt + timedelta(minutes=15))
+        # once the watermark passed it (a change a second later), it waits for its back-off
+        self._pass_watermark()
+        self.assertEqual(retry.attempt_count, 2)  # read by that walk
+        run = self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual((run.retried_count, retry.attempt_count), (0, 2))
+        # then, still unmappable, it is read again by its key, and waits twice as long
+        retry.next_attempt = retry.last_attempt
         run = self.backend.sync_incremental(kinds=("lines",))
         self.assertEqual((run.retried_count, run.failed_count), (1, 1), run.error_log)
         self.assertEqual(retry.attempt_count, 3)
         self.assertEqual(retry.run_id, run)
-        # its account arrives: the next incremental run of lines imports it and lets it go
+        self.assertEqual(retry.next_attempt, retry.last_attempt + timedelta(minutes=60))
+        self.assertFalse(retry.given_up)
+        # its account arrives: the next incremental run of lines past the back-off imports it and
+        # lets it go
         self.backend.sync_incremental(kinds=("accounts",))
+        retry.next_attempt = retry.last_attempt
         run = self.backend.sync_incremental(kinds=("lines",))
         self.assertEqual((run.retried_count, run.created_count, run.failed_count), (1, 1, 0))
         self.assertFalse(retry.exists())
         line = self.env["flexnet.entitlement.line"].search([("activation_id", "=", "ENT-NEW-1-L1")])
         self.assertEqual(line.partner_id.flexnet_account_id, "NEW-1")
         self.assertEqual(self.env["flexnet.sync.retry"].search_count([]), 0)
+
+    def _pass_watermark(self):
+        """An incremental run of lines whose watermark passes every line there is: the walks
+        after it read again only what changed since."""
+        time.sleep(1.1)  # watermarks are kept to the second
+        self.sim_touch("line_items", 1)
+        return self.backend.sync_incremental(kinds=("lines",))
+
+    def test_records_that_keep_failing_are_given_up_but_stay_listed(self):
+        self.backend.watermark_margin = 0
+        self.backend.sync_all()
+        Retry = self.env["flexnet.sync.retry"]
+        self._new_customer_with_a_line("NEW-4")
+        self._pass_watermark()
+        retry = Retry.search([("key", "=", "ENT-NEW-4-L1")])
+        # eight more failed attempts: the ninth waits a day at most
+        retry.write({"attempt_count": 8, "next_attempt": retry.last_attempt})
+        run = self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual((run.retried_count, retry.attempt_count, retry.given_up), (1, 9, False))
+        self.assertEqual(retry.next_attempt, retry.last_attempt + timedelta(days=1))
+        # the tenth: given up, listed still, no longer read by incremental runs
+        retry.next_attempt = retry.last_attempt
+        self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual((retry.attempt_count, retry.given_up), (10, True))
+        retry.next_attempt = retry.last_attempt
+        run = self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual(run.retried_count, 0)
+        self.assertTrue(retry.exists())
+        # a full run reads it: once its account is in Odoo, it is imported and leaves the list
+        self.backend.sync_all(kinds=("accounts",))
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual((run.state, run.failed_count), ("done", 0))
+        self.assertFalse(retry.exists())
+        self.assertTrue(self.env["flexnet.entitlement.line"].search([("activation_id", "=", "ENT-NEW-4-L1")]))
+
+    def test_try_again_is_for_flexnet_administrators(self):
+        self.backend.watermark_margin = 0
+        self.backend.sync_all()
+        self._new_customer_with_a_line("NEW-5")
+        self._pass_watermark()
+        retry = self.env["flexnet.sync.retry"].search([("key", "=", "ENT-NEW-5-L1")])
+        retry.write({"given_up": True, "attempt_count": 10})
+        user = new_test_user(self.env, "fx_retry_user", groups="flexnet_sync.group_flexnet_user")
+        with self.assertRaises(AccessError):
+            retry.with_user(user).action_try_again()
+        manager = new_test_user(self.env, "fx_retry_manager", groups="flexnet_sync.group_flexnet_manager")
+        retry.with_user(manager).action_try_again()
+        self.assertEqual((retry.given_up, retry.next_attempt, retry.attempt_count), (False, False, 10))
+        run = self.backend.sync_incremental(kinds=("lines",))
+        self.assertEqual((run.retried_count, retry.attempt_count), (1, 11))
+
+    def test_a_full_run_keeps_what_incremental_runs_list_meanwhile(self):
+        """Job mode: an incremental run lists a record while the full run's pages wait; the full
+        run's close leaves it listed (its walk never read it)."""
+        self.backend.sync_all()
+        Retry = self.env["flexnet.sync.retry"]
+        with trap_jobs() as trap:
+            self.backend._job_sync_kind("lines", False)
+            self._new_customer_with_a_line("NEW-6")
+            self.backend.sync_incremental(kinds=("lines",))
+            self.assertEqual(Retry.search([]).mapped("key"), ["ENT-NEW-6-L1"])
+            trap.perform_enqueued_jobs()
+        full = self.env["flexnet.sync.run"].search(
+            [("backend_id", "=", self.backend.id), ("mode", "=", "full"), ("kind", "=", "lines")], limit=1
+        )
+        self.assertEqual(full.state, "done", full.error_log)
+        self.assertEqual(Retry.search([]).mapped("key"), ["ENT-NEW-6-L1"])
 
     def test_a_full_run_supersedes_the_list_and_gone_records_leave_it(self):
         self.backend.sync_all()
@@ -308,8 +397,10 @@ class TestRetryList(FlexnetSimulatorCase):
         self.backend.sync_incremental(kinds=("lines",))
         Retry = self.env["flexnet.sync.retry"]
         self.assertEqual(sorted(Retry.search([]).mapped("key")), ["ENT-NEW-2-L1", "ENT-NEW-3-L1"])
-        # FlexNet deletes one: the next incremental run reads it no more
+        # FlexNet deletes one: the next incremental run past its back-off finds it no more
         self.sim_delete("entitlements", ["ENT-NEW-3"])
+        for retry in Retry.search([]):
+            retry.next_attempt = retry.last_attempt
         self.backend.sync_incremental(kinds=("lines",))
         self.assertEqual(Retry.search([]).mapped("key"), ["ENT-NEW-2-L1"])
         # a full run: the list is what it could not import
@@ -405,18 +496,20 @@ class TestMembersLeave(ReconcileCase):
 
 
 @tagged("post_install", "-at_install")
-class TestVerifyByWalk(ReconcileCase):
-    def test_many_missing_records_are_looked_up_by_one_more_walk(self):
-        self.patch(importer_module, "VERIFY_BY_KEY", 1)
-        self.sim_delete("line_items", ["ENT-SSP-9001-L1", "ENT-INI-4001-L2"])
-        calls = self.sim_stats()["calls"].get("getEntitlementLineItemPropertiesQuery", 0)
+class TestLookupsByKey(ReconcileCase):
+    def test_missing_lines_are_looked_up_by_their_entitlement_never_by_another_walk(self):
+        # two lines of one entitlement and their maintenance: one query for both lines, then the
+        # entitlement (none of its lines read) by its ID
+        self.sim_delete("line_items", ["ENT-SSP-9001-L1", "ENT-SSP-9001-L2"])
+        self.sim_admin.delete(f"{self.sim_url}/admin/calls", timeout=5).raise_for_status()
         run = self.backend.sync_all(kinds=("lines",))
-        self.assertEqual((run.state, run.removed_count), ("done", 3), run.reconcile_log)
+        self.assertEqual((run.state, run.removed_count), ("done", 4), run.reconcile_log)
+        calls = self.sim_stats()["calls"]
         pages = run.read_count // self.backend.page_size + 1
-        # the walk, then one more walk instead of a query per missing key
-        self.assertEqual(
-            self.sim_stats()["calls"]["getEntitlementLineItemPropertiesQuery"] - calls, 2 * pages
-        )
+        self.assertEqual(calls["getEntitlementLineItemPropertiesQuery"], pages + 1)
+        self.assertEqual(calls["getEntitlementsQuery"], 1)
+        # FlexNet keeps the entitlement without lines: it stays, with FlexNet's state
+        self.assertEqual(self.Entitlement.search([("name", "=", "ENT-SSP-9001")]).state, "DEPLOYED")
         self.assertOdooEqualsFlexnet()
 
 
@@ -454,7 +547,9 @@ class TestJobMode(ReconcileCase):
         time.sleep(1.1)  # watermarks are kept to the second
         self.sim_touch("line_items", 1)
         self.backend.sync_incremental(kinds=("lines",))  # the watermark passes it
-        self.assertEqual(self.env["flexnet.sync.retry"].search([]).key, "ENT-JOB-1-L1")
+        retry = self.env["flexnet.sync.retry"].search([])
+        self.assertEqual(retry.key, "ENT-JOB-1-L1")
+        retry.next_attempt = retry.last_attempt  # its back-off has passed
         self.backend.sync_incremental(kinds=("accounts",))
         with trap_jobs() as trap:
             self.backend._job_sync_kind("lines", True)
@@ -466,3 +561,202 @@ class TestJobMode(ReconcileCase):
             trap.perform_enqueued_jobs()
         self.assertEqual((run.state, run.retried_count, run.created_count), ("done", 1, 1))
         self.assertFalse(self.env["flexnet.sync.retry"].search_count([]))
+
+
+@tagged("post_install", "-at_install")
+class TestRemovalLimit(ReconcileCase):
+    def test_a_run_that_would_remove_too_much_removes_nothing_and_says_why(self):
+        self.backend.reconcile_max_share = 10
+        # an entitlement, its two lines and a maintenance line: 4 of the 30 records of the kind
+        self.sim_delete("entitlements", ["ENT-NW-2001"])
+        with self.assertLogs("odoo.addons.flexnet_sync.sync.importer", "WARNING") as logged:
+            run = self.backend.sync_all(kinds=("lines",))
+        self.assertIn("did not return 4 of the 30 records", "\n".join(logged.output))
+        self.assertEqual((run.state, run.removed_count), ("done", 0))
+        self.assertIn("4 of the 30 records Odoo holds (13.3 %)", run.reconcile_warning)
+        self.assertIn("limit of 10 %", run.reconcile_warning)
+        self.assertIn("raise the backend's Most removed per run", run.reconcile_warning)
+        self.assertEqual(self._line("ENT-NW-2001-L1").state, "DEPLOYED")
+        self.assertEqual(self.Entitlement.search([("name", "=", "ENT-NW-2001")]).state, "DEPLOYED")
+        self.assertFalse(self.env["flexnet.sync.seen"].search_count([("run_id", "=", run.id)]))
+        # the other kinds are not held back
+        self.sim_delete("users", ["hank@globex.example.com"])
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.removed_count, run.reconcile_warning), (1, False))
+        # FlexNet really removed them: with the limit raised, the next full run marks them
+        self.backend.reconcile_max_share = 15
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 4, False))
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
+class TestNoRemovalLimit(ReconcileCase):
+    def test_no_limit(self):
+        self.backend.reconcile_max_share = 0
+        self.sim_delete("entitlements", ["ENT-NW-2001", "ENT-GLX-3001", "ENT-INI-4001"])
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 12, False))
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
+class TestUsersWithoutUserName(ReconcileCase):
+    def test_a_user_keyed_by_its_email_is_looked_up_by_its_email(self):
+        """FlexNet keeps no user name for Chen: the sync keys him by his e-mail. The walk misses
+        him (a user deleted once the first page is read shifts him out of it): looked up again
+        by his e-mail, he stays a member."""
+        self.sim_update("users", ["chen.li@acme.example.com"], {"user_name": ""})
+        self.backend.sync_all(kinds=("users",))
+        chen = self.Partner.search([("email", "=", "chen.li@acme.example.com")])
+        self.assertEqual(chen.flexnet_user_name, "chen.li@acme.example.com")
+        # Chen comes third of the users: pages of two, Alice deleted once the first page is read
+        self.assertEqual(
+            [u.email for u in self.client().iter_users()][:3],
+            ["alice.walker@acme.example.com", "bob.nguyen@acme.example.com", "chen.li@acme.example.com"],
+        )
+        self.backend.page_size = 2
+        deleted = []
+        pages = UserImporter.pages
+
+        def delete_after_the_first_page(importer, client, since):
+            for page in pages(importer, client, since):
+                yield page
+                if not deleted:
+                    deleted.extend(self.sim_delete("users", ["alice.walker@acme.example.com"]))
+
+        self.patch(UserImporter, "pages", delete_after_the_first_page)
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual(deleted, ["alice.walker@acme.example.com"])
+        # Alice was read before her deletion; Chen, missed, was found by his e-mail
+        self.assertEqual((run.state, run.removed_count), ("done", 0), run.reconcile_log)
+        self.assertEqual(chen.flexnet_user_name, "chen.li@acme.example.com")
+        self.assertTrue(chen.flexnet_can_login)
+        # the next full run lets Alice go, Chen stays
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.removed_count), ("done", 1), run.reconcile_log)
+        self.assertEqual(run.reconcile_log, "alice.walker@acme.example.com: not in FlexNet any more")
+        self.assertEqual(chen.flexnet_user_name, "chen.li@acme.example.com")
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
+class TestMembersComeBack(ReconcileCase):
+    def _portal(self, login, contact):
+        return new_test_user(
+            self.env, login, groups="base.group_portal", partner_id=contact.id, email=contact.email
+        )
+
+    def _new_user(self, user_name, email, account):
+        self.client().create_users(
+            [fc.NewUser("Zoe", "Quinn", email, account, roles=("Portal User",), user_name=user_name)]
+        )
+
+    def test_a_released_member_listed_again_elsewhere_is_the_same_contact(self):
+        self._new_user("zquinn", "Zoe.Quinn@Globex.example.com", "GLX-017")
+        self.backend.sync_all(kinds=("users",))
+        zoe = self.Partner.search([("flexnet_user_name", "=", "zquinn")])
+        portal = self._portal("zoe_portal", zoe)
+        self.sim_delete("users", ["zquinn"])
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual(run.removed_count, 1, run.reconcile_log)
+        self.assertEqual((zoe.flexnet_user_name, zoe.flexnet_former_user_name), (False, "zquinn"))
+        self.assertFalse(portal.active)
+        # FlexNet lists her again, under another account and her e-mail in lower case
+        self._new_user("ZQuinn", "zoe.quinn@globex.example.com", "INI-220")
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.created_count), ("done", 0), run.error_log)
+        self.assertEqual(self.Partner.search_count([("email", "=ilike", "zoe.quinn@globex.example.com")]), 1)
+        self.assertEqual(zoe.flexnet_user_name, "ZQuinn")
+        self.assertFalse(zoe.flexnet_former_user_name)
+        self.assertEqual(zoe.parent_id, self._account("INI-220"))
+        self.assertTrue(portal.active)
+        self.assertFalse(zoe.flexnet_portal_suspended)
+
+
+@tagged("post_install", "-at_install")
+class TestMembersComeBackByEmail(TestMembersComeBack):
+    """A simulator of its own (the users it creates stay in it); the inherited test is not run
+    again."""
+
+    test_a_released_member_listed_again_elsewhere_is_the_same_contact = None
+
+    def test_a_released_member_is_found_by_email_whatever_its_case(self):
+        self._new_user("yan.q", "Yan.Quist@Globex.example.com", "GLX-017")
+        self.backend.sync_all(kinds=("users",))
+        yan = self.Partner.search([("flexnet_user_name", "=", "yan.q")])
+        portal = self._portal("yan_portal", yan)
+        self.sim_delete("users", ["yan.q"])
+        self.backend.sync_all(kinds=("users",))
+        self.assertFalse(portal.active)
+        # another user name, the same e-mail in another case, under the same account
+        self._new_user("yan.quist", "YAN.QUIST@globex.example.com", "GLX-017")
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.created_count), ("done", 0), run.error_log)
+        self.assertEqual(yan.flexnet_user_name, "yan.quist")
+        self.assertTrue(portal.active)
+        self.assertEqual(self.Partner.search_count([("email", "=ilike", "yan.quist@globex.example.com")]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestMaintenanceProducts(ReconcileCase):
+    def test_the_products_walk_archives_no_maintenance_product(self):
+        """FlexNet serves maintenance products through its maintenance service, not
+        getProductsQuery: the products walk never returns them, and leaves them alone."""
+        Template = self.env["product.template"]
+        maintenance = Template.create(
+            {
+                "name": "CAD Studio Maintenance, 3 years",
+                "default_code": "CADS-MNT-3Y",
+                "flexnet_backend_id": self.backend.id,
+                "flexnet_kind": "maintenance",
+                "type": "service",
+            }
+        )
+        license_ = Template.create(
+            {
+                "name": "Retired license",
+                "default_code": "OLD-LIC",
+                "flexnet_backend_id": self.backend.id,
+                "flexnet_kind": "license",
+                "type": "service",
+            }
+        )
+        run = self.backend.sync_all(kinds=("products",))
+        self.assertEqual((run.state, run.removed_count), ("done", 1), run.reconcile_log)
+        self.assertTrue(maintenance.active)
+        self.assertFalse(license_.active)
+        self.assertEqual(run.reconcile_log, "OLD-LIC: not in FlexNet any more")
+
+
+@tagged("post_install", "-at_install")
+class TestClosingJobFailsForGood(ReconcileCase):
+    def test_the_run_ends_failed_with_the_reason(self):
+        self.sim_delete("users", ["hank@globex.example.com"])
+        with trap_jobs() as trap:
+            self.backend._job_sync_kind("users", False)
+            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+            [finish] = [job for job in trap.enqueued_jobs if job.method_name == "_job_finish"]
+            trap.enqueued_jobs.remove(finish)
+            trap.perform_enqueued_jobs()
+            self.assertTrue(self.env["flexnet.sync.seen"].search_count([("run_id", "=", run.id)]))
+            # FlexNet is away for the reconciliation's lookups, on the last attempt of the close:
+            # the job fails for good (what queue_job's runner does: its work rolled back, then
+            # the job function's failure hook)
+            self.sim_arm("getUsersQuery", "http503", count=10)
+            finish.retry = finish.max_retries - 1
+            with self.assertRaises(FailedJobError) as raised, self.env.cr.savepoint():
+                finish.perform()
+            self.assertEqual(finish.on_fail_method_name, "_job_finish_failed")
+            finish.on_fail(
+                {"exc_info": "", "exc_name": "FailedJobError", "exc_message": raised.exception.args[0]}
+            )
+        self.env.invalidate_all()
+        self.assertEqual(run.state, "failed")
+        self.assertTrue(run.date_end)
+        self.assertIn("The closing job failed", run.error_log)
+        self.assertIn("503", run.error_log)
+        self.assertFalse(self.env["flexnet.sync.seen"].search_count([("run_id", "=", run.id)]))
+        self.assertEqual(
+            self.Partner.search_count([("flexnet_user_name", "=", "hank@globex.example.com")]), 1
+        )
