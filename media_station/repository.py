@@ -23,7 +23,8 @@ except ImportError:  # not a POSIX system: no direct I/O either
 _logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
-# reads of a content-coded body (decoded by urllib3)
+# network reads: small enough that a timeout loses little of what arrived (what a read that
+# fails had received is not counted, the resume asks for it again)
 DOWNLOAD_CHUNK = 1 << 18
 # direct I/O block: a multiple of every device's logical block size
 BLOCK = 1 << 20
@@ -350,9 +351,9 @@ class Repository:
                 raise IncompleteDownload(label, offset, end or size or "?") from exc
             return offset
         while True:
-            space = target.space()
+            space = target.space()[:DOWNLOAD_CHUNK]
             try:
-                received = body.readinto(space)  # until the block is full or the body ends
+                received = body.readinto(space)  # until it is full or the body ends
             except (http.client.HTTPException, OSError) as exc:  # cut, timeout, bad chunk
                 raise IncompleteDownload(label, offset, end or size or "?") from exc
             if not received:
