@@ -149,7 +149,7 @@ class _BlockWriter:
             if self.error is None:  # after a failed write nothing more: the file stays a prefix
                 try:
                     self._write(self.blocks[index])
-                except BaseException as exc:  # noqa: BLE001 - raised in the receiving thread
+                except BaseException as exc:  # raised in the receiving thread
                     self.error = exc
             self.free.put(index)
 
