@@ -17,6 +17,7 @@ class FileServer(http.server.ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.files = {}
+        self.redirects = {}  # path: the location it redirects to (302)
         self.requests = []
         self.connections = []  # the client address of each request (one per kept-alive connection)
         self.cut_after = None  # bytes sent before the connection drops (once)
@@ -42,6 +43,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         server = self.server
         server.requests.append((self.path, self.headers.get("Range"), self.headers.get("Authorization")))
         server.connections.append(self.client_address)
+        if location := server.redirects.get(self.path):
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         data = server.files.get(self.path)
         if data is None:
             self.send_error(404)

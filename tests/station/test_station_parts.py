@@ -93,6 +93,21 @@ def test_downloads_share_a_kept_alive_connection(tmp_path, file_server):
     assert len(file_server.connections) == 3 and len(set(file_server.connections)) == 1
 
 
+def test_redirects_are_followed_with_the_headers_of_the_download(tmp_path, file_server):
+    data = os.urandom(1_500_000)
+    file_server.files["/filestore/title.iso"] = data
+    file_server.redirects["/web/content/7"] = file_server.base + "/filestore/title.iso"
+    repo = Repository(tmp_path / "repo")
+    path = repo.fetch(
+        file_server.base + "/web/content/7", md5(data), len(data), headers={"Authorization": "bearer key"}
+    )
+    assert open(path, "rb").read() == data
+    assert file_server.requests == [
+        ("/web/content/7", None, "bearer key"),
+        ("/filestore/title.iso", None, "bearer key"),  # the same host: requests keeps the header
+    ]
+
+
 @pytest.mark.parametrize("size_known", [True, False], ids=["size-known", "size-unknown"])
 def test_chunked_body_without_length_is_stored_and_resumed_after_a_cut(tmp_path, file_server, size_known):
     data = os.urandom(3 * repository_module.BLOCK + 1000)
