@@ -3,9 +3,12 @@
 import concurrent.futures
 import errno
 import hashlib
+import http.client
 import logging
 import mmap
 import os
+import queue
+import threading
 import time
 
 import requests
@@ -20,18 +23,31 @@ except ImportError:  # not a POSIX system: no direct I/O either
 _logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
-# network reads: small enough that a cut connection loses little of what arrived
+# network reads: small enough that a timeout loses little of what arrived (what a read that
+# fails had received is not counted, the resume asks for it again)
 DOWNLOAD_CHUNK = 1 << 18
 # direct I/O block: a multiple of every device's logical block size
 BLOCK = 1 << 20
+# blocks per download: one being received while the others are written
+DEPTH = 4
 DIRECT = getattr(os, "O_DIRECT", 0) if fcntl else 0
+
+
+def _hash_file(digest, path):
+    """Add the content of ``path`` to ``digest``; its length."""
+    buffer = bytearray(CHUNK)
+    view = memoryview(buffer)
+    length = 0
+    with open(path, "rb", buffering=0) as source:
+        while size := source.readinto(buffer):
+            digest.update(view[:size])
+            length += size
+    return length
 
 
 def md5_file(path):
     digest = hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as source:
-        while chunk := source.read(CHUNK):
-            digest.update(chunk)
+    _hash_file(digest, path)
     return digest.hexdigest()
 
 
@@ -64,16 +80,29 @@ class _BlockWriter:
 
     Staged titles are gigabytes read once more to build the image: through the page cache they
     would evict what the station and the robot read, and filling it costs about as much CPU as
-    the MD5 on virtual machines. ``keep`` bytes of an earlier attempt stay; the unaligned end
-    of them is taken back into the block buffer, so that direct writes start on a block
-    boundary.
+    the MD5 on virtual machines. A direct write returns once the device has the block, so the
+    blocks are written by a thread of their own while the next ones are received: ``DEPTH``
+    page-aligned buffers, the download receives into :meth:`space` (no copy: the socket reads
+    into it) and hands what arrived over with :meth:`commit`. ``keep`` bytes of an earlier
+    attempt stay; the unaligned end of them is taken back into the first buffer, so that
+    direct writes start on a block boundary.
     """
 
     def __init__(self, path, keep=0):
-        self.buffer = mmap.mmap(-1, BLOCK)  # page aligned, as direct I/O requires
-        self.view = memoryview(self.buffer)
+        self.buffer = mmap.mmap(-1, BLOCK * DEPTH)  # page aligned, as direct I/O requires
+        whole = memoryview(self.buffer)
+        self.blocks = [whole[i * BLOCK : (i + 1) * BLOCK] for i in range(DEPTH)]
+        whole.release()
+        self.current = 0  # the block being received
         aligned = keep - keep % BLOCK
-        self.fill = keep - aligned
+        self.fill = keep - aligned  # bytes of it received
+        self.free = queue.SimpleQueue()  # blocks written, ready to receive again
+        for index in range(1, DEPTH):
+            self.free.put(index)
+        self.pending = queue.SimpleQueue()  # blocks to write, in file order; None: stop
+        self.thread = None
+        self.error = None  # what stopped the writes
+        self.reported = False
         self.fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
         try:
             if self.fill:
@@ -81,7 +110,7 @@ class _BlockWriter:
                 tail = os.read(self.fd, self.fill)
                 if len(tail) != self.fill:
                     raise StationError(f"{path} changed while it was resumed")
-                self.view[: self.fill] = tail
+                self.blocks[0][: self.fill] = tail
             os.ftruncate(self.fd, aligned)
             os.lseek(self.fd, aligned, os.SEEK_SET)
         except BaseException:
@@ -89,16 +118,45 @@ class _BlockWriter:
             raise
         self.direct = _set_direct(self.fd, True)
 
+    def space(self):
+        """The free rest of the block being received; fill it from the start, then :meth:`commit`."""
+        return self.blocks[self.current][self.fill :]
+
+    def commit(self, size):
+        """``size`` more bytes were put at the start of :meth:`space`."""
+        self.fill += size
+        if self.fill == BLOCK:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._drain, name="block writer", daemon=True)
+                self.thread.start()
+            self.pending.put(self.current)
+            self.current = self.free.get()  # waits while every other block is still being written
+            self.fill = 0
+            self._raise()
+
     def write(self, data):
+        """Append ``data`` (copied into the blocks)."""
         data = memoryview(data)
         while data:
-            size = min(len(data), BLOCK - self.fill)
-            self.view[self.fill : self.fill + size] = data[:size]
-            self.fill += size
+            space = self.space()
+            size = min(len(data), len(space))
+            space[:size] = data[:size]
             data = data[size:]
-            if self.fill == BLOCK:
-                self._write(self.view)
-                self.fill = 0
+            self.commit(size)
+
+    def _drain(self):
+        while (index := self.pending.get()) is not None:
+            if self.error is None:  # after a failed write nothing more: the file stays a prefix
+                try:
+                    self._write(self.blocks[index])
+                except BaseException as exc:  # raised in the receiving thread
+                    self.error = exc
+            self.free.put(index)
+
+    def _raise(self):
+        if self.error is not None and not self.reported:
+            self.reported = True
+            raise self.error
 
     def _write(self, view):
         while view:
@@ -114,19 +172,37 @@ class _BlockWriter:
         """Write what is left (also after a cut: a resume continues from it); ``sync``: to the
         disk, before the file is given its final name."""
         try:
-            if self.fill:
+            if self.thread is not None:
+                self.pending.put(None)
+                self.thread.join()
+            self._raise()
+            if self.fill and self.error is None:
                 self.direct = _set_direct(self.fd, False)
-                self._write(self.view[: self.fill])
+                self._write(self.blocks[self.current][: self.fill])
                 self.fill = 0
-            if sync:
+            if sync and self.error is None:
                 os.fsync(self.fd)
         finally:
             self._release()
 
     def _release(self):
         os.close(self.fd)
-        self.view.release()
-        self.buffer.close()
+        for block in self.blocks:
+            block.release()
+        try:
+            self.buffer.close()
+        except BufferError:  # a view of it is still referenced (by a traceback): unmapped when freed
+            pass
+
+
+def _unencoded_body(response):
+    """The ``http.client`` response under ``response`` when its body is the file as it is
+    (no content coding): read into the station's blocks by the socket, without the copies of
+    urllib3's reads; else None (the body is read, and decoded, through requests)."""
+    if response.headers.get("Content-Encoding", "identity") != "identity":
+        return None
+    body = getattr(response.raw, "_fp", None)
+    return body if isinstance(body, http.client.HTTPResponse) else None
 
 
 class Repository:
@@ -217,12 +293,7 @@ class Repository:
     def _resume(partial):
         """The digest and length of what an earlier attempt left."""
         digest = hashlib.md5(usedforsecurity=False)
-        offset = 0
-        if os.path.exists(partial):
-            with open(partial, "rb") as done:  # re-hash what is already there
-                while chunk := done.read(CHUNK):
-                    digest.update(chunk)
-                    offset += len(chunk)
+        offset = _hash_file(digest, partial) if os.path.exists(partial) else 0
         return digest, offset
 
     def _download(self, url, partial, digest, offset, size, label, headers):
@@ -254,23 +325,48 @@ class Repository:
                 target = _BlockWriter(partial, offset)
                 complete = False
                 try:
-                    try:
-                        for chunk in response.iter_content(DOWNLOAD_CHUNK):
-                            target.write(chunk)
-                            digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
-                            offset += len(chunk)
-                            if self.progress:
-                                self.progress(label, offset, size)
-                    except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
-                        # urllib3 2.x: the body ended before its Content-Length
-                        raise IncompleteDownload(label, offset, end or size or "?") from exc
+                    offset = self._receive(response, target, digest, offset, end, size, label)
                     if end is not None and offset < end:
-                        # urllib3 1.26: the same cut ends the body without an error
+                        # urllib3 1.26 and http.client: the same cut ends the body without an error
                         raise IncompleteDownload(label, offset, end)
                     complete = size is None or offset == size
                 finally:
                     target.close(sync=complete)  # a complete file is on the disk before its rename
                 return digest, offset
+
+    def _receive(self, response, target, digest, offset, end, size, label):
+        """Receive the body of ``response`` into ``target``, hashing it on the way; the
+        length reached."""
+        body = _unencoded_body(response)
+        if body is None:
+            try:
+                for chunk in response.iter_content(DOWNLOAD_CHUNK):
+                    target.write(chunk)
+                    digest.update(chunk)  # releases the GIL: parallel downloads hash on all cores
+                    offset += len(chunk)
+                    if self.progress:
+                        self.progress(label, offset, size)
+            except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:
+                # urllib3 2.x: the body ended before its Content-Length
+                raise IncompleteDownload(label, offset, end or size or "?") from exc
+            return offset
+        while True:
+            space = target.space()[:DOWNLOAD_CHUNK]
+            try:
+                received = body.readinto(space)  # until it is full or the body ends
+            except (http.client.HTTPException, OSError) as exc:  # cut, timeout, bad chunk
+                raise IncompleteDownload(label, offset, end or size or "?") from exc
+            if not received:
+                break
+            digest.update(space[:received])  # releases the GIL: parallel downloads hash on all cores
+            target.commit(received)
+            offset += received
+            if self.progress:
+                self.progress(label, offset, size)
+        if body.isclosed() and (end is None or offset == end):
+            # the whole body was read: the connection serves the next download, as after requests' reads
+            response.raw.release_conn()
+        return offset
 
     @staticmethod
     def _restart(partial):

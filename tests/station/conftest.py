@@ -2,6 +2,7 @@
 for Odoo's job API."""
 
 import base64
+import gzip
 import http.server
 import threading
 
@@ -16,9 +17,15 @@ class FileServer(http.server.ThreadingHTTPServer):
     def __init__(self):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.files = {}
+        self.redirects = {}  # path: the location it redirects to (302)
         self.requests = []
+        self.connections = []  # the client address of each request (one per kept-alive connection)
         self.cut_after = None  # bytes sent before the connection drops (once)
+        self.stall_after = None  # bytes sent before the answer stalls until the test ends (once)
+        self.released = threading.Event()
         self.wrong_range = False  # answer a range request from the start of the file (once)
+        self.chunked = False  # bodies in chunked transfer coding, without Content-Length
+        self.gzip = False  # bodies gzip-compressed (Content-Encoding: gzip)
 
     @property
     def base(self):
@@ -26,12 +33,22 @@ class FileServer(http.server.ThreadingHTTPServer):
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # connections kept alive between requests
+    chunk = 65536
+
     def log_message(self, *args):
         pass
 
     def do_GET(self):
         server = self.server
         server.requests.append((self.path, self.headers.get("Range"), self.headers.get("Authorization")))
+        server.connections.append(self.client_address)
+        if location := server.redirects.get(self.path):
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         data = server.files.get(self.path)
         if data is None:
             self.send_error(404)
@@ -50,18 +67,43 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if server.wrong_range:
                 start, server.wrong_range = 0, False
         body = data[start:]
+        if server.gzip:
+            body = gzip.compress(body)
         self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
+        if server.chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        if server.gzip:
+            self.send_header("Content-Encoding", "gzip")
         if status == 206:
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         self.end_headers()
         if server.cut_after is not None:
             cut, server.cut_after = server.cut_after, None
-            self.wfile.write(body[:cut])
-            self.wfile.flush()
+            self._send(body[:cut], last=False)
             self.connection.shutdown(2)
+            self.close_connection = True
             return
-        self.wfile.write(body)
+        if server.stall_after is not None:
+            stall, server.stall_after = server.stall_after, None
+            self._send(body[:stall], last=False)
+            server.released.wait(30)
+            self.connection.shutdown(2)
+            self.close_connection = True
+            return
+        self._send(body)
+
+    def _send(self, body, last=True):
+        if not self.server.chunked:
+            self.wfile.write(body)
+        else:
+            for position in range(0, len(body), self.chunk):
+                part = body[position : position + self.chunk]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            if last:
+                self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
 
 @pytest.fixture
@@ -70,6 +112,7 @@ def file_server():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
+    server.released.set()
     server.shutdown()
     server.server_close()
 

@@ -3,6 +3,8 @@
 import hashlib
 import io
 import os
+import resource
+import signal
 import time
 
 import pycdlib
@@ -67,6 +69,141 @@ def test_blocks_survive_a_cut_in_the_middle_of_a_block(tmp_path, file_server, mo
     assert open(path, "rb").read() == data
     assert file_server.requests[-1][1] == f"bytes={kept}-"
     assert not os.path.exists(partial)
+
+
+def test_a_file_of_many_blocks_is_stored_whole_as_it_was_received(tmp_path, file_server):
+    # more blocks than the writer has buffers: each is received again once it is written
+    data = os.urandom((2 * repository_module.DEPTH + 1) * repository_module.BLOCK + 4321)
+    file_server.files["/title.iso"] = data
+    seen = []
+    repo = Repository(tmp_path / "repo", progress=lambda *args: seen.append(args))
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), len(data), name="title.iso")
+    assert open(path, "rb").read() == data
+    received = [offset for _label, offset, _size in seen]
+    assert received == sorted(received) and received[-1] == len(data)
+    assert {(label, size) for label, _offset, size in seen} == {("title.iso", len(data))}
+
+
+def test_downloads_share_a_kept_alive_connection(tmp_path, file_server):
+    blobs = {f"/f{i}": os.urandom(1_500_000 + i) for i in range(3)}
+    file_server.files.update(blobs)
+    repo = Repository(tmp_path / "repo")
+    for name, data in blobs.items():
+        assert open(repo.fetch(file_server.base + name, md5(data), len(data)), "rb").read() == data
+    assert len(file_server.connections) == 3 and len(set(file_server.connections)) == 1
+
+
+def test_redirects_are_followed_with_the_headers_of_the_download(tmp_path, file_server):
+    data = os.urandom(1_500_000)
+    file_server.files["/filestore/title.iso"] = data
+    file_server.redirects["/web/content/7"] = file_server.base + "/filestore/title.iso"
+    repo = Repository(tmp_path / "repo")
+    path = repo.fetch(
+        file_server.base + "/web/content/7", md5(data), len(data), headers={"Authorization": "bearer key"}
+    )
+    assert open(path, "rb").read() == data
+    assert file_server.requests == [
+        ("/web/content/7", None, "bearer key"),
+        ("/filestore/title.iso", None, "bearer key"),  # the same host: requests keeps the header
+    ]
+
+
+@pytest.mark.parametrize("size_known", [True, False], ids=["size-known", "size-unknown"])
+def test_chunked_body_without_length_is_stored_and_resumed_after_a_cut(tmp_path, file_server, size_known):
+    data = os.urandom(3 * repository_module.BLOCK + 1000)
+    file_server.files["/title.iso"] = data
+    file_server.chunked = True
+    file_server.cut_after = repository_module.BLOCK + 5000
+    size = len(data) if size_known else None
+    repo = Repository(tmp_path / "repo")
+    with pytest.raises(IncompleteDownload) as cut:
+        repo.fetch(file_server.base + "/title.iso", md5(data), size)
+    # the end of the chunks never came: no length was announced, the manifest's when it has one
+    assert cut.value.expected == (len(data) if size_known else "?")
+    partial = repo.path_for(md5(data)) + ".part"
+    kept = os.path.getsize(partial)
+    assert 0 < kept <= repository_module.BLOCK + 5000
+    assert open(partial, "rb").read() == data[:kept]
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), size)
+    assert open(path, "rb").read() == data
+    assert file_server.requests[-1][1] == f"bytes={kept}-"
+
+
+def test_body_cut_before_its_content_length_is_incomplete_without_a_manifest_size(tmp_path, file_server):
+    data = os.urandom(2_000_000)
+    file_server.files["/setup.exe"] = data
+    file_server.cut_after = 1_200_000
+    repo = Repository(tmp_path / "repo")
+    with pytest.raises(IncompleteDownload) as cut:
+        repo.fetch(file_server.base + "/setup.exe", md5(data))  # the size comes from Content-Length
+    assert cut.value.expected == len(data) and cut.value.received <= 1_200_000
+    path = repo.fetch(file_server.base + "/setup.exe", md5(data))
+    assert open(path, "rb").read() == data
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_gzip_encoded_body_is_stored_decoded(tmp_path, file_server, chunked):
+    data = os.urandom(1_000_000) + bytes(2 * repository_module.BLOCK)
+    file_server.files["/title.iso"] = data
+    file_server.gzip = True
+    file_server.chunked = chunked
+    repo = Repository(tmp_path / "repo")
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    assert open(path, "rb").read() == data
+
+
+def test_gzip_encoded_body_cut_short_is_resumed(tmp_path, file_server):
+    data = os.urandom(600_000)
+    file_server.files["/title.iso"] = data
+    file_server.gzip = True
+    file_server.cut_after = 300_000  # of the compressed body
+    repo = Repository(tmp_path / "repo")
+    with pytest.raises(IncompleteDownload):
+        repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    assert open(path, "rb").read() == data
+
+
+def test_stalled_download_times_out_and_is_resumed(tmp_path, file_server):
+    data = os.urandom(2 * repository_module.BLOCK + 999)
+    file_server.files["/title.iso"] = data
+    stall = file_server.stall_after = repository_module.BLOCK + repository_module.DOWNLOAD_CHUNK + 333
+    repo = Repository(tmp_path / "repo", timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(IncompleteDownload) as stalled:
+        repo.fetch(file_server.base + "/title.iso", md5(data), len(data), name="title.iso")
+    assert time.monotonic() - started < 10
+    # what arrived is kept, but for the read the timeout interrupted
+    assert stall - repository_module.DOWNLOAD_CHUNK < stalled.value.received <= stall
+    assert "title.iso" in str(stalled.value)
+    partial = repo.path_for(md5(data)) + ".part"
+    assert open(partial, "rb").read() == data[: stalled.value.received]
+    file_server.released.set()
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    assert open(path, "rb").read() == data
+    assert file_server.requests[-1][1] == f"bytes={stalled.value.received}-"
+
+
+def test_a_failed_block_write_is_a_storage_error_and_keeps_a_resumable_prefix(tmp_path, file_server):
+    block = repository_module.BLOCK
+    data = os.urandom(6 * block + 77)
+    file_server.files["/title.iso"] = data
+    repo = Repository(tmp_path / "repo")
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # writes past the limit fail (EFBIG)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (2 * block + block // 2, limits[1]))
+    try:
+        with pytest.raises(StationError, match=r"cannot store title\.iso: .*too large"):
+            repo.fetch(file_server.base + "/title.iso", md5(data), len(data), name="title.iso")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+    partial = repo.path_for(md5(data)) + ".part"
+    kept = open(partial, "rb").read()
+    assert 2 * block <= len(kept) <= 2 * block + block // 2 and kept == data[: len(kept)]
+    path = repo.fetch(file_server.base + "/title.iso", md5(data), len(data))
+    assert open(path, "rb").read() == data
+    assert file_server.requests[-1][1] == f"bytes={len(kept)}-"
 
 
 def test_part_left_complete_is_verified_without_downloading(tmp_path, file_server):
