@@ -24,10 +24,11 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
         self.key_eu = Keys.with_user(self.station_eu)._generate(None, "Eindhoven station", tomorrow)
         self.key_us = Keys.with_user(self.station_us)._generate(None, "Denver station", tomorrow)
 
-    def _json2(self, method, key, **params):
+    def _json2(self, method, key, timeout=12, **params):
         return self.url_open(
             f"/json/2/media.production.job/{method}",
             data=json.dumps(params),
+            timeout=timeout,
             headers={
                 "Authorization": f"bearer {key}",
                 "Content-Type": "application/json",
@@ -195,8 +196,12 @@ class TestStationApiOverHttp(MediaProductionCase, HttpCase):
     def test_json2_label_pdf_for_the_jobs_site_only(self):
         order = self._sell(self.customer_de)
         job = self._job(order)
-        response = self._json2(
-            "station_label_pdf", self.key_eu, job_id=job.id, context={"force_report_rendering": True}
+        response = self._json2(  # wkhtmltopdf renders it: slower than the other calls on a busy machine
+            "station_label_pdf",
+            self.key_eu,
+            timeout=120,
+            job_id=job.id,
+            context={"force_report_rendering": True},
         )
         self.assertEqual(response.status_code, 200, response.text)
         pdf = base64.b64decode(response.json())
