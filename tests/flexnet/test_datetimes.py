@@ -16,6 +16,7 @@ UTC = timezone.utc
     [
         ("2026-12-01T18:26:57.189Z", datetime(2026, 12, 1, 18, 26, 57, 189000, tzinfo=UTC)),
         ("2026-12-01T18:26:57Z", datetime(2026, 12, 1, 18, 26, 57, tzinfo=UTC)),
+        (" 2026-12-01T18:26:57.189Z\n", datetime(2026, 12, 1, 18, 26, 57, 189000, tzinfo=UTC)),
         ("2026-12-01T18:26:57", datetime(2026, 12, 1, 18, 26, 57, tzinfo=UTC)),  # naive: UTC
         ("2026-12-01T18:26:57.1+02:00", datetime(2026, 12, 1, 16, 26, 57, 100000, tzinfo=UTC)),
         ("2026-12-01T18:26:57.1234567-05:30", datetime(2026, 12, 1, 23, 56, 57, 123456, tzinfo=UTC)),
@@ -27,7 +28,9 @@ def test_client_reads_every_xsd_datetime_form(text, expected):
     assert value.utcoffset() == timedelta(0)
 
 
-@pytest.mark.parametrize("text", ["2026-12-01", "yesterday", "2026-12-01T18:26:57.189ZZ"])
+@pytest.mark.parametrize(
+    "text", ["2026-12-01", "yesterday", "2026-12-01T18:26:57.189ZZ", "2026-02-30T18:26:57.189Z"]
+)
 def test_client_refuses_what_is_not_a_datetime(text):
     with pytest.raises(ValueError):
         to_datetime(text)

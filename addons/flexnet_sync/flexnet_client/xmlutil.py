@@ -69,13 +69,28 @@ def to_date(text):
 # xsd:dateTime: any number of fractional digits, "Z" or an offset (datetime.fromisoformat takes
 # neither "Z" nor other than 3 or 6 digits before Python 3.11)
 _XSD_DATETIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)?")
+# the form FNO writes (UTC, milliseconds or none): fromisoformat reads it on every supported
+# Python once "Z" is spelled "+00:00", at a fraction of the cost of the general reading
+_FNO_DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{3})?Z")
+_fromisoformat = datetime.fromisoformat
 
 
 def to_datetime(text):
     """Parse an xsd:dateTime into an aware UTC datetime (naive values are taken as UTC)."""
     if not text:
         return None
-    match = _XSD_DATETIME.fullmatch(text.strip())
+    stripped = text.strip()
+    if _FNO_DATETIME.fullmatch(stripped):
+        try:
+            return _fromisoformat(stripped[:-1] + "+00:00")
+        except ValueError:
+            return _xsd_datetime(text, stripped)  # a field out of range: the usual error
+    return _xsd_datetime(text, stripped)
+
+
+def _xsd_datetime(text, stripped):
+    """Every xsd:dateTime form, read field by field."""
+    match = _XSD_DATETIME.fullmatch(stripped)
     if not match:
         raise ValueError(f"not an xsd:dateTime: {text!r}")
     year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
