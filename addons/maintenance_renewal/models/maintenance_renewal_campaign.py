@@ -265,108 +265,81 @@ class MaintenanceRenewalCampaign(models.Model):
         return True
 
     def _launch_quotations(self):
+        """Quote the campaign's terms not quoted yet: one quotation per account, a line per term.
+
+        A new quotation is created through the ORM in batches, with the values the campaign
+        decides (account, salesperson, origin, validity, access token, lines) and everything
+        else as for a quotation made by hand: the records' own defaults, evaluated per record,
+        and the computed fields (addresses, pricelist, fiscal position, payment terms,
+        warehouse, prices, taxes, analytic distribution), which the ORM computes per batch.
+        New terms of an account whose quotation from this campaign is still a draft become new
+        lines of that quotation, created in one batch too.
+        """
         self.ensure_one()
         today = fields.Date.context_today(self)
-        quoted = (
-            self.env["sale.order.line"]
-            .search([("renewal_term_id", "in", self.term_ids.ids), ("order_id.state", "!=", "cancel")])
-            .renewal_term_id
-        )
+        Line = self.env["sale.order.line"]
+        quoted = Line.search_fetch(
+            [("renewal_term_id", "in", self.term_ids.ids), ("order_id.state", "!=", "cancel")],
+            ["renewal_term_id"],
+        ).renewal_term_id
         todo = self.term_ids - quoted
         if not todo:
             return self.env["sale.order"]
+        self._prefetch_quotation_values(todo)
         existing = {
             order.partner_id: order
             for order in self.order_ids.filtered(lambda o: o.state in ("draft", "sent"))
         }
-        by_account = defaultdict(lambda: self.env["maintenance.renewal.term"])
+        by_account = defaultdict(list)
         for term in todo:
-            by_account[term.account_id] |= term
-        order_defaults = self._static_defaults("sale.order")
-        if self._no_fiscal_positions():
-            order_defaults["fiscal_position_id"] = False
-        line_defaults = self._static_defaults("sale.order.line")
-        if self._no_analytic_distribution_models():
-            line_defaults["analytic_distribution"] = False
-        warehouses = self._default_warehouses({(a.user_id or self.user_id) for a in by_account})
-        new_orders, extend = [], []
+            by_account[term.account_id].append(term)
+        validity_date = today + timedelta(days=self.quotation_validity_days)
+        new_orders, new_lines = [], []
         for account, terms in by_account.items():
-            lines = [
-                fields.Command.create({**line_defaults, **self._quotation_line_values(term, today)})
-                for term in terms
-            ]
+            lines = [self._quotation_line_values(term, today) for term in terms]
             order = existing.get(account)
             if order:
-                extend.append((order, lines))
+                new_lines += [{**line, "order_id": order.id} for line in lines]
                 continue
-            salesperson = account.user_id or self.user_id
             new_orders.append(
                 {
-                    **order_defaults,
-                    **warehouses.get(salesperson, {}),
                     "partner_id": account.id,
                     "company_id": self.company_id.id,
-                    "user_id": salesperson.id,
+                    "user_id": (account.user_id or self.user_id).id,
                     "origin": self.name,
                     "renewal_campaign_id": self.id,
-                    "validity_date": today + timedelta(days=self.quotation_validity_days),
+                    "validity_date": validity_date,
                     "access_token": str(uuid.uuid4()),
-                    "order_line": lines,
+                    "order_line": [fields.Command.create(line) for line in lines],
                 }
             )
-        orders = self.env["sale.order"]
-        for order, lines in extend:
-            order.order_line = lines
         # the campaign is the quotations' origin: no creation message per quotation
         Order = self.env["sale.order"].with_company(self.company_id).with_context(**_QUIET)
+        if new_lines:
+            Line.with_company(self.company_id).with_context(**_QUIET).create(new_lines)
+        orders = self.env["sale.order"]
         for start in range(0, len(new_orders), _CREATE_BATCH):
             orders |= Order.create(new_orders[start : start + _CREATE_BATCH])
         _logger.info(
-            "Renewal campaign %s: %s new quotation(s), %s extended", self.name, len(orders), len(extend)
+            "Renewal campaign %s: %s new quotation(s), %s line(s) added to draft ones",
+            self.name,
+            len(orders),
+            len(new_lines),
         )
         return orders
 
-    def _static_defaults(self, model_name):
-        """Defaults of the plain stored fields of a model, evaluated once for a batch of
-        creations (the ORM evaluates every default again for each record it creates)."""
-        Model = self.env[model_name].with_company(self.company_id)
-        names = [
-            name
-            for name, field in Model._fields.items()
-            if field.store and not field.compute and not field.related and name not in models.MAGIC_COLUMNS
-        ]
-        return Model.default_get(names)
-
-    def _default_warehouses(self, salespeople):
-        """With sale_stock a quotation's warehouse is its salesperson's default one in its
-        company, one search per quotation: evaluated once per salesperson, by the same compute."""
-        Order = self.env["sale.order"].with_company(self.company_id)
-        if "warehouse_id" not in Order._fields:
-            return {}
-        return {
-            user: {
-                "warehouse_id": Order.new(
-                    {"company_id": self.company_id.id, "user_id": user.id}
-                ).warehouse_id.id
-            }
-            for user in salespeople
-        }
-
-    def _no_fiscal_positions(self):
-        """Without fiscal positions in the company every quotation's fiscal position is empty:
-        saying so spares one search per quotation."""
-        return not (
-            self.env["account.fiscal.position"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_count(self.env["account.fiscal.position"]._check_company_domain(self.company_id), limit=1)
+    @api.model
+    def _prefetch_quotation_values(self, terms):
+        """Read what :meth:`_quotation_line_values` reads for all ``terms`` at once: the
+        terms, their entitlement lines, accounts and products, and the products' names."""
+        terms.fetch(
+            ["account_id", "line_id", "product_id", "maintenance_product_id", "title", "seats", "date_end"]
         )
-
-    def _no_analytic_distribution_models(self):
-        """Without analytic distribution models every renewal line's distribution is empty:
-        saying so spares one search per line."""
-        model = self.env.get("account.analytic.distribution.model")
-        return model is not None and not model.sudo().search_count([], limit=1)
+        terms.line_id.fetch(["activation_id"])
+        terms.account_id.fetch(["user_id"])
+        products = terms.product_id | terms.maintenance_product_id
+        products.product_tmpl_id.fetch(["flexnet_term_months"])
+        products.mapped("display_name")
 
     def _quotation_line_values(self, term, today):
         start = term.date_end + timedelta(days=1) if term.date_end >= today else today

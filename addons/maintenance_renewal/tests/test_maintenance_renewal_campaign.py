@@ -3,8 +3,8 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
 from ..models.maintenance_renewal_term import REFRESHED_ON
 from .common import RenewalCase
@@ -160,6 +160,74 @@ class TestRenewalCampaign(RenewalCase):
             self.assertEqual(orders[umb].warehouse_id, own)
             self.assertEqual(orders[self.accounts["NW-0042"]].warehouse_id, own)
             self.assertEqual(orders[acme].warehouse_id, default)
+
+    def test_quotations_and_lines_get_their_own_defaults_and_computed_values(self):
+        """What other modules and the configuration give a quotation made by hand, a campaign's
+        quotations get too: the user's own defaults, the fiscal position of the account's
+        country, the analytic distribution of the product's and of the account's models, the
+        account's pricelist; launched by a user with only the renewal manager group."""
+        umb, acme, nw = self.accounts["UMB-515"], self.accounts["ACME-001"], self.accounts["NW-0042"]
+        manager = new_test_user(
+            self.env, "rn_manager_only", groups="maintenance_renewal.group_renewal_manager"
+        )
+        tag = self.env["crm.tag"].create({"name": "Renewal (test default)"})
+        self.env["ir.default"].set(
+            "sale.order", "tag_ids", tag.ids, user_id=manager.id, company_id=self.env.company.id
+        )
+        german = self.env["account.fiscal.position"].create(
+            {
+                "name": "Germany (renewal test)",
+                "auto_apply": True,
+                "sequence": 1,
+                "country_id": self.env.ref("base.de").id,
+            }
+        )
+        plan = self.env["account.analytic.plan"].create({"name": "Renewal test plan"})
+        by_product, by_partner = self.env["account.analytic.account"].create(
+            [
+                {"name": "CAD maintenance (test)", "plan_id": plan.id},
+                {"name": "ACME (test)", "plan_id": plan.id},
+            ]
+        )
+        self.env["account.analytic.distribution.model"].create(
+            [
+                {
+                    "product_id": self.products["CADS-MNT-1Y"].id,
+                    "analytic_distribution": {str(by_product.id): 100},
+                },
+                {"partner_id": acme.id, "analytic_distribution": {str(by_partner.id): 100}},
+            ]
+        )
+        rebate = self.env["product.pricelist"].create(
+            {
+                "name": "Renewal test: 10 % off",
+                "item_ids": [
+                    fields.Command.create(
+                        {"compute_price": "percentage", "percent_price": 10, "applied_on": "3_global"}
+                    )
+                ],
+            }
+        )
+        nw.property_product_pricelist = rebate
+        campaign = self._campaign().with_user(manager)
+        campaign.action_preview()
+        campaign.action_launch()
+        orders = {order.partner_id: order for order in campaign.order_ids}
+        self.assertEqual(set(orders), {umb, acme, nw})
+        for order in orders.values():
+            self.assertEqual(order.tag_ids, tag, "the launching user's default")
+            self.assertEqual(order.create_uid, manager)
+        self.assertEqual(orders[umb].fiscal_position_id, german)
+        self.assertNotEqual(orders[nw].fiscal_position_id, german)  # British
+        self.assertEqual(orders[umb].order_line.analytic_distribution, {str(by_product.id): 100})
+        self.assertEqual(orders[nw].order_line.analytic_distribution, {str(by_product.id): 100})
+        self.assertEqual(orders[acme].order_line.analytic_distribution, {str(by_partner.id): 100})
+        self.assertEqual(orders[nw].pricelist_id, rebate)
+        self.assertEqual(orders[nw].amount_untaxed, 4 * 100.0 * 0.9)
+        # without the group, no campaign is launched
+        seller = new_test_user(self.env, "rn_seller_only", groups="sales_team.group_sale_salesman_all_leads")
+        with self.assertRaises(AccessError):
+            self._campaign(name="Not mine").with_user(seller).action_launch()
 
     def test_a_term_quoted_by_another_campaign_is_not_quoted_twice(self):
         first = self._campaign()

@@ -13,6 +13,9 @@ class TestMaintenanceRenewalGroups(TransactionCase):
         manager = new_test_user(self.env, "t_manager", groups="maintenance_renewal.group_renewal_manager")
         self.assertTrue(manager.has_group("maintenance_renewal.group_renewal_user"))
         self.assertTrue(manager.has_group("mass_mailing.group_mass_mailing_user"))
+        # a campaign quotes every targeted account, whoever its salesperson
+        self.assertTrue(manager.has_group("sales_team.group_sale_salesman_all_leads"))
+        self.assertFalse(manager.has_group("sales_team.group_sale_manager"))
 
     def test_user_is_not_manager(self):
         user = new_test_user(self.env, "t_user", groups="maintenance_renewal.group_renewal_user")
