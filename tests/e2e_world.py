@@ -6,6 +6,7 @@ over HTTP: Odoo's JSON-2 API, the web pages, the station program, the simulator'
 """
 
 import base64
+import configparser
 import hashlib
 import os
 import pathlib
@@ -72,8 +73,31 @@ def wait_for(what, check, timeout=90, step=0.5):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def run_mode_args():
+    """Options of the served Odoo for ``ODOO_RUN_MODE`` (scripts/lib.sh): ``prefork`` (the
+    default, as in production: HTTP workers, a cron worker and queue_job's job runner as a
+    worker process) or ``threaded`` (one process, for debugging)."""
+    mode = os.environ.get("ODOO_RUN_MODE", "prefork")
+    if mode == "prefork":
+        workers = os.environ.get("ODOO_WORKERS", "3")
+        return ["--workers", workers, "--max-cron-threads", "1", "--gevent-port", str(free_port())]
+    if mode == "threaded":
+        return ["--workers", "0", "--max-cron-threads", "1"]
+    raise ValueError(f"ODOO_RUN_MODE is prefork or threaded, not {mode!r}")
+
+
+def queue_job_channels():
+    """queue_job's channels: ``ODOO_QUEUE_JOB_CHANNELS``, else those of config/odoo.conf."""
+    if os.environ.get("ODOO_QUEUE_JOB_CHANNELS"):
+        return os.environ["ODOO_QUEUE_JOB_CHANNELS"]
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(ROOT / "config" / "odoo.conf")
+    return parser["queue_job"]["channels"]
+
+
 class OdooServer:
-    """``odoo server`` on the database, with queue_job's runner, on a fixed port."""
+    """``odoo server`` on the database, with queue_job's runner and a cron worker, on a fixed
+    port, in the run mode of ``run_mode_args``."""
 
     def __init__(self, port, log):
         self.port = port
@@ -84,9 +108,16 @@ class OdooServer:
     def start(self):
         self.process = subprocess.Popen(
             odoo_server_command(
-                DB, ROOT / "addons", self.port, "--load", "base,web,queue_job", "--logfile", str(self.log)
+                DB,
+                ROOT / "addons",
+                self.port,
+                "--load",
+                "base,web,queue_job",
+                "--logfile",
+                str(self.log),
+                *run_mode_args(),
             ),
-            env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": "root:2"},
+            env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": queue_job_channels()},
         )
         wait_for_odoo(self.base)
 
@@ -166,6 +197,13 @@ def world(e2e_simulator, tmp_path_factory):
             }
         )
         title_file.action_release()
+        # the cron worker runs, but the suites start the synchronisations themselves: the
+        # scheduled ones wait until after the run
+        for xmlid in (
+            "flexnet_sync.ir_cron_flexnet_sync_full",
+            "flexnet_sync.ir_cron_flexnet_sync_incremental",
+        ):
+            env.ref(xmlid).nextcall = datetime.now() + timedelta(days=1)
         cr.commit()
     server.start()
     try:
