@@ -338,8 +338,8 @@ class FlexnetBackend(models.Model):
                 successors=successors,
                 identity_key=current.identity_key,
             )
-        except fc.TransportError as exc:
-            raise RetryableJobError(str(exc), seconds=60) from exc
+        except fc.TransportError as exc:  # tried again as the job function's retry pattern says
+            raise RetryableJobError(str(exc)) from exc
         return self.env._("Run %(run)s: %(pages)s page job(s)", run=run.display_name, pages=pages)
 
     def _current_job(self):
