@@ -131,8 +131,8 @@ class PageChain:
         self._append(job)
         job.identity_key = identity_key  # set once stored: the graph's own jobs hold this key
         for successor in successors:
-            successor.depends_on  # noqa: B018 -- load what it already waits for before adding to it
-            successor.add_depends({job})
+            # what it waits for already (loaded from the database), and the closing job
+            successor.add_depends(successor.depends_on | {job})
             successor.store()
         job.store()
 
