@@ -104,6 +104,8 @@ class OdooServer:
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
         self.process = None
+        # queue_job's channels from the next start on (None: those of queue_job_channels)
+        self.channels = None
 
     def start(self):
         self.process = subprocess.Popen(
@@ -117,7 +119,7 @@ class OdooServer:
                 str(self.log),
                 *run_mode_args(),
             ),
-            env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": queue_job_channels()},
+            env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": self.channels or queue_job_channels()},
         )
         wait_for_odoo(self.base)
 
