@@ -39,6 +39,7 @@ if [ "$ODOO_RUN_MODE" = prefork ] && port_busy "$ODOO_GEVENT_PORT"; then
 fi
 mapfile -t runargs < <(odoo_run_args)
 [ ${#runargs[@]} -gt 0 ] || exit 2
+mapfile -t odoo_bin < <(odoo_program)
 mapfile -t dbargs < <(odoo_db_args)
 common=("${dbargs[@]}" -d "$DB" --addons-path "$PROJECT_ADDONS" --load base,web,queue_job
         --http-interface "$ODOO_HTTP_HOST" --http-port "$ODOO_HTTP_PORT" --db-filter "^$DB\$")
@@ -61,7 +62,7 @@ export DEMO_STATIONS_FILE="$RUN_DIR/stations.txt" DEMO_ODOO_URL="http://$ODOO_HT
     || info "the first FlexNet sync failed; see $RUN_DIR/odoo-setup.log"
 
 info "starting Odoo ($ODOO_RUN_MODE; queue_job channels $ODOO_QUEUE_JOB_CHANNELS)"
-"$PYTHON" -m odoo server "${common[@]}" "${runargs[@]}" --logfile "$RUN_DIR/odoo.log" &
+"${odoo_bin[@]}" server "${common[@]}" "${runargs[@]}" --logfile "$RUN_DIR/odoo.log" &
 pids+=($!)
 for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
 

@@ -135,6 +135,25 @@ odoo_db_args() {
     printf '%s\n' "${args[@]}"
 }
 
+# The program that serves Odoo, one word per line: Odoo's own script (a prefork server starts
+# its websocket process by running its program again, which "python -m odoo" cannot be),
+# else "python -m odoo".
+odoo_program() {
+    "$PYTHON" - <<'PY'
+import os
+import sys
+
+import odoo
+
+candidates = [
+    os.path.join(os.path.dirname(sys.executable), "odoo"),
+    *(os.path.join(os.path.dirname(os.path.abspath(root)), "odoo-bin") for root in odoo.__path__),
+]
+script = next((path for path in candidates if os.path.isfile(path)), None)
+print("\n".join([sys.executable, script] if script else [sys.executable, "-m", "odoo"]))
+PY
+}
+
 # The options of a serving Odoo for ODOO_RUN_MODE, one per line.
 odoo_run_args() {
     case "$ODOO_RUN_MODE" in

@@ -86,6 +86,18 @@ def run_mode_args():
     raise ValueError(f"ODOO_RUN_MODE is prefork or threaded, not {mode!r}")
 
 
+def odoo_program():
+    """The command that serves Odoo: its own script when there is one (a prefork server starts
+    its websocket process by running its program again, which ``python -m odoo`` cannot be),
+    else ``python -m odoo``."""
+    candidates = [
+        pathlib.Path(sys.executable).parent / "odoo",
+        *(pathlib.Path(root).resolve().parent / "odoo-bin" for root in odoo.__path__),
+    ]
+    script = next((path for path in candidates if path.is_file()), None)
+    return [sys.executable, str(script)] if script else [sys.executable, "-m", "odoo"]
+
+
 def queue_job_channels():
     """queue_job's channels: ``ODOO_QUEUE_JOB_CHANNELS``, else those of config/odoo.conf."""
     if os.environ.get("ODOO_QUEUE_JOB_CHANNELS"):
@@ -108,17 +120,19 @@ class OdooServer:
         self.channels = None
 
     def start(self):
+        command = odoo_server_command(
+            DB,
+            ROOT / "addons",
+            self.port,
+            "--load",
+            "base,web,queue_job",
+            "--logfile",
+            str(self.log),
+            *run_mode_args(),
+        )
+        assert command[:3] == [sys.executable, "-m", "odoo"], command
         self.process = subprocess.Popen(
-            odoo_server_command(
-                DB,
-                ROOT / "addons",
-                self.port,
-                "--load",
-                "base,web,queue_job",
-                "--logfile",
-                str(self.log),
-                *run_mode_args(),
-            ),
+            [*odoo_program(), *command[3:]],
             env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": self.channels or queue_job_channels()},
         )
         wait_for_odoo(self.base)
