@@ -34,6 +34,12 @@ if "$PYTHON" -c "import flexnet_simulator.__main__" >/dev/null 2>&1; then
 fi
 
 port_busy "$ODOO_HTTP_PORT" && die "port $ODOO_HTTP_PORT is taken; stop what uses it or set ODOO_HTTP_PORT"
+if [ "$ODOO_RUN_MODE" = prefork ] && port_busy "$ODOO_GEVENT_PORT"; then
+    die "port $ODOO_GEVENT_PORT (websocket of a prefork Odoo) is taken; stop what uses it or set ODOO_GEVENT_PORT"
+fi
+mapfile -t runargs < <(odoo_run_args)
+[ ${#runargs[@]} -gt 0 ] || exit 2
+mapfile -t odoo_bin < <(odoo_program)
 mapfile -t dbargs < <(odoo_db_args)
 common=("${dbargs[@]}" -d "$DB" --addons-path "$PROJECT_ADDONS" --load base,web,queue_job
         --http-interface "$ODOO_HTTP_HOST" --http-port "$ODOO_HTTP_PORT" --db-filter "^$DB\$")
@@ -55,7 +61,8 @@ export DEMO_STATIONS_FILE="$RUN_DIR/stations.txt" DEMO_ODOO_URL="http://$ODOO_HT
     --logfile "$RUN_DIR/odoo-setup.log" < "$ROOT/scripts/demo_setup.py" \
     || info "the first FlexNet sync failed; see $RUN_DIR/odoo-setup.log"
 
-"$PYTHON" -m odoo server "${common[@]}" --logfile "$RUN_DIR/odoo.log" &
+info "starting Odoo ($ODOO_RUN_MODE; queue_job channels $ODOO_QUEUE_JOB_CHANNELS)"
+"${odoo_bin[@]}" server "${common[@]}" "${runargs[@]}" --logfile "$RUN_DIR/odoo.log" &
 pids+=($!)
 for _ in $(seq 1 60); do port_busy "$ODOO_HTTP_PORT" && break; sleep 1; done
 

@@ -15,6 +15,14 @@ ODOO_HTTP_HOST="${ODOO_HTTP_HOST:-127.0.0.1}"
 ODOO_HTTP_PORT="${ODOO_HTTP_PORT:-8069}"
 FLEXNET_SIM_PORT="${FLEXNET_SIM_PORT:-8780}"
 PROJECT_ADDONS="$ROOT/addons"
+# How the Odoo servers of make demo and of the end-to-end and reliability suites run:
+# prefork, as in production (ODOO_WORKERS HTTP workers, a cron worker and queue_job's job
+# runner as a worker process), or threaded (one process, for debugging with breakpoints)
+export ODOO_RUN_MODE="${ODOO_RUN_MODE:-prefork}"
+export ODOO_WORKERS="${ODOO_WORKERS:-3}"
+ODOO_GEVENT_PORT="${ODOO_GEVENT_PORT:-8072}"
+# queue_job's channels: those of config/odoo.conf unless set
+export ODOO_QUEUE_JOB_CHANNELS="${ODOO_QUEUE_JOB_CHANNELS:-$(sed -n 's/^channels *= *//p' "$ROOT/config/odoo.conf" | head -n 1)}"
 export FLEXNET_WSDL_DIR="${FLEXNET_WSDL_DIR:-$ROOT/../shared/flexnet-wsdl}"
 export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 
@@ -125,6 +133,34 @@ odoo_db_args() {
     local args=(--db_host "$DB_HOST" --db_port "$DB_PORT" --db_user "$DB_USER")
     [ -n "$DB_PASSWORD" ] && args+=(--db_password "$DB_PASSWORD")
     printf '%s\n' "${args[@]}"
+}
+
+# The program that serves Odoo, one word per line: Odoo's own script (a prefork server starts
+# its websocket process by running its program again, which "python -m odoo" cannot be),
+# else "python -m odoo".
+odoo_program() {
+    "$PYTHON" - <<'PY'
+import os
+import sys
+
+import odoo
+
+candidates = [
+    os.path.join(os.path.dirname(sys.executable), "odoo"),
+    *(os.path.join(os.path.dirname(os.path.abspath(root)), "odoo-bin") for root in odoo.__path__),
+]
+script = next((path for path in candidates if os.path.isfile(path)), None)
+print("\n".join([sys.executable, script] if script else [sys.executable, "-m", "odoo"]))
+PY
+}
+
+# The options of a serving Odoo for ODOO_RUN_MODE, one per line.
+odoo_run_args() {
+    case "$ODOO_RUN_MODE" in
+        prefork) printf '%s\n' --workers "$ODOO_WORKERS" --max-cron-threads 1 --gevent-port "$ODOO_GEVENT_PORT" ;;
+        threaded) printf '%s\n' --workers 0 --max-cron-threads 1 ;;
+        *) die "ODOO_RUN_MODE is prefork or threaded, not '$ODOO_RUN_MODE'" ;;
+    esac
 }
 
 psql_cmd() {

@@ -4,6 +4,7 @@ Each scenario ends with exact counts (nothing lost, nothing duplicated) and prin
 They run after tests/e2e on the same Odoo server and FlexNet simulator.
 """
 
+import itertools
 import threading
 
 import pytest
@@ -98,6 +99,57 @@ def test_concurrent_syncs(world, backend_id, request):
     _say(
         request,
         f"concurrent syncs: {len(runs)} runs, {len(busy)} refused as busy; counts {odoo_counts} = FNO {fno_counts}",
+    )
+
+
+def test_job_mode_sync_under_the_runner_with_wide_channels(world, backend_id, request):
+    """A synchronisation in job mode, run by queue_job's runner with four workers per channel,
+    reads and imports the kinds one after another and ends as a synchronous one does."""
+    server, admin = world["server"], world["admin"]
+    server.stop()
+    server.channels = "root:4,root.flexnet:4"
+    server.start()
+    try:
+        before = admin("flexnet.sync.run", "search", domain=[], order="id desc", limit=1)
+        admin("flexnet.backend", "action_sync_full", ids=[backend_id])
+        admin("flexnet.backend", "action_sync_full", ids=[backend_id])  # started twice: runs once
+        domain = [("backend_id", "=", backend_id), ("id", ">", before[0] if before else 0)]
+        fields = ["kind", "state", "date_start", "date_end", "error_log", "fetched_count", "read_count",
+                  "total_count", "page_count", "failed_count"]  # fmt: skip
+
+        def closed():
+            runs = admin("flexnet.sync.run", "search_read", domain=domain, fields=fields, order="id")
+            return runs if len(runs) >= 4 and all(run["state"] != "running" for run in runs) else None
+
+        runs = wait_for("the job-mode synchronisation", closed, timeout=300)
+        assert [run["kind"] for run in runs] == ["products", "accounts", "users", "lines"], runs
+        assert all(run["state"] == "done" for run in runs), runs
+        for previous, following in itertools.pairwise(runs):
+            assert following["date_start"] >= previous["date_end"], (previous, following)
+        jobs = admin(
+            "queue.job",
+            "search_read",
+            domain=[("model_name", "in", ["flexnet.backend", "flexnet.sync.run"]), ("state", "!=", "done")],
+            fields=["name", "state"],
+        )
+        assert jobs == [], jobs
+        same = ["kind", "state", "fetched_count", "read_count", "total_count", "page_count", "failed_count"]
+        synchronous = _runs(world, admin("flexnet.backend", "sync_all", ids=[backend_id]))
+        by_kind = {
+            run["kind"]: {key: run[key] for key in same}
+            for run in admin("flexnet.sync.run", "read", ids=[r["id"] for r in synchronous], fields=same)
+        }
+        assert [{key: run[key] for key in same} for run in runs] == [by_kind[run["kind"]] for run in runs]
+        odoo_counts, fno_counts = _counts(world, backend_id)
+        assert odoo_counts == fno_counts
+    finally:
+        server.stop()
+        server.channels = None
+        server.start()
+    _say(
+        request,
+        f"job-mode sync, channels root:4,root.flexnet:4, started twice: 4 runs in order, as a synchronous "
+        f"run; counts {odoo_counts} = FNO {fno_counts}",
     )
 
 

@@ -3,10 +3,13 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.queue_job.delay import chain
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import WAIT_DEPENDENCIES, Job
 
 from .. import flexnet_client as fc
 from ..sync import IMPORTERS, KINDS, SyncEngine
+from ..sync.engine import SYNC_CHANNEL
 
 _logger = logging.getLogger(__name__)
 
@@ -300,26 +303,63 @@ class FlexnetBackend(models.Model):
         return self.action_view_sync_runs()
 
     def _enqueue_sync(self, incremental):
-        """One job per kind (in dependency order); each imports its pages in page jobs."""
+        """Enqueue a synchronisation of every kind as one graph of queue_job jobs.
+
+        One walk job per kind, chained in dependency order (products, accounts, users,
+        lines); each walk enqueues its kind's page jobs and closing job and makes the next
+        kind's walk wait for that closing job (``_job_sync_kind``). A kind thus starts once the
+        kind before it is imported and closed, whatever the channels' capacities.
+
+        The walks and the closing jobs share one identity key per backend and mode: while a
+        synchronisation has a job waiting or queued, starting it again enqueues nothing."""
+        mode = "incremental" if incremental else "full"
         for backend in self:
-            for kind in KINDS:
-                backend.with_delay(
-                    channel="root.flexnet",
-                    identity_key=f"flexnet-sync-{backend.id}-{kind}-{'incr' if incremental else 'full'}",
-                    description=f"FlexNet {'incremental' if incremental else 'full'} sync of {kind} ({backend.name})",
-                )._job_sync_kind(kind, incremental)
+            key = f"flexnet-sync-{backend.id}-{mode}"
+            chain(
+                *(
+                    backend.delayable(
+                        channel=SYNC_CHANNEL,
+                        identity_key=key,
+                        max_retries=0,  # FlexNet away: tried again until it answers
+                        description=f"FlexNet {mode} sync of {kind} ({backend.name})",
+                    )._job_sync_kind(kind, incremental)
+                    for kind in KINDS
+                )
+            ).delay()
 
     def _job_sync_kind(self, kind, incremental):
-        """Job: stream the pages of one kind and enqueue one import job per page."""
+        """Job: read the pages of one kind from FlexNet and enqueue one import job per page,
+        then the run's closing job (``SyncEngine.enqueue_pages``).
+
+        Run as a job of a synchronisation's graph (``_enqueue_sync``), the pages and the
+        closing job join that graph, and the jobs waiting for this one (the next kind's walk)
+        wait for the closing job too. FlexNet unreachable: the job is tried again later, with
+        nothing of the walk kept."""
         self.ensure_one()
         if kind not in IMPORTERS:
             raise UserError(self.env._("Unknown FlexNet record kind %s", kind))
+        current = self._current_job()
+        successors = [
+            Job.load(self.env, job.uuid) for job in current.dependent_ids if job.state == WAIT_DEPENDENCIES
+        ]
         engine = SyncEngine(self.sudo())
         try:
-            run = engine.enqueue_pages(kind, incremental=incremental)
-        except fc.TransportError as exc:
-            raise RetryableJobError(str(exc), seconds=60) from exc
-        return self.env._("Run %(run)s: %(pages)s page job(s)", run=run.display_name, pages=run.page_count)
+            run, pages = engine.enqueue_pages(
+                kind,
+                incremental=incremental,
+                graph_uuid=current.graph_uuid,
+                successors=successors,
+                identity_key=current.identity_key,
+            )
+        except fc.TransportError as exc:  # tried again as the job function's retry pattern says
+            raise RetryableJobError(str(exc)) from exc
+        return self.env._("Run %(run)s: %(pages)s page job(s)", run=run.display_name, pages=pages)
+
+    def _current_job(self):
+        """The stored queue job running this method, if any."""
+        job_uuid = self.env.context.get("job_uuid")
+        jobs = self.env["queue.job"].sudo()
+        return jobs.search([("uuid", "=", job_uuid)], limit=1) if job_uuid else jobs
 
     @api.model
     def _cron_sync(self, incremental=True):

@@ -1,12 +1,19 @@
+import logging
+
+from psycopg2 import OperationalError
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from .. import flexnet_client as fc
 from ..sync import KINDS, SyncEngine
-from ..sync.engine import SyncBusy
+from ..sync.engine import SYNC_CHANNEL, SyncBusy
+
+_logger = logging.getLogger(__name__)
 
 RUN_RUNNING = "running"
 RUN_DONE = "done"
@@ -58,6 +65,11 @@ class FlexnetSyncRun(models.Model):
     updated_count = fields.Integer("Updated")
     unchanged_count = fields.Integer("Unchanged")
     failed_count = fields.Integer("Failed")
+    failed_page_count = fields.Integer(
+        "Failed pages",
+        help="Job mode: pages FlexNet could not serve (the walk stopped there) or Odoo could not "
+        "import (see the error log). The run closes failed: its watermark stays where it was.",
+    )
     retried_count = fields.Integer(
         "Retried", help="Records that an earlier run could not import, read again by their key."
     )
@@ -93,44 +105,66 @@ class FlexnetSyncRun(models.Model):
             run.display_name = f"{labels.get(run.kind, run.kind)} {run.date_start or ''}"
 
     def _job_import_page(self, records, retried=False):
-        """Job: import one page of records fetched by ``backend._job_sync_kind`` (``retried``:
-        records of the retry list, read again by key)."""
+        """Job: import one page of records read by ``backend._job_sync_kind`` (``retried``:
+        records of the retry list, read again by key).
+
+        Tried again while another synchronisation of the backend imports, or on a database
+        concurrency error. Any other error of the page is written in the run's error log and
+        counted as a failed page (the page's own writes are undone): the job ends done, so
+        the run's next pages and its closing job run, and the closing job closes the run
+        failed, its watermark where it was (the next run reads the page again)."""
         self.ensure_one()
         if self.state != RUN_RUNNING:
             return self.env._("Run %s is no longer running; page ignored.", self.display_name)
         try:
-            SyncEngine(self.backend_id.sudo()).import_serialized_page(self, records, retried=retried)
+            with self.env.cr.savepoint():
+                SyncEngine(self.backend_id.sudo()).import_serialized_page(self, records, retried=retried)
         except SyncBusy as exc:
             raise RetryableJobError(str(exc), seconds=30, ignore_retry=True) from exc
+        except OperationalError as exc:
+            if exc.pgcode in PG_CONCURRENCY_ERRORS_TO_RETRY:
+                raise  # queue_job tries the job again
+            return self._page_failed(records, exc)
+        except Exception as exc:  # recorded on the run, which ends failed
+            return self._page_failed(records, exc)
         return self.env._("Imported %s record(s).", len(records))
 
+    def _page_failed(self, records, exc):
+        _logger.exception(
+            "FlexNet %s run %s: a page of %s record(s) failed", self.kind, self.id, len(records)
+        )
+        self._record_failed_page(
+            self.env._(
+                "A page of %(count)s record(s) could not be imported: %(error)s",
+                count=len(records),
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        )
+        return self.env._("Page not imported: %s", exc)
+
+    def _record_failed_page(self, error):
+        """Count a page the run could not read or import; its closing job closes it failed."""
+        self.write(
+            {
+                "failed_page_count": self.failed_page_count + 1,
+                "error_log": "\n".join(filter(None, [self.error_log, error]))[-100000:],
+            }
+        )
+
     def _job_finish(self):
-        """Job: once every page job of the run is done, close it and advance the watermark."""
+        """Job: close the run and advance the watermark. In the synchronisation's dependency
+        graph it runs once the run's last page job is done (``PageChain``): a run with a page
+        that could not be read or imported closes failed."""
         self.ensure_one()
         if self.state != RUN_RUNNING:
             return self.env._("Run already closed.")
-        jobs = (
-            self.env["queue.job"]
-            .sudo()
-            .search(
-                [
-                    ("model_name", "=", self._name),
-                    ("method_name", "=", "_job_import_page"),
-                    ("date_created", ">=", self.create_date),  # the run enqueues its pages
-                ]
-            )
-            .filtered(lambda job: self in job.records)
-        )
-        pending = jobs.filtered(lambda job: job.state not in ("done", "failed", "cancelled"))
-        if pending:
-            raise RetryableJobError(
-                self.env._("%s page job(s) still to run", len(pending)), seconds=10, ignore_retry=True
-            )
-        broken = jobs.filtered(lambda job: job.state != "done")
-        if broken:
+        if self.failed_page_count:
             self._close(
                 RUN_FAILED,
-                self.env._("%s page job(s) failed; the watermark stays where it was.", len(broken)),
+                self.env._(
+                    "%s page(s) could not be read or imported; the watermark stays where it was.",
+                    self.failed_page_count,
+                ),
             )
         else:
             engine = SyncEngine(self.backend_id.sudo())
@@ -148,7 +182,10 @@ class FlexnetSyncRun(models.Model):
     def _job_finish_failed(self, exc_name=None, exc_message=None, **_kw):
         """queue_job's failure hook of ``_job_finish`` (called once the closing job failed for
         good, retries exhausted): the run ends failed with the reason, its watermark where it
-        was, nothing reconciled, and the keys it read are deleted."""
+        was, nothing reconciled, and the keys it read are deleted. The synchronisation goes on
+        with its next kind, as after a run that failed: the jobs waiting for this closing job
+        are released (queue_job keeps the dependents of a failed job waiting, which would hold
+        up the next kinds and, through their identity key, every later synchronisation)."""
         for run in self.filtered(lambda r: r.state == RUN_RUNNING):
             run._close(
                 RUN_FAILED,
@@ -158,6 +195,21 @@ class FlexnetSyncRun(models.Model):
                     reason=exc_message or exc_name or self.env._("unknown error"),
                 ),
             )
+        if self:
+            closing = (
+                self.env["queue.job"]
+                .sudo()
+                .search(
+                    [
+                        ("model_name", "=", self._name),
+                        ("method_name", "=", "_job_finish"),
+                        ("state", "=", "failed"),
+                        ("date_created", ">=", min(self.mapped("create_date"))),
+                    ]
+                )
+                .filtered(lambda job: job.records & self)
+            )
+            closing.dependent_ids.filtered(lambda job: job.state == "wait_dependencies").state = "pending"
 
     def _close(self, state, error=None):
         values = {"state": state, "date_end": fields.Datetime.now()}
@@ -174,7 +226,7 @@ class FlexnetSyncRun(models.Model):
         self.backend_id._check_manager()
         if self.kind not in KINDS:
             raise UserError(self.env._("Unknown kind"))
-        self.backend_id.with_delay(channel="root.flexnet")._job_sync_kind(
+        self.backend_id.with_delay(channel=SYNC_CHANNEL, max_retries=0)._job_sync_kind(
             self.kind, self.mode == "incremental"
         )
         return True

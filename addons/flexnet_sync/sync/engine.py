@@ -3,10 +3,13 @@
 import logging
 import queue
 import threading
+import uuid
 from datetime import timedelta, timezone
 
 from odoo import fields
 from odoo.tools import SQL
+
+from odoo.addons.queue_job.utils import must_run_without_delay
 
 from .. import flexnet_client as fc
 from .importer import IMPORTER_CLASSES, LineImporter, serialize
@@ -17,6 +20,7 @@ _logger = logging.getLogger(__name__)
 IMPORTERS = {cls.kind: cls for cls in IMPORTER_CLASSES}
 KINDS = tuple(IMPORTERS)  # dependency order: products, accounts, users, lines
 _LOCK_NAMESPACE = 0x464E4F  # "FNO"
+SYNC_CHANNEL = "root.flexnet"
 # rows a synchronous run stores before the first ANALYZE of its tables (then at each doubling)
 ANALYZE_FIRST = 5000
 # records of the retry list a run reads again by key (the rest: the next runs)
@@ -73,6 +77,70 @@ def prefetched(pages, timeout=600):
 
 class SyncBusy(Exception):
     """Another synchronisation of the same backend holds the lock."""
+
+
+class PageChain:
+    """The jobs of one job-mode run, chained in queue_job's dependency graph.
+
+    Each page job waits for the page job before it and the closing job for the last one:
+    pages are imported in the order they were read, one at a time (they would wait for one
+    another anyway: an import holds the backend's lock), and the run closes after its last
+    page, whatever the channels' capacities. A job is stored when the one after it is known,
+    with both ends of their dependency (queue_job looks at a finished job's dependants to
+    start them), and then forgotten: the walk holds one page's payload at a time, never the
+    whole kind (a walk of 40 pages of 200 lines peaks at the Python memory of one of 10).
+
+    With jobs run at once (``queue_job__no_delay``, development only) every job has run when
+    it is enqueued: there is nothing to chain."""
+
+    def __init__(self, run, graph_uuid=None):
+        self.run = run
+        self.graph_uuid = graph_uuid or str(uuid.uuid4())
+        self.count = 0
+        self._last = None
+        self._direct = must_run_without_delay(run.env)
+
+    def _append(self, job):
+        if self._direct:
+            return
+        job.graph_uuid = self.graph_uuid
+        if self._last is not None:
+            job.add_depends({self._last})
+            self._last.store()
+            # stored, its links are in the database: queue_job's Job keeps the jobs it depends
+            # on (with their arguments) in memory, which would hold every page of the walk
+            self._last._depends_on = set()
+            # the stored page (and its payload) leaves the cache
+            self.run.env["queue.job"].invalidate_model()
+        self._last = job
+
+    def add(self, records, retried=False):
+        """Enqueue the import of one page (serialized records)."""
+        self.count += 1
+        backend = self.run.backend_id
+        self._append(
+            self.run.with_delay(
+                channel=SYNC_CHANNEL,
+                max_retries=0,  # retried while the backend is busy: never dropped
+                description=f"FlexNet {self.run.kind} page {self.count} ({backend.name})",
+            )._job_import_page(records, retried)
+        )
+
+    def close(self, successors=(), identity_key=None):
+        """Enqueue the closing job after the last page; ``successors`` wait for it."""
+        job = self.run.with_delay(
+            channel=SYNC_CHANNEL,
+            description=f"Close FlexNet {self.run.kind} run ({self.run.backend_id.name})",
+        )._job_finish()
+        if self._direct:
+            return
+        self._append(job)
+        job.identity_key = identity_key  # set once stored: the graph's own jobs hold this key
+        for successor in successors:
+            # what it waits for already (loaded from the database), and the closing job
+            successor.add_depends(successor.depends_on | {job})
+            successor.store()
+        job.store()
 
 
 class SyncEngine:
@@ -338,36 +406,45 @@ class SyncEngine:
                 self.backend[field] = mark
         run._close("done")
 
-    def enqueue_pages(self, kind, incremental=False):
-        """Job mode: stream the pages and enqueue one import job per page (the records to retry
-        last), then a closing job."""
+    def enqueue_pages(self, kind, incremental=False, graph_uuid=None, successors=(), identity_key=None):
+        """Job mode: stream the pages of ``kind`` and enqueue one import job per page (the
+        records to retry last), then the run's closing job; returns the run and its number of
+        page jobs (a page job adds itself to the run's ``page_count`` once imported, as the
+        pages of a synchronous run do).
+
+        The jobs are one chain of queue_job's dependency graph ``graph_uuid`` (a new graph
+        without one, see ``PageChain``): a page job waits for the page before it, the closing
+        job for the last page, and ``successors`` (stored jobs, e.g. the next kind's walk)
+        wait for the closing job, which carries ``identity_key``. The import order is thus the
+        walk's whatever the channels' capacities, and nothing polls.
+
+        FlexNet unreachable (``fc.TransportError``): raised, the caller's job tries the walk
+        again (nothing of it is kept). Any other FlexNet error ends the walk: the pages read
+        before it are imported all the same, and the closing job closes the run failed (it
+        counts as a failed page), as a synchronous run would."""
         run = self._new_run(kind, incremental)
         importer = IMPORTERS[kind](self.backend)
-        retries = self._retry_keys(kind, incremental)
-        counted = self._count(run, importer)
-        pages, walked = 0, set()
-
-        def enqueue(page, retried=False):
-            run.with_delay(
-                channel="root.flexnet",
-                description=f"FlexNet {kind} page {pages} ({self.backend.name})",
-            )._job_import_page(serialize(page), retried)
-
-        for page in importer.pages(self.client, self._since(run)):
-            pages += 1
-            if retries:
-                walked.update(key for record in page for key in importer.keys_of(record))
-            enqueue(page)
-        for page in importer.retry_pages(self.client, self._to_retry(run, retries, walked, counted)):
-            pages += 1
-            enqueue(page, retried=True)
+        pages = PageChain(run, graph_uuid)
+        try:
+            retries = self._retry_keys(kind, incremental)
+            counted = self._count(run, importer)
+            walked = set()
+            for page in importer.pages(self.client, self._since(run)):
+                if retries:
+                    walked.update(key for record in page for key in importer.keys_of(record))
+                pages.add(serialize(page))
+            for page in importer.retry_pages(self.client, self._to_retry(run, retries, walked, counted)):
+                pages.add(serialize(page), retried=True)
+        except fc.TransportError:
+            raise
+        except fc.FlexNetError as exc:
+            run._record_failed_page(
+                f"The walk stopped after {pages.count} page(s): {type(exc).__name__}: {exc}"
+            )
         self._store_retries(run, importer)  # the keys FlexNet no longer has
         importer.reset()
-        run.page_count = pages
-        run.with_delay(
-            channel="root.flexnet", priority=20, description=f"Close FlexNet {kind} run"
-        )._job_finish()
-        return run
+        pages.close(successors, identity_key=identity_key)
+        return run, pages.count
 
     def import_serialized_page(self, run, data, retried=False):
         self._lock()

@@ -13,10 +13,16 @@ Usage::
 
 import os
 import sys
+import time
 
 import requests
 
 from odoo.tests.common import TransactionCase
+from odoo.tools import SQL
+
+from odoo.addons.queue_job.controllers.main import RunJobController
+from odoo.addons.queue_job.job import ENQUEUED, Job
+from odoo.addons.queue_job.jobrunner.channels import ChannelManager
 
 try:
     import flexnet_simulator
@@ -76,6 +82,53 @@ class FlexnetSimulatorMixin:
     def setUp(self):
         super().setUp()
         self.addCleanup(self.sim_admin.delete, f"{self.sim_url}/admin/faults", timeout=5)
+        self.env.cr.execute(SQL("SELECT COALESCE(MAX(id), 0) FROM queue_job"))
+        self._jobs_before = self.env.cr.fetchone()[0]
+
+    # --- queue_job's runner --------------------------------------------------------------
+
+    def run_queued_jobs(self, channels="root:4,root.flexnet:4", until=None, max_rounds=500):
+        """Run the FlexNet jobs stored since the test began as queue_job's runner does.
+
+        Its channel manager, configured with ``channels`` (the ``[queue_job] channels``
+        option), picks as many jobs as the channels' capacities allow; each runs as
+        queue_job's controller runs it (performed, marked done, its dependants released).
+        The jobs of one round would run at the same time: here the last picked runs first.
+        ``until(method, records, args)``: stop after the round of the job it is true for.
+        Returns the rounds, each a list of ``(method, records, args)`` of the jobs it ran."""
+        manager = ChannelManager()
+        manager.simple_configure(channels)
+        rounds = []
+        for _round in range(max_rounds):
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """SELECT channel, uuid, id, date_created, priority, EXTRACT(EPOCH FROM eta), state
+                         FROM queue_job WHERE id > %s AND model_name IN ('flexnet.backend', 'flexnet.sync.run')
+                        ORDER BY id""",
+                    self._jobs_before,
+                )
+            )
+            for row in self.env.cr.fetchall():
+                manager.notify(self.env.cr.dbname, *row)
+            picked = list(manager.get_jobs_to_run(time.time()))
+            if not picked:
+                return rounds
+            ran = []
+            for channel_job in reversed(picked):
+                self.env.cr.execute(
+                    SQL("UPDATE queue_job SET state = %s WHERE uuid = %s", ENQUEUED, channel_job.uuid)
+                )
+                self.env["queue.job"].invalidate_model()
+                job = Job.load(self.env, channel_job.uuid)
+                job.set_started()
+                job.store()
+                RunJobController._runjob(self.env, job)
+                ran.append((job.method_name, job.recordset, job.args))
+            rounds.append(ran)
+            if until and any(until(*done) for done in ran):
+                return rounds
+        raise AssertionError(f"the jobs still run after {max_rounds} rounds")
 
     # --- simulator admin API -------------------------------------------------------------
 

@@ -517,13 +517,12 @@ class TestLookupsByKey(ReconcileCase):
 class TestJobMode(ReconcileCase):
     def test_page_jobs_then_the_closing_job_reconcile_and_retry(self):
         self.sim_delete("line_items", ["ENT-SSP-9001-L2"])
-        with trap_jobs() as trap:
-            self.backend._job_sync_kind("lines", False)
-            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
-            self.assertEqual(
-                (run.state, run.total_count, run.read_count), ("running", self.demo_line_count() - 1, 0)
-            )
-            trap.perform_enqueued_jobs()
+        self.backend._job_sync_kind("lines", False)
+        run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+        self.assertEqual(
+            (run.state, run.total_count, run.read_count), ("running", self.demo_line_count() - 1, 0)
+        )
+        self.run_queued_jobs()
         self.assertEqual((run.state, run.removed_count, run.progress), ("done", 2, 100.0), run.reconcile_log)
         self.assertEqual(self._line("ENT-SSP-9001-L2").state, "REMOVED")
         self.assertEqual(self._line("ENT-SSP-9001-L2-M").state, "REMOVED")
@@ -551,14 +550,14 @@ class TestJobMode(ReconcileCase):
         self.assertEqual(retry.key, "ENT-JOB-1-L1")
         retry.next_attempt = retry.last_attempt  # its back-off has passed
         self.backend.sync_incremental(kinds=("accounts",))
-        with trap_jobs() as trap:
-            self.backend._job_sync_kind("lines", True)
-            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
-            retried = [
-                job for job in trap.enqueued_jobs if job.method_name == "_job_import_page" and job.args[1]
-            ]
-            self.assertEqual(len(retried), 1)
-            trap.perform_enqueued_jobs()
+        self.backend._job_sync_kind("lines", True)
+        run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+        pages = self.env["queue.job"].search(
+            [("model_name", "=", run._name), ("method_name", "=", "_job_import_page")]
+        )
+        retried = pages.filtered(lambda job: job.records == run and job.args[1])
+        self.assertEqual(len(retried), 1)
+        self.run_queued_jobs()
         self.assertEqual((run.state, run.retried_count, run.created_count), ("done", 1, 1))
         self.assertFalse(self.env["flexnet.sync.retry"].search_count([]))
 

@@ -4,10 +4,8 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from odoo.addons.flexnet_sync.sync import KINDS
 from odoo.addons.flexnet_sync.sync import engine as engine_module
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.queue_job.job import Job
-from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import DEMO_ACCOUNTS, DEMO_USERS, FlexnetSimulatorCase
 
@@ -201,14 +199,18 @@ class TestSync(FlexnetSimulatorCase):
         )
 
     def test_job_mode_imports_page_by_page(self):
-        with trap_jobs() as trap:
-            self.backend._job_sync_kind("accounts", False)
-            pages = -(-len(DEMO_ACCOUNTS) // self.backend_page_size)
-            run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
-            trap.assert_jobs_count(pages, only=run._job_import_page)
-            trap.assert_jobs_count(1, only=run._job_finish)
-            self.assertEqual(run.state, "running")
-            trap.perform_enqueued_jobs()
+        self.backend._job_sync_kind("accounts", False)
+        pages = -(-len(DEMO_ACCOUNTS) // self.backend_page_size)
+        run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
+        jobs = (
+            self.env["queue.job"]
+            .search([("model_name", "=", run._name)])
+            .filtered(lambda job: job.records == run)
+        )
+        self.assertEqual(jobs.mapped("method_name").count("_job_import_page"), pages)
+        self.assertEqual(jobs.mapped("method_name").count("_job_finish"), 1)
+        self.assertEqual(run.state, "running")
+        self.run_queued_jobs()
         self.assertEqual(run.state, "done")
         self.assertEqual(run.fetched_count, len(DEMO_ACCOUNTS))
         # customers whose reference is their account ID (demo data of other addons) are adopted
@@ -217,31 +219,35 @@ class TestSync(FlexnetSimulatorCase):
         self.assertTrue(self.backend.watermark_accounts)
 
     def test_job_mode_closes_the_run_once_its_queued_pages_are_done(self):
-        # the jobs as queue_job stores them (not trapped): the closing job finds the run's pages
+        # the jobs as queue_job stores them (not trapped), run as its runner runs them
         self.backend.with_context(queue_job__no_delay=False)._job_sync_kind("accounts", True)
         run = self.env["flexnet.sync.run"].search([("backend_id", "=", self.backend.id)], limit=1)
         pages = self.env["queue.job"].search(
             [("model_name", "=", run._name), ("method_name", "=", "_job_import_page")]
         )
         pages = pages.filtered(lambda job: run in job.records)
-        self.assertEqual(len(pages), run.page_count)
-        with self.assertRaisesRegex(RetryableJobError, "still to run"):
-            run._job_finish()
-        for page in pages:
-            job = Job.load(self.env, page.uuid)
-            job.perform()
-            job.set_done()
-            job.store()
-        self.assertEqual(run._job_finish(), "done")
+        self.assertEqual(len(pages), -(-len(DEMO_ACCOUNTS) // self.backend_page_size))
+        self.assertEqual((run.state, run.page_count, run.read_count), ("running", 0, 0))
+        self.run_queued_jobs()
+        self.assertEqual(set(pages.mapped("state")), {"done"})
+        self.assertEqual((run.state, run.page_count), ("done", len(pages)))
         self.assertEqual(run.fetched_count, len(DEMO_ACCOUNTS))
         self.assertTrue(self.backend.watermark_accounts)
 
-    def test_cron_enqueues_one_job_per_kind(self):
-        with trap_jobs() as trap:
-            self.env["flexnet.backend"]._cron_sync(incremental=True)
-            trap.assert_jobs_count(4, only=self.backend._job_sync_kind)
-            kinds = [job.args[0] for job in trap.enqueued_jobs if job.recordset == self.backend]
-            self.assertEqual(kinds, ["products", "accounts", "users", "lines"])
+    def test_cron_enqueues_one_graph_of_the_kinds_in_order(self):
+        self.env["flexnet.backend"]._cron_sync(incremental=True)
+        walks = self.env["queue.job"].search(
+            [("model_name", "=", "flexnet.backend"), ("method_name", "=", "_job_sync_kind")], order="id"
+        )
+        walks = walks.filtered(lambda job: job.records == self.backend)
+        first = walks.filtered(lambda job: not job.dependency_ids)
+        chained = [first]
+        while chained[-1].dependent_ids:
+            chained.append(chained[-1].dependent_ids)
+        self.assertEqual([list(job.args) for job in chained], [[kind, True] for kind in KINDS])
+        self.assertEqual([job.state for job in chained], ["pending"] + ["wait_dependencies"] * 3)
+        self.assertEqual(set(walks.mapped("channel")), {"root.flexnet"})
+        self.assertEqual(set(walks.mapped("identity_key")), {f"flexnet-sync-{self.backend.id}-incremental"})
 
 
 @tagged("post_install", "-at_install")
