@@ -1,1 +1,8 @@
-from . import test_flexnet_account_type, test_flexnet_sync_security, test_push, test_reconcile, test_sync
+from . import (
+    test_flexnet_account_type,
+    test_flexnet_sync_migration,
+    test_flexnet_sync_security,
+    test_push,
+    test_reconcile,
+    test_sync,
+)
