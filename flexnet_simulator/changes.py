@@ -238,3 +238,32 @@ def update(store, kind, keys, values):
             raise
         db.execute("COMMIT")
     return keys
+
+
+def transfer_lines(store, keys, entitlement_id):
+    """Move the line items of these activation IDs, with their maintenance items, to the
+    entitlement ``entitlement_id`` keeping their activation IDs, as FlexNet's
+    ``transferLineItems`` with ``useSameActivationId`` does; the lines are stamped modified,
+    and keep their place in a walk by position. Returns the keys moved."""
+    if not isinstance(keys, list) or not keys or not isinstance(entitlement_id, str) or not entitlement_id:
+        raise ValueError("keys must be a non-empty list and entitlement_id an entitlement ID")
+    keys = [str(k) for k in keys]
+    db = store.db
+    with store.lock:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            target = db.execute(
+                "SELECT id FROM entitlements WHERE entitlement_id = ?", (entitlement_id,)
+            ).fetchone()
+            if not target:
+                raise ValueError(f"no entitlement {entitlement_id}")
+            _existing(db, "line_items", "activation_id", keys)
+            db.execute(
+                f"UPDATE line_items SET entitlement = ?, modified = ? WHERE activation_id IN ({_marks(keys)})",
+                [target[0], store.stamp(), *keys],
+            )
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return keys

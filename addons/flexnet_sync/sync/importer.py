@@ -608,8 +608,10 @@ class LineImporter(Importer):
 
     def verify(self, client, keys):
         """The lines of FlexNet among ``keys`` (activation IDs of lines), read again by their
-        entitlement: one query for all the lines of one entitlement (FlexNet never moves a line
-        to another entitlement); lines Odoo knows under no entitlement, one query each."""
+        entitlement: one query for all the lines of one entitlement; then, one query each, the
+        lines their entitlement no longer lists (FlexNet moves a line to another entitlement,
+        keeping its activation ID: ``transferLineItems``) and the lines Odoo knows under no
+        entitlement."""
         keys = set(keys)
         if not keys:
             return []
@@ -631,8 +633,8 @@ class LineImporter(Importer):
             found.extend(
                 line for line in client.iter_line_items(entitlement_id=name) if line.activation_id in wanted
             )
-        asked = set().union(*by_entitlement.values()) if by_entitlement else set()
-        return found + self.fetch(client, sorted(keys - asked))
+        listed = {line.activation_id for line in found}
+        return found + self.fetch(client, sorted(keys - listed))
 
     def remove(self, ids):
         """Lines FlexNet no longer has take the state REMOVED: no account is entitled by them

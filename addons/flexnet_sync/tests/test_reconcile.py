@@ -269,6 +269,40 @@ class TestWalkWhileRecordsChange(ReconcileCase):
 
 
 @tagged("post_install", "-at_install")
+class TestLineTransferredDuringTheWalk(ReconcileCase):
+    def test_a_line_moved_to_another_entitlement_is_moved_not_removed(self):
+        """An entitlement deleted once the first page is read shifts the two lines of ENT-NW-2001
+        out of the walk, and one of them is moved meanwhile to ENT-NW-2002 (``transferLineItems``,
+        the same activation ID): its lookup under ENT-NW-2001 does not find it, its lookup by
+        activation ID does: it follows FlexNet to its new entitlement and stays."""
+        self.assertEqual(self._line("ENT-NW-2001-L1").entitlement_id.name, "ENT-NW-2001")
+        done = []
+        pages = LineImporter.pages
+
+        def change_after_the_first_page(importer, client, since):
+            for page in pages(importer, client, since):
+                yield page
+                if not done:
+                    done.append([li.activation_id for li in page])
+                    self.sim_delete("entitlements", ["ENT-ACME-1001"])
+                    self.sim_transfer(["ENT-NW-2001-L1"], "ENT-NW-2002")
+
+        self.patch(LineImporter, "pages", change_after_the_first_page)
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual(run.state, "done", run.error_log)
+        self.assertEqual(done, [["ENT-ACME-1001-L1", "ENT-ACME-1001-L2", "ENT-ACME-1002-L1"]])
+        self.assertEqual(run.removed_count, 0, run.reconcile_log)
+        moved = self._line("ENT-NW-2001-L1")
+        self.assertEqual((moved.state, moved.entitlement_id.name), ("DEPLOYED", "ENT-NW-2002"))
+        self.assertNotEqual(self._line("ENT-NW-2001-L2").state, "REMOVED")
+        # the next full run lets the deleted entitlement go, and nothing else
+        self.patch(LineImporter, "pages", pages)
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual(run.removed_count, 4, run.reconcile_log)
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
 class TestRetryList(FlexnetSimulatorCase):
     def _new_customer_with_a_line(self, account_id):
         client = self.client()
