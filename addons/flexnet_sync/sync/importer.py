@@ -489,10 +489,11 @@ class UserImporter(Importer):
 
     def _match_contacts(self, wanted, member_of):
         """{key: contact} of the contacts Odoo has for these FlexNet users, which no contact is
-        bound to yet: first a member released earlier (the same FlexNet user name, or the same
-        e-mail, whatever their case, under any account of the backend: its partner and portal
-        user come back), else a contact of one of the user's accounts with the same e-mail. A
-        company is never one; each contact is given to one user."""
+        bound to yet, under one of the user's accounts (a contact moved to another account would
+        take its orders there): first a member released earlier with the same FlexNet user name,
+        then one with the same e-mail (whatever its case; its portal user comes back), else
+        another contact with the same e-mail. A company is never one; each contact is given to
+        one user."""
         emails = {key: email_normalize(vals["email"] or "") or None for key, vals in wanted.items()}
         accounts = sorted({account for key in wanted for account in member_of.get(key, ())})
         self.env.flush_all()
@@ -502,11 +503,9 @@ class UserImporter(Importer):
                           p.email_normalized, p.parent_id
                      FROM res_partner p
                     WHERE p.flexnet_user_name IS NULL AND NOT COALESCE(p.is_company, FALSE)
-                      AND p.flexnet_account_id IS NULL
-                      AND ((p.flexnet_backend_id = %(backend)s
-                            AND (lower(p.flexnet_former_user_name) = ANY(%(names)s)
-                                 OR p.email_normalized = ANY(%(emails)s)))
-                           OR (p.parent_id = ANY(%(accounts)s) AND p.email_normalized = ANY(%(emails)s)))
+                      AND p.flexnet_account_id IS NULL AND p.parent_id = ANY(%(accounts)s)
+                      AND ((p.flexnet_backend_id = %(backend)s AND lower(p.flexnet_former_user_name) = ANY(%(names)s))
+                           OR p.email_normalized = ANY(%(emails)s))
                     ORDER BY p.id""",
                 backend=self.backend.id,
                 names=sorted(key.lower() for key in wanted),
@@ -519,7 +518,7 @@ class UserImporter(Importer):
 
         def pick(key, test):
             for row in rows:
-                if row[0] not in taken and test(row):
+                if row[0] not in taken and row[4] in member_of.get(key, ()) and test(row):
                     taken.add(row[0])
                     found[key] = row[0]
                     return
@@ -527,13 +526,11 @@ class UserImporter(Importer):
         for key in sorted(wanted):  # the same FlexNet user name first
             pick(key, lambda row, key=key: row[1] and row[2] == key.lower())
         for key in sorted(set(wanted) - set(found)):  # then the same e-mail
-            email, accounts = emails[key], member_of.get(key, ())
+            email = emails[key]
             if email:
-                pick(key, lambda row, e=email, a=accounts: row[3] == e and row[1] and row[4] in a)
+                pick(key, lambda row, e=email: row[3] == e and row[1])
                 if key not in found:
-                    pick(key, lambda row, e=email: row[3] == e and row[1])
-                if key not in found:
-                    pick(key, lambda row, e=email, a=accounts: row[3] == e and row[4] in a)
+                    pick(key, lambda row, e=email: row[3] == e)
         Partner = self.env["res.partner"].with_context(active_test=False)
         return {key: Partner.browse(contact_id) for key, contact_id in found.items()}
 

@@ -686,24 +686,49 @@ class TestMembersComeBack(ReconcileCase):
             [fc.NewUser("Zoe", "Quinn", email, account, roles=("Portal User",), user_name=user_name)]
         )
 
-    def test_a_released_member_listed_again_elsewhere_is_the_same_contact(self):
+    def test_a_released_member_listed_again_elsewhere_is_a_new_contact(self):
+        """A released contact comes back only under one of the user's accounts: moved to another
+        account, it would take its portal user's orders there."""
         self._new_user("zquinn", "Zoe.Quinn@Globex.example.com", "GLX-017")
         self.backend.sync_all(kinds=("users",))
         zoe = self.Partner.search([("flexnet_user_name", "=", "zquinn")])
+        globex = zoe.parent_id
         portal = self._portal("zoe_portal", zoe)
+        order = self.env["sale.order"].create({"partner_id": zoe.id})
         self.sim_delete("users", ["zquinn"])
         run = self.backend.sync_all(kinds=("users",))
         self.assertEqual(run.removed_count, 1, run.reconcile_log)
         self.assertEqual((zoe.flexnet_user_name, zoe.flexnet_former_user_name), (False, "zquinn"))
         self.assertFalse(portal.active)
-        # FlexNet lists her again, under another account and her e-mail in lower case
-        self._new_user("ZQuinn", "zoe.quinn@globex.example.com", "INI-220")
+        # FlexNet lists her again, under another account only: a contact of that account
+        self._new_user("zquinn", "zoe.quinn@globex.example.com", "INI-220")
+        # and someone else with her e-mail becomes a user of Umbrella
+        self.client().create_users(
+            [fc.NewUser("Zoe", "Other", "zoe.quinn@globex.example.com", "UMB-515", user_name="zoe.other")]
+        )
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.created_count), ("done", 2), run.error_log)
+        self.assertEqual(
+            (zoe.parent_id, zoe.flexnet_user_name, zoe.flexnet_former_user_name), (globex, False, "zquinn")
+        )
+        self.assertFalse(portal.active)
+        initech, umbrella = self._account("INI-220"), self._account("UMB-515")
+        self.assertEqual(self.Partner.search([("flexnet_user_name", "=", "zquinn")]).parent_id, initech)
+        self.assertEqual(self.Partner.search([("flexnet_user_name", "=", "zoe.other")]).parent_id, umbrella)
+        # her Globex order stays out of Initech's and Umbrella's portal
+        for account, login in ((initech, "ini_col"), (umbrella, "umb_col")):
+            colleague = self.Partner.create(
+                {"name": login, "parent_id": account.id, "email": f"{login}@x.example.com"}
+            )
+            viewer = self._portal(login, colleague)
+            self.assertFalse(self.env["sale.order"].with_user(viewer).search([("id", "=", order.id)]))
+        # FlexNet makes her a user of Globex again: the same contact comes back
+        self.client().create_users(
+            [fc.NewUser("Zoe", "Quinn", "zoe.quinn@globex.example.com", "GLX-017", user_name="zq.globex")]
+        )
         run = self.backend.sync_all(kinds=("users",))
         self.assertEqual((run.state, run.created_count), ("done", 0), run.error_log)
-        self.assertEqual(self.Partner.search_count([("email", "=ilike", "zoe.quinn@globex.example.com")]), 1)
-        self.assertEqual(zoe.flexnet_user_name, "ZQuinn")
-        self.assertFalse(zoe.flexnet_former_user_name)
-        self.assertEqual(zoe.parent_id, self._account("INI-220"))
+        self.assertEqual((zoe.parent_id, zoe.flexnet_user_name), (globex, "zq.globex"))
         self.assertTrue(portal.active)
         self.assertFalse(zoe.flexnet_portal_suspended)
 
@@ -713,7 +738,7 @@ class TestMembersComeBackByEmail(TestMembersComeBack):
     """A simulator of its own (the users it creates stay in it); the inherited test is not run
     again."""
 
-    test_a_released_member_listed_again_elsewhere_is_the_same_contact = None
+    test_a_released_member_listed_again_elsewhere_is_a_new_contact = None
 
     def test_a_released_member_is_found_by_email_whatever_its_case(self):
         self._new_user("yan.q", "Yan.Quist@Globex.example.com", "GLX-017")
