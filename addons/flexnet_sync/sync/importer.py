@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 
 # lines of the reconciliation log kept per run
 LOG_LINES = 1000
+# a full run may always mark this many records of a kind removed, whatever the share
+# (``reconcile_max_share``) they are of what Odoo holds: a small kind could never lose one
+RECONCILE_FLOOR = 5
 
 
 class Importer:
@@ -91,6 +94,10 @@ class Importer:
         from before the run (the base of the share the reconciliation may mark)."""
         return 0
 
+    def label(self):
+        """What the records are called in the run's warnings."""
+        return self.env._("records")
+
     def remove(self, ids):
         """Mark these records as FlexNet no longer having them (batched writes)."""
         raise NotImplementedError
@@ -148,36 +155,40 @@ class Importer:
         self.env.cr.execute(query)
         return self.env.cr.fetchone()[0]
 
-    def _within_limit(self, missing, held):
-        """Whether ``missing`` records out of the ``held`` ones Odoo holds may be marked: at most
-        the backend's ``reconcile_max_share`` % (0: no limit). Over it, the run marks nothing of
-        its kind, says so and logs a warning: a walk that returned too little (a site answering
-        in part) must not empty Odoo."""
+    def _within_limit(self, gone, held, what=None):
+        """Whether ``gone`` records out of the ``held`` ones Odoo holds may be marked removed:
+        at most ``RECONCILE_FLOOR`` of them, or the backend's ``reconcile_max_share`` % (0: no
+        limit). Over it, nothing of them is marked: the run says so and logs a warning (a site
+        emptied by mistake must not empty Odoo)."""
         limit = self.backend.reconcile_max_share
-        if not limit or not missing or missing * 100 <= limit * held:
+        if not limit or gone <= RECONCILE_FLOOR or gone * 100 <= limit * held:
             return True
-        share = 100.0 * missing / held if held else 100.0
+        what = what or self.label()
+        share = 100.0 * gone / held if held else 100.0
         _logger.warning(
-            "FlexNet %s of %s: the full run did not return %s of the %s records Odoo holds (%.1f %%), more "
-            "than the limit of %s %%; nothing was marked removed.",
+            "FlexNet %s of %s: %s of the %s %s Odoo holds are no longer in FlexNet (%.1f %%), more than the "
+            "limit of %s %% (and %s); none was marked removed.",
             self.kind,
             self.backend.name,
-            missing,
+            gone,
             held,
+            what,
             share,
             limit,
+            RECONCILE_FLOOR,
         )
         self.warnings.append(
             self.env._(
-                "The walk did not return %(missing)s of the %(held)s records Odoo holds (%(share).1f %%), more than "
-                "the backend's limit of %(limit)s %% per run: nothing was marked removed. If FlexNet really "
-                "removed them, raise the backend's Most removed per run (%%) (0: no limit) and run a full "
-                "synchronisation again; if FlexNet answered only in part, run it again once FlexNet answers "
-                "in full.",
-                missing=missing,
+                "FlexNet no longer has %(gone)s of the %(held)s %(what)s Odoo holds (%(share).1f %%, looked up by "
+                "key), more than the backend's limit of %(limit)s %% per run (or %(floor)s): none was marked "
+                "removed. If FlexNet really removed them, raise the backend's Most removed per run (%%) (0: no "
+                "limit) and run a full synchronisation again.",
+                gone=gone,
                 held=held,
+                what=what,
                 share=share,
                 limit=limit,
+                floor=RECONCILE_FLOOR,
             )
         )
         return False
@@ -185,16 +196,18 @@ class Importer:
     def reconcile(self, client, run):
         """After a complete full walk: what Odoo holds that the walk did not return is read
         again by key (FlexNet pages by position: a deletion during the walk shifts records past
-        it), what FlexNet has is imported and the rest marked removed. Nothing is marked before
-        every lookup answered: a FlexNet error leaves everything as it was; nothing is looked up
-        or marked when more than the backend's share would go (``_within_limit``)."""
+        it), what FlexNet has is imported and the rest marked removed, unless more than the
+        backend's limit would go (``_within_limit``). Nothing is marked before every lookup
+        answered: a FlexNet error leaves everything as it was."""
         missing = self.missing(run)
-        if not missing or not self._within_limit(len(missing), self.held(run)):
+        if not missing:
             return
+        held = self.held(run)
         self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         present = {key for scope, key in self.seen if scope == "record"}
         gone = [(record_id, key) for record_id, key, _fetch in missing if key not in present]
-        self._remove(gone)
+        if gone and self._within_limit(len(gone), held):
+            self._remove(gone)
 
     def _import_found(self, found):
         """Import what the lookups found, a page at a time."""
@@ -289,6 +302,9 @@ class ProductImporter(Importer):
 
     def held(self, run):
         return self._count_sql(SQL("SELECT COUNT(*) FROM product_template t WHERE %s", self._live(run)))
+
+    def label(self):
+        return self.env._("products")
 
     def remove(self, ids):
         """Products FlexNet no longer has are archived: the shop and new orders no longer
@@ -424,6 +440,9 @@ class UserImporter(Importer):
 
     def held(self, run):
         return self._count_sql(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", self._live(run)))
+
+    def label(self):
+        return self.env._("members")
 
     def remove(self, ids):
         self.env["res.partner"].browse(ids)._flexnet_release_members()
@@ -595,13 +614,16 @@ class LineImporter(Importer):
 
     def held(self, run):
         return self._count_sql(
-            SQL(
-                """SELECT (SELECT COUNT(*) FROM flexnet_entitlement_line l WHERE %s)
-                        + (SELECT COUNT(*) FROM flexnet_entitlement e WHERE %s)""",
-                self._live(run, "l"),
-                self._live(run, "e"),
-            )
+            SQL("SELECT COUNT(*) FROM flexnet_entitlement_line l WHERE %s", self._live(run, "l"))
         )
+
+    def _held_entitlements(self, run):
+        return self._count_sql(
+            SQL("SELECT COUNT(*) FROM flexnet_entitlement e WHERE %s", self._live(run, "e"))
+        )
+
+    def label(self):
+        return self.env._("entitlement lines")
 
     def verify(self, client, keys):
         """The lines of FlexNet among ``keys`` (activation IDs of lines), read again by their
@@ -641,26 +663,31 @@ class LineImporter(Importer):
     def reconcile(self, client, run):
         """Lines, then entitlements: an entitlement none of whose lines the walk read is looked
         up; FlexNet's state and account are taken when it has it (an entitlement without lines),
-        else it is REMOVED. Every lookup is made before anything is marked, and nothing is looked
-        up or marked when more than the backend's share would go (``_within_limit``)."""
+        else it is REMOVED. Every lookup is made before anything is marked; lines and
+        entitlements are each marked within the backend's limit (``_within_limit``), counting
+        only what the lookups did not find."""
         missing = self.missing(run)
         entitlements = self._missing_entitlements(run)
-        if not (missing or entitlements) or not self._within_limit(
-            len(missing) + len(entitlements), self.held(run)
-        ):
+        if not (missing or entitlements):
             return
+        held_lines, held_entitlements = self.held(run), self._held_entitlements(run)
         self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         read = {key for scope, key in self.seen if scope == "entitlement"}
         candidates = [(ent_id, name) for ent_id, name in entitlements if name not in read]
         still = {name: client.get_entitlement(name) for _id, name in candidates}
         present = {key for scope, key in self.seen if scope == "record"}
-        self._remove([(record_id, key) for record_id, key, _fetch in missing if key not in present])
+        gone = [(record_id, key) for record_id, key, _fetch in missing if key not in present]
+        # entitlements are counted apart from lines; the lines held back hold their
+        # entitlements back too (an entitlement REMOVED over live lines would say otherwise)
+        lines_ok = not gone or self._within_limit(len(gone), held_lines)
+        if gone and lines_ok:
+            self._remove(gone)
         Entitlement = self.env["flexnet.entitlement"]
         kept = Entitlement.browse([ent_id for ent_id, name in candidates if still.get(name)])
         for entitlement in kept:
             self._follow_entitlement(entitlement, still[entitlement.name])
         gone = [(ent_id, name) for ent_id, name in candidates if not still.get(name)]
-        if gone:
+        if gone and lines_ok and self._within_limit(len(gone), held_entitlements, self.env._("entitlements")):
             Entitlement.browse([ent_id for ent_id, _name in gone]).write({"state": mapper.REMOVED})
             self.stats["removed"] += len(gone)
             self.removed_log.extend(

@@ -601,26 +601,70 @@ class TestJobMode(ReconcileCase):
 class TestRemovalLimit(ReconcileCase):
     def test_a_run_that_would_remove_too_much_removes_nothing_and_says_why(self):
         self.backend.reconcile_max_share = 10
-        # an entitlement, its two lines and a maintenance line: 4 of the 30 records of the kind
-        self.sim_delete("entitlements", ["ENT-NW-2001"])
+        # two entitlements and their lines: 6 of the 22 lines (4 lines, 2 maintenance lines)
+        self.sim_delete("entitlements", ["ENT-NW-2001", "ENT-GLX-3001"])
         with self.assertLogs("odoo.addons.flexnet_sync.sync.importer", "WARNING") as logged:
             run = self.backend.sync_all(kinds=("lines",))
-        self.assertIn("did not return 4 of the 30 records", "\n".join(logged.output))
+        self.assertIn("6 of the 22 entitlement lines Odoo holds are no longer", "\n".join(logged.output))
         self.assertEqual((run.state, run.removed_count), ("done", 0))
-        self.assertIn("4 of the 30 records Odoo holds (13.3 %)", run.reconcile_warning)
-        self.assertIn("limit of 10 %", run.reconcile_warning)
+        self.assertIn(
+            "6 of the 22 entitlement lines Odoo holds (27.3 %, looked up by key)", run.reconcile_warning
+        )
+        self.assertIn("limit of 10 % per run (or 5)", run.reconcile_warning)
         self.assertIn("raise the backend's Most removed per run", run.reconcile_warning)
         self.assertEqual(self._line("ENT-NW-2001-L1").state, "DEPLOYED")
-        self.assertEqual(self.Entitlement.search([("name", "=", "ENT-NW-2001")]).state, "DEPLOYED")
+        # the lines held back hold their entitlements back
+        self.assertEqual(
+            self.Entitlement.search([("name", "in", ["ENT-NW-2001", "ENT-GLX-3001"])]).mapped("state"),
+            ["DEPLOYED", "DEPLOYED"],
+        )
         self.assertFalse(self.env["flexnet.sync.seen"].search_count([("run_id", "=", run.id)]))
         # the other kinds are not held back
         self.sim_delete("users", ["hank@globex.example.com"])
         run = self.backend.sync_all(kinds=("users",))
         self.assertEqual((run.removed_count, run.reconcile_warning), (1, False))
         # FlexNet really removed them: with the limit raised, the next full run marks them
-        self.backend.reconcile_max_share = 15
+        self.backend.reconcile_max_share = 30
         run = self.backend.sync_all(kinds=("lines",))
-        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 4, False))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 8, False))
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
+class TestRemovalFloor(ReconcileCase):
+    def test_a_small_kind_may_always_lose_a_few(self):
+        """2 of the 11 products are 18 %, over the default 10 %: a full run may always remove 5."""
+        self.backend.reconcile_max_share = 10
+        self.sim_delete("products", ["CADS-MEDIA-DVD", "SIMF-MEDIA-USB"])
+        run = self.backend.sync_all(kinds=("products",))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 2, False))
+        gone = self.Template.search([("default_code", "in", ["CADS-MEDIA-DVD", "SIMF-MEDIA-USB"])])
+        self.assertEqual(gone.mapped("active"), [False, False])
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
+class TestLimitCountsWhatIsGone(ReconcileCase):
+    def test_entitlements_flexnet_keeps_without_lines_do_not_count(self):
+        """Five entitlements lose their lines; FlexNet keeps them: every later walk misses them,
+        their lookups find them, and they count for nothing against the limit."""
+        self.backend.reconcile_max_share = 0
+        emptied = ["ENT-ACME-1001", "ENT-ACME-1002", "ENT-NW-2001", "ENT-NW-2002", "ENT-UMB-5001"]
+        lines = [li.activation_id for li in self.client().iter_line_items() if li.entitlement_id in emptied]
+        self.sim_delete("line_items", lines)
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual((run.state, run.removed_count), ("done", 12), run.reconcile_log)
+        self.backend.reconcile_max_share = 10
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 0, False))
+        # one line of another entitlement goes: 1 of the 10 lines left, the emptied ones aside
+        self.sim_delete("line_items", ["ENT-INI-4001-L2"])
+        run = self.backend.sync_all(kinds=("lines",))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 1, False))
+        self.assertEqual(self._line("ENT-INI-4001-L2").state, "REMOVED")
+        states = self.Entitlement.search([("name", "in", emptied)]).mapped("state")
+        self.assertEqual(len(states), len(emptied))
+        self.assertNotIn("REMOVED", states)
         self.assertOdooEqualsFlexnet()
 
 
