@@ -6,7 +6,7 @@ UPDATABLE = {
     "products": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "description": None},
     "accounts": {"name": None},
     # user_name "": a user the site keeps no user name for (its answers omit userName)
-    "users": {"status": ("Active", "Inactive"), "user_name": ("",)},
+    "users": {"status": ("Active", "Inactive"), "user_name": ("",), "email": None},
     "entitlements": {"sold_to": None, "state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE")},
     "line_items": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "number_of_copies": None},
 }
@@ -184,7 +184,8 @@ def _delete(db, kind, keys, stamp):
 _KEYS = {
     "products": ("products", "id IN (SELECT product_id FROM part_numbers WHERE part_id IN ({}))"),
     "accounts": ("accounts", "account_id IN ({})"),
-    "users": ("users", "user_name IN ({})"),
+    # a user without a user name is found by its e-mail
+    "users": ("users", "(user_name IN ({0}) OR (user_name = '' AND email IN ({0})))"),
     "entitlements": ("entitlements", "entitlement_id IN ({})"),
     "line_items": ("line_items", "activation_id IN ({})"),
 }
@@ -227,9 +228,10 @@ def update(store, kind, keys, values):
                 raise ValueError("the simulator keeps one user without a user name at a time")
             stamp = store.stamp()
             columns = ", ".join(f"{column} = ?" for column in values)
+            repeat = 2 if "{0}" in where else 1
             changed = db.execute(
                 f"UPDATE {table} SET {columns}, modified = ? WHERE {where.format(_marks(keys))}",
-                [*values.values(), stamp, *keys],
+                [*values.values(), stamp, *keys * repeat],
             ).rowcount
             if not changed:
                 raise ValueError(f"no {kind} {', '.join(keys)}")

@@ -485,7 +485,15 @@ class UserImporter(Importer):
                 mapped[key] = mapper.map_user(user, self.backend, parent)
             except mapper.MappingError as exc:
                 self.fail(key, exc)
-        bound = Binder(Partner, self.backend, "flexnet_user_name").lookup(mapped)
+        unique_ids = {
+            key: vals["flexnet_user_unique_id"]
+            for key, vals in mapped.items()
+            if vals.get("flexnet_user_unique_id")
+        }
+        bound = self._bind_unique_ids(unique_ids)
+        taken = {contact.id for contact in bound.values()}
+        by_name = Binder(Partner, self.backend, "flexnet_user_name").lookup(set(mapped) - set(bound))
+        bound.update({key: contact for key, contact in by_name.items() if contact.id not in taken})
         # a commercial partner is no member contact, of its own account or another: one bound to
         # a user (by an earlier version, when a company bought as itself) gives the user name
         # up, and the member gets a contact of its own under its account
@@ -496,7 +504,7 @@ class UserImporter(Importer):
             bound = {key: contact for key, contact in bound.items() if contact not in owners}
         loose = {key: vals for key, vals in mapped.items() if key not in bound}
         if loose:
-            bound.update(self._match_contacts(loose, member_of))
+            bound.update(self._match_contacts(loose, member_of, {c.id for c in bound.values()}))
         for key, contact in bound.items():
             # a member of several accounts stays under the one it already belongs to: FlexNet
             # lists a user's accounts in no meaningful order, and moving a contact would hand
@@ -506,11 +514,33 @@ class UserImporter(Importer):
         self.upsert(Partner, bound, mapped)
         self.imported.update(mapped)
 
-    def _match_contacts(self, wanted, member_of):
+    def _bind_unique_ids(self, unique_ids):
+        """{key: contact} of the members of the backend bound to these FlexNet unique IDs
+        ({key: unique ID}): a user whose user name, or e-mail when it has none, changed in
+        FlexNet is still the same contact. Compared exactly, as FlexNet gives them."""
+        if not unique_ids:
+            return {}
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        contacts = Partner.search(
+            [
+                ("flexnet_backend_id", "=", self.backend.id),
+                ("flexnet_user_unique_id", "in", sorted(set(unique_ids.values()))),
+                ("flexnet_user_name", "!=", False),
+                ("is_company", "=", False),
+                ("flexnet_account_id", "=", False),
+            ],
+            order="id",
+        )
+        by_id = {}
+        for contact in contacts:
+            by_id.setdefault(contact.flexnet_user_unique_id, contact)
+        return {key: by_id[uid] for key, uid in unique_ids.items() if uid in by_id}
+
+    def _match_contacts(self, wanted, member_of, bound=()):
         """{key: contact} of the contacts Odoo has for these FlexNet users, which no contact is
         bound to yet, under one of the user's accounts (a contact moved to another account would
-        take its orders there): first a member released earlier with the same FlexNet user name,
-        then one with the same e-mail (whatever its case; its portal user comes back), else
+        take its orders there): first a member released earlier with the same FlexNet unique ID,
+        or else user name (whatever its case), then one with the same e-mail (whatever its case; its portal user comes back), else
         another contact with the same e-mail. A company is never one; each contact is given to
         one user."""
         emails = {key: email_normalize(vals["email"] or "") or None for key, vals in wanted.items()}
@@ -519,14 +549,25 @@ class UserImporter(Importer):
         self.env.cr.execute(
             SQL(
                 """SELECT p.id, p.flexnet_backend_id = %(backend)s, lower(p.flexnet_former_user_name),
-                          p.email_normalized, p.parent_id
+                          p.email_normalized, p.parent_id, p.flexnet_user_unique_id
                      FROM res_partner p
                     WHERE p.flexnet_user_name IS NULL AND NOT COALESCE(p.is_company, FALSE)
                       AND p.flexnet_account_id IS NULL AND p.parent_id = ANY(%(accounts)s)
-                      AND ((p.flexnet_backend_id = %(backend)s AND lower(p.flexnet_former_user_name) = ANY(%(names)s))
+                      AND NOT p.id = ANY(%(bound)s)
+                      AND ((p.flexnet_backend_id = %(backend)s
+                            AND (lower(p.flexnet_former_user_name) = ANY(%(names)s)
+                                 OR p.flexnet_user_unique_id = ANY(%(unique_ids)s)))
                            OR p.email_normalized = ANY(%(emails)s))
                     ORDER BY p.id""",
                 backend=self.backend.id,
+                bound=sorted(bound),
+                unique_ids=sorted(
+                    {
+                        vals["flexnet_user_unique_id"]
+                        for vals in wanted.values()
+                        if vals.get("flexnet_user_unique_id")
+                    }
+                ),
                 names=sorted(key.lower() for key in wanted),
                 emails=sorted({email for email in emails.values() if email}),
                 accounts=accounts,
@@ -542,7 +583,11 @@ class UserImporter(Importer):
                     found[key] = row[0]
                     return
 
-        for key in sorted(wanted):  # the same FlexNet user name first
+        for key in sorted(wanted):  # the same FlexNet user first: its unique ID, its user name
+            unique_id = wanted[key].get("flexnet_user_unique_id")
+            if unique_id:
+                pick(key, lambda row, u=unique_id: row[1] and row[5] == u)
+        for key in sorted(set(wanted) - set(found)):
             pick(key, lambda row, key=key: row[1] and row[2] == key.lower())
         for key in sorted(set(wanted) - set(found)):  # then the same e-mail
             email = emails[key]

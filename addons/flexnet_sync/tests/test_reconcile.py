@@ -719,6 +719,40 @@ class TestUsersWithoutUserName(ReconcileCase):
 
 
 @tagged("post_install", "-at_install")
+class TestUserKeyChanges(ReconcileCase):
+    def test_a_user_whose_email_key_changes_stays_the_same_contact(self):
+        """FlexNet keeps no user name for Chen: the sync keys him by his e-mail, which then
+        changes in FlexNet. His FlexNet unique ID binds him to the same contact: not a new
+        contact and the old one released."""
+        self.sim_update("users", ["chen.li@acme.example.com"], {"user_name": ""})
+        self.backend.sync_all(kinds=("users",))
+        chen = self.Partner.search([("flexnet_user_name", "=", "chen.li@acme.example.com")])
+        unique_id = chen.flexnet_user_unique_id
+        self.assertTrue(unique_id)
+        # another backend (another company's site) has a member with the same unique ID
+        other = self.env["flexnet.backend"].create({"name": "Other site", "url": "https://fno.example.com"})
+        stranger = self.Partner.create(
+            {
+                "name": "Stranger",
+                "flexnet_backend_id": other.id,
+                "flexnet_user_name": "stranger",
+                "flexnet_user_unique_id": unique_id,
+            }
+        )
+        portal = new_test_user(
+            self.env, "chen_portal", groups="base.group_portal", partner_id=chen.id, email=chen.email
+        )
+        self.sim_update("users", ["chen.li@acme.example.com"], {"email": "chen.li@acme-new.example.com"})
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.created_count, run.removed_count), ("done", 0, 0), run.reconcile_log)
+        self.assertEqual(chen.flexnet_user_name, "chen.li@acme-new.example.com")
+        self.assertEqual(chen.email, "chen.li@acme-new.example.com")
+        self.assertTrue(portal.active)
+        self.assertEqual((stranger.flexnet_backend_id, stranger.flexnet_user_name), (other, "stranger"))
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
 class TestMembersComeBack(ReconcileCase):
     def _portal(self, login, contact):
         return new_test_user(
