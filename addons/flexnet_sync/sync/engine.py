@@ -269,6 +269,7 @@ class SyncEngine:
         )
         if retried:
             importer.stats["retried"] += len(page)
+        importer.mode, importer.removed_before = run.mode, run.removed_count
         importer.import_page(page)
         created = importer.stats["created"]
         self._account(run, importer, pages=1, last_seen=last_seen)

@@ -48,6 +48,9 @@ class Importer:
         self.removed_log = []
         self.warnings = []
         self.removed_ids = set()  # marked by this importer: never twice
+        self.mode = None  # the run's mode ("full" or "incremental"), set by the engine
+        self.removed_before = 0  # what the run marked removed before this page, set by the engine
+        self.reconciling = False  # importing what the reconciliation's lookups found
 
     def reset(self):
         self.stats.clear()
@@ -209,20 +212,28 @@ class Importer:
         if gone and self._within_limit(len(gone), held):
             self._remove(gone)
 
+    def _reason(self, key):
+        """Why the reconciliation marks the record of ``key`` removed."""
+        return "not in FlexNet any more"
+
     def _import_found(self, found):
         """Import what the lookups found, a page at a time."""
         size = self.backend.page_size
-        for start in range(0, len(found), size):
-            self.import_page(found[start : start + size])
+        self.reconciling = True
+        try:
+            for start in range(0, len(found), size):
+                self.import_page(found[start : start + size])
+        finally:
+            self.reconciling = False
 
-    def _remove(self, gone, reason="not in FlexNet any more"):
+    def _remove(self, gone, reason=None):
         gone = [(record_id, key) for record_id, key in gone if record_id not in self.removed_ids]
         if not gone:
             return
         self.removed_ids.update(record_id for record_id, _key in gone)
         self.remove([record_id for record_id, _key in gone])
         self.stats["removed"] += len(gone)
-        self.removed_log.extend(f"{key}: {reason}" for _id, key in gone[:LOG_LINES])
+        self.removed_log.extend(f"{key}: {reason or self._reason(key)}" for _id, key in gone[:LOG_LINES])
         if len(gone) > LOG_LINES:
             self.removed_log.append(f"... and {len(gone) - LOG_LINES} more")
 
@@ -391,6 +402,14 @@ class UserImporter(Importer):
     watermark_field = "watermark_users"
     retriable = True
 
+    def __init__(self, backend):
+        super().__init__(backend)
+        self.loners = set()  # keys of the users read under no account
+
+    def reset(self):
+        super().reset()
+        self.loners.clear()
+
     def pages(self, client, since):
         return client.iter_user_pages(modified_since=since)
 
@@ -420,13 +439,13 @@ class UserImporter(Importer):
             found.extend(users)
         return found
 
-    def _live(self, run):
+    def _live(self, run=None):
         # member contacts only: an account partner is never released as a member
         return SQL(
-            """p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND p.create_date < %s
+            """p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND %s
                AND NOT COALESCE(p.is_company, FALSE) AND p.flexnet_account_id IS NULL""",
             self.backend.id,
-            run.date_start,
+            SQL("p.create_date < %s", run.date_start) if run else SQL("TRUE"),
         )
 
     def missing(self, run):
@@ -444,6 +463,30 @@ class UserImporter(Importer):
     def label(self):
         return self.env._("members")
 
+    def _reason(self, key):
+        return "a user of no account any more" if key in self.loners else super()._reason(key)
+
+    def _release_loners(self, loners):
+        """Users FlexNet lists under no account are members no more. A full run leaves them to
+        its reconciliation (they are not among what the walk read: looked up again, they are
+        marked with what else is gone, within the limit); an incremental run releases them
+        within the limit too, counting what its earlier pages released; neither does when the
+        backend does not reconcile."""
+        keys = {mapper.user_key(user) for user in loners} - {None, False, ""}
+        self.loners.update(keys)
+        if self.mode == "full" or self.reconciling or not self.backend.reconcile_full_runs:
+            return
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
+            keys, [("is_company", "=", False), ("flexnet_account_id", "=", False)]
+        )
+        gone = [(contact.id, key) for key, contact in sorted(released.items())]
+        if not gone:
+            return
+        held = self._count_sql(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", self._live()))
+        if self._within_limit(self.removed_before + len(gone), held + self.removed_before):
+            self._remove(gone)
+
     def remove(self, ids):
         self.env["res.partner"].browse(ids)._flexnet_release_members()
 
@@ -451,19 +494,12 @@ class UserImporter(Importer):
         self.stats["fetched"] += len(records)
         self.stats["read"] += len(records)
         Partner = self.env["res.partner"].with_context(active_test=False)
-        # a user of no account is no member: its contact, if any, leaves the members now
+        # a user of no account is no member: its contact, if any, leaves the members
         loners = [user for user in records if not user.accounts]
         records = [user for user in records if user.accounts]
         self.seen.extend(("record", mapper.user_key(user)) for user in records if mapper.user_key(user))
         if loners:
-            released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
-                {mapper.user_key(user) for user in loners},
-                [("is_company", "=", False), ("flexnet_account_id", "=", False)],
-            )
-            self._remove(
-                [(contact.id, key) for key, contact in sorted(released.items())],
-                "a user of no account any more",
-            )
+            self._release_loners(loners)
         account_ids = {m.account_id for user in records for m in user.accounts}
         accounts = Binder(Partner, self.backend, "flexnet_account_id").lookup(account_ids)
         mapped = {}

@@ -753,6 +753,52 @@ class TestUserKeyChanges(ReconcileCase):
 
 
 @tagged("post_install", "-at_install")
+class TestUsersOfNoAccount(ReconcileCase):
+    LEAVING = (
+        ("alice.walker@acme.example.com", "ACME-001"),
+        ("bob.nguyen@acme.example.com", "ACME-001"),
+        ("carla@northwind.example.com", "NW-0042"),
+        ("grace@globex.example.com", "GLX-017"),
+        ("peter.gibbons@initech.example.com", "INI-220"),
+        ("samir@initech.example.com", "INI-220"),
+    )
+
+    def _members(self, keys):
+        return self.Partner.search([("flexnet_user_name", "in", list(keys))])
+
+    def test_users_left_without_account_are_released_within_the_setting_and_the_limit(self):
+        keys = [key for key, _account in self.LEAVING]
+        # a backend that does not reconcile releases no one, whatever the run
+        self.backend.reconcile_full_runs = False
+        self.sim_delete("memberships", [list(self.LEAVING[0])])
+        for run in (self.backend.sync_incremental(kinds=("users",)), self.backend.sync_all(kinds=("users",))):
+            self.assertEqual((run.state, run.removed_count), ("done", 0), run.reconcile_log)
+        self.assertEqual(len(self._members(keys[:1])), 1)
+        # six of the thirteen members: over the limit (10 %, or 5) of a full run
+        self.backend.write({"reconcile_full_runs": True, "reconcile_max_share": 10})
+        self.sim_delete("memberships", [list(pair) for pair in self.LEAVING[1:]])
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.removed_count), ("done", 0), run.reconcile_log)
+        self.assertIn("6 of the 13 members Odoo holds", run.reconcile_warning)
+        self.assertEqual(len(self._members(keys)), 6)
+        # an incremental run reads them in pages of three: it releases the pages within the
+        # limit, counting what its earlier pages released, and holds the rest back
+        run = self.backend.sync_incremental(kinds=("users",))
+        released = run.removed_count
+        self.assertEqual(run.state, "done")
+        self.assertTrue(0 < released <= 5, run.reconcile_log)
+        self.assertIn(" of the 13 members Odoo holds", run.reconcile_warning)
+        self.assertEqual(len(self._members(keys)), 6 - released)
+        # the next full run releases the rest
+        run = self.backend.sync_all(kinds=("users",))
+        self.assertEqual((run.state, run.removed_count, run.reconcile_warning), ("done", 6 - released, False))
+        self.assertFalse(self._members(keys))
+        self.assertIn("a user of no account any more", run.reconcile_log)
+        self.assertNotIn("not in FlexNet any more", run.reconcile_log)
+        self.assertOdooEqualsFlexnet()
+
+
+@tagged("post_install", "-at_install")
 class TestMembersComeBack(ReconcileCase):
     def _portal(self, login, contact):
         return new_test_user(
