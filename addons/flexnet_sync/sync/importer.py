@@ -26,8 +26,9 @@ class Importer:
     Besides the counts, a page leaves for the engine: ``seen``, the ``(scope, key)`` of every
     record read (a full run keeps them to reconcile); ``retry``, the key and reason of records
     that cannot be imported yet but may later (their account or part number is not in Odoo);
-    ``imported``, the keys imported (they leave the retry list); ``gone``, keys read again by
-    key that FlexNet no longer has; ``warnings``, what the reconciliation refused to do. The
+    ``imported``, the keys imported (they leave the retry list); ``failed``, the key and reason
+    of records not imported for a reason that is not retried (a listed one counts an attempt);
+    ``gone``, keys read again by key that FlexNet no longer has; ``warnings``, what the reconciliation refused to do. The
     engine stores them and calls ``reset``.
     """
 
@@ -43,6 +44,7 @@ class Importer:
         self.errors = []
         self.seen = []
         self.retry = {}
+        self.failed = {}
         self.imported = set()
         self.gone = set()
         self.removed_log = []
@@ -57,6 +59,7 @@ class Importer:
         self.errors.clear()
         self.seen.clear()
         self.retry.clear()
+        self.failed.clear()
         self.imported.clear()
         self.gone.clear()
         self.removed_log.clear()
@@ -112,11 +115,14 @@ class Importer:
         return getattr(record, "last_modified", None)
 
     def fail(self, key, reason, retry_key=None):
-        """``key`` is not imported; with ``retry_key``, an incremental run reads it again."""
+        """``key`` is not imported; with ``retry_key``, an incremental run reads it again.
+        Without, a record listed to retry under ``key`` counts one more attempt all the same."""
         self.stats["failed"] += 1
         self.errors.append(f"{key}: {reason}")
         if retry_key and self.retriable:
             self.retry[retry_key] = str(reason)[:500]
+        elif self.retriable and key:
+            self.failed[key] = str(reason)[:500]
         _logger.info("FlexNet %s %s not imported: %s", self.kind, key, reason)
 
     def retry_pages(self, client, keys):
@@ -474,6 +480,9 @@ class UserImporter(Importer):
         backend does not reconcile."""
         keys = {mapper.user_key(user) for user in loners} - {None, False, ""}
         self.loners.update(keys)
+        # not imported: a user listed to retry counts an attempt (it is not retried for this)
+        if not self.reconciling:
+            self.failed.update(dict.fromkeys(keys, "a user of no account in FlexNet"))
         if self.mode == "full" or self.reconciling or not self.backend.reconcile_full_runs:
             return
         Partner = self.env["res.partner"].with_context(active_test=False)

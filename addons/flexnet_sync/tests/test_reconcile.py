@@ -403,9 +403,38 @@ class TestRetryList(FlexnetSimulatorCase):
             retry.with_user(user).action_try_again()
         manager = new_test_user(self.env, "fx_retry_manager", groups="flexnet_sync.group_flexnet_manager")
         retry.with_user(manager).action_try_again()
-        self.assertEqual((retry.given_up, retry.next_attempt, retry.attempt_count), (False, False, 10))
+        # ten attempts again, not one
+        self.assertEqual((retry.given_up, retry.next_attempt, retry.attempt_count), (False, False, 0))
         run = self.backend.sync_incremental(kinds=("lines",))
-        self.assertEqual((run.retried_count, retry.attempt_count), (1, 11))
+        self.assertEqual((run.retried_count, retry.attempt_count, retry.given_up), (1, 1, False))
+        self.assertEqual(retry.next_attempt, retry.last_attempt + timedelta(minutes=15))
+
+    def test_a_record_not_imported_for_another_reason_counts_its_attempts(self):
+        """A user listed to retry (its account was not in Odoo) that FlexNet then leaves under no
+        account is read again and not imported, for a reason no retry cures: it counts its
+        attempts and waits like any other, instead of being read again by every run."""
+        self.backend.sync_all()
+        client = self.client()
+        client.create_accounts([fc.NewAccount("NEW-9", "Customer NEW-9")])
+        client.create_users(
+            [fc.NewUser("Zed", "Nine", "zed@new9.example.com", "NEW-9", user_name="zed.nine")]
+        )
+        run = self.backend.sync_incremental(kinds=("users",))
+        retry = self.env["flexnet.sync.retry"].search(
+            [("backend_id", "=", self.backend.id), ("key", "=", "zed.nine")]
+        )
+        self.assertEqual((run.failed_count, retry.attempt_count), (1, 1))
+        self.sim_delete("memberships", [["zed.nine", "NEW-9"]])
+        retry.next_attempt = retry.last_attempt
+        run = self.backend.sync_incremental(kinds=("users",))
+        self.assertEqual(run.state, "done")
+        self.assertEqual((retry.attempt_count, retry.run_id), (2, run))
+        self.assertEqual(retry.reason, "a user of no account in FlexNet")
+        self.assertEqual(retry.next_attempt, retry.last_attempt + timedelta(minutes=30))
+        # not read again by key before its back-off (the walk's overlap may read it: one more attempt)
+        run = self.backend.sync_incremental(kinds=("users",))
+        self.assertEqual(run.retried_count, 0)
+        self.assertGreater(retry.next_attempt, run.date_start)
 
     def test_a_full_run_keeps_what_incremental_runs_list_meanwhile(self):
         """Job mode: an incremental run lists a record while the full run's pages wait; the full
