@@ -413,8 +413,8 @@ class UserImporter(Importer):
         self.loners = set()  # keys of the users read under no account
 
     def reset(self):
-        super().reset()
         self.loners.clear()
+        return super().reset()
 
     def pages(self, client, since):
         return client.iter_user_pages(modified_since=since)

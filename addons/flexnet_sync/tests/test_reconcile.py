@@ -561,15 +561,16 @@ class TestMembersLeave(ReconcileCase):
 @tagged("post_install", "-at_install")
 class TestLookupsByKey(ReconcileCase):
     def test_missing_lines_are_looked_up_by_their_entitlement_never_by_another_walk(self):
-        # two lines of one entitlement and their maintenance: one query for both lines, then the
-        # entitlement (none of its lines read) by its ID
+        # two lines of one entitlement and their maintenance: one query for both lines, one per
+        # line its entitlement no longer lists (a line moved elsewhere keeps its activation
+        # ID), then the entitlement (none of its lines read) by its ID
         self.sim_delete("line_items", ["ENT-SSP-9001-L1", "ENT-SSP-9001-L2"])
         self.sim_admin.delete(f"{self.sim_url}/admin/calls", timeout=5).raise_for_status()
         run = self.backend.sync_all(kinds=("lines",))
         self.assertEqual((run.state, run.removed_count), ("done", 4), run.reconcile_log)
         calls = self.sim_stats()["calls"]
         pages = run.read_count // self.backend.page_size + 1
-        self.assertEqual(calls["getEntitlementLineItemPropertiesQuery"], pages + 1)
+        self.assertEqual(calls["getEntitlementLineItemPropertiesQuery"], pages + 1 + 2)
         self.assertEqual(calls["getEntitlementsQuery"], 1)
         # FlexNet keeps the entitlement without lines: it stays, with FlexNet's state
         self.assertEqual(self.Entitlement.search([("name", "=", "ENT-SSP-9001")]).state, "DEPLOYED")
