@@ -6,7 +6,7 @@ UPDATABLE = {
     "products": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "description": None},
     "accounts": {"name": None},
     # user_name "": a user the site keeps no user name for (its answers omit userName)
-    "users": {"status": ("Active", "Inactive"), "user_name": ("",)},
+    "users": {"status": ("Active", "Inactive"), "user_name": ("",), "email": None},
     "entitlements": {"sold_to": None, "state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE")},
     "line_items": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "number_of_copies": None},
 }
@@ -184,7 +184,8 @@ def _delete(db, kind, keys, stamp):
 _KEYS = {
     "products": ("products", "id IN (SELECT product_id FROM part_numbers WHERE part_id IN ({}))"),
     "accounts": ("accounts", "account_id IN ({})"),
-    "users": ("users", "user_name IN ({})"),
+    # a user without a user name is found by its e-mail
+    "users": ("users", "(user_name IN ({0}) OR (user_name = '' AND email IN ({0})))"),
     "entitlements": ("entitlements", "entitlement_id IN ({})"),
     "line_items": ("line_items", "activation_id IN ({})"),
 }
@@ -227,12 +228,42 @@ def update(store, kind, keys, values):
                 raise ValueError("the simulator keeps one user without a user name at a time")
             stamp = store.stamp()
             columns = ", ".join(f"{column} = ?" for column in values)
+            repeat = 2 if "{0}" in where else 1
             changed = db.execute(
                 f"UPDATE {table} SET {columns}, modified = ? WHERE {where.format(_marks(keys))}",
-                [*values.values(), stamp, *keys],
+                [*values.values(), stamp, *keys * repeat],
             ).rowcount
             if not changed:
                 raise ValueError(f"no {kind} {', '.join(keys)}")
+        except Exception:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+    return keys
+
+
+def transfer_lines(store, keys, entitlement_id):
+    """Move the line items of these activation IDs, with their maintenance items, to the
+    entitlement ``entitlement_id`` keeping their activation IDs, as FlexNet's
+    ``transferLineItems`` with ``useSameActivationId`` does; the lines are stamped modified,
+    and keep their place in a walk by position. Returns the keys moved."""
+    if not isinstance(keys, list) or not keys or not isinstance(entitlement_id, str) or not entitlement_id:
+        raise ValueError("keys must be a non-empty list and entitlement_id an entitlement ID")
+    keys = [str(k) for k in keys]
+    db = store.db
+    with store.lock:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            target = db.execute(
+                "SELECT id FROM entitlements WHERE entitlement_id = ?", (entitlement_id,)
+            ).fetchone()
+            if not target:
+                raise ValueError(f"no entitlement {entitlement_id}")
+            _existing(db, "line_items", "activation_id", keys)
+            db.execute(
+                f"UPDATE line_items SET entitlement = ?, modified = ? WHERE activation_id IN ({_marks(keys)})",
+                [target[0], store.stamp(), *keys],
+            )
         except Exception:
             db.execute("ROLLBACK")
             raise

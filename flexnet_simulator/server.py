@@ -380,6 +380,9 @@ class Handler(BaseHTTPRequestHandler):
             if path == "/admin/update" and method == "POST":
                 keys = changes.update(store, data.get("kind"), data.get("keys"), data.get("values"))
                 return self._json(200, {"kind": data.get("kind"), "updated": keys})
+            if path == "/admin/transfer" and method == "POST":
+                keys = changes.transfer_lines(store, data.get("keys"), data.get("entitlement_id"))
+                return self._json(200, {"kind": "line_items", "transferred": keys})
             if path == "/admin/api-tokens" and method == "POST":
                 token = data.get("token") or secrets.token_urlsafe(24)
                 self.sim.api_tokens.add(token)

@@ -110,6 +110,34 @@ def test_updates_stamp_the_record_only(sim, client):
     assert (line.state, line.entitlement_state) == ("INACTIVE", "DEPLOYED")
 
 
+def test_a_line_transferred_keeps_its_activation_id_maintenance_and_place(sim, client):
+    order = [li.activation_id for li in client.iter_line_items()]
+    [before] = client.iter_line_items(activation_id="ENT-NW-2001-L1")
+    assert before.maintenance
+    response = _post(sim, "transfer", {"keys": ["ENT-NW-2001-L1"], "entitlement_id": "ENT-NW-2002"})
+    assert response.status_code == 200, response.text
+    assert response.json()["transferred"] == ["ENT-NW-2001-L1"]
+    [line] = client.iter_line_items(activation_id="ENT-NW-2001-L1")
+    assert (line.entitlement_id, line.sold_to) == ("ENT-NW-2002", "NW-0042")
+    assert [m.activation_id for m in line.maintenance] == [m.activation_id for m in before.maintenance]
+    assert line.last_modified > before.last_modified
+    assert [li.activation_id for li in client.get_entitlement("ENT-NW-2001").line_items] == ["ENT-NW-2001-L2"]
+    assert [li.activation_id for li in client.iter_line_items()] == order
+
+
+def test_a_user_without_user_name_is_changed_by_its_email(sim, client):
+    key = "chen.li@acme.example.com"
+    assert _post(sim, "update", {"kind": "users", "keys": [key], "values": {"user_name": ""}}).ok
+    [before] = client.iter_users(email=key)
+    response = _post(
+        sim, "update", {"kind": "users", "keys": [key], "values": {"email": "chen@new.example.com"}}
+    )
+    assert response.status_code == 200, response.text
+    [user] = client.iter_users(email="chen@new.example.com")
+    assert (user.user_name, user.unique_id) == (None, before.unique_id)
+    assert list(client.iter_users(email=key)) == []
+
+
 @pytest.mark.parametrize(
     ("path", "payload", "message"),
     [
@@ -132,6 +160,9 @@ def test_updates_stamp_the_record_only(sim, client):
             {"kind": "line_items", "keys": ["NOPE"], "values": {"state": "INACTIVE"}},
             "no line_items NOPE",
         ),
+        ("transfer", {"keys": ["ENT-NW-2001-L1"], "entitlement_id": "NOPE"}, "no entitlement NOPE"),
+        ("transfer", {"keys": ["NOPE"], "entitlement_id": "ENT-NW-2002"}, "no line_items NOPE"),
+        ("transfer", {"keys": [], "entitlement_id": "ENT-NW-2002"}, "non-empty list"),
     ],
 )
 def test_bad_changes_are_refused_clearly(sim, path, payload, message):

@@ -102,9 +102,10 @@ class FlexnetBackend(models.Model):
         default=10,
         required=True,
         help="A full run marks removed at most this share of the records of one kind that Odoo holds "
-        "for the backend (0: no limit). When more are missing from its walk, it marks none of that "
-        "kind and says so on the run: raise the limit if FlexNet really removed them, or run again "
-        "once FlexNet answers in full.",
+        "for the backend, or 5 of them whatever the share (0: no limit). Entitlement lines and "
+        "entitlements are counted apart, and only what FlexNet no longer has once looked up by key "
+        "counts. When more are gone, the run marks none of them and says so on the run: raise the "
+        "limit if FlexNet really removed them.",
     )
     watermark_products = fields.Datetime(readonly=True, copy=False)
     watermark_accounts = fields.Datetime(readonly=True, copy=False)

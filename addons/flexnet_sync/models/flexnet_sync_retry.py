@@ -32,13 +32,14 @@ class FlexnetSyncRetry(models.Model):
     given_up = fields.Boolean(
         readonly=True,
         help="Failed ten times: incremental runs no longer read it again (full runs still do). "
-        "Try again once what it waits for is in Odoo.",
+        "Try again once what it waits for is in Odoo: its attempts start again from none.",
     )
 
     def action_try_again(self):
-        """Incremental runs read these records again from their next run on."""
+        """Incremental runs read these records again from their next run on, with ten attempts
+        again."""
         self.env["flexnet.backend"]._check_manager()
-        self.write({"given_up": False, "next_attempt": False})
+        self.write({"given_up": False, "next_attempt": False, "attempt_count": 0})
         return True
 
     _backend_kind_key_unique = models.Constraint(

@@ -34,6 +34,15 @@ class ResPartner(models.Model):
         help="The FlexNet user this contact was until it left its account's members: when FlexNet "
         "lists that user again, the synchronisation binds it to this contact.",
     )
+    flexnet_user_unique_id = fields.Char(
+        "FlexNet user unique ID",
+        copy=False,
+        index="btree_not_null",
+        readonly=True,
+        help="FlexNet's own ID of the user this contact is (or was) for the backend: the "
+        "synchronisation binds the user to this contact by it first, so a user whose user name or "
+        "e-mail changes stays the same contact.",
+    )
     flexnet_roles = fields.Char("FlexNet roles", copy=False)
     flexnet_can_login = fields.Boolean("Can log in to FlexNet", copy=False)
     flexnet_last_login = fields.Datetime("Last FlexNet login", copy=False)

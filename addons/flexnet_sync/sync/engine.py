@@ -282,7 +282,8 @@ class SyncEngine:
     def _store_retries(self, run, importer):
         """Records imported, or gone from FlexNet, leave the retry list; records that failed
         join it (or count one more attempt, wait longer before the next one, and are given up
-        after ``RETRY_GIVE_UP`` attempts: listed still, no longer read by incremental runs)."""
+        after ``RETRY_GIVE_UP`` attempts: listed still, no longer read by incremental runs);
+        listed records that failed for a reason that is not retried count an attempt too."""
         cr = self.env.cr
         done = (importer.imported | importer.gone) - set(importer.retry)
         if done:
@@ -325,7 +326,39 @@ class SyncEngine:
                     reasons=list(reasons),
                 )
             )
-        if done or importer.retry:
+        # a listed record not imported for a reason that is not retried counts an attempt and
+        # waits as long as any other: it is given up in the end, not read again on every run
+        failed = {
+            key: reason
+            for key, reason in importer.failed.items()
+            if key not in importer.retry and key not in done
+        }
+        if failed:
+            keys, reasons = zip(*sorted(failed.items()), strict=True)
+            cr.execute(
+                SQL(
+                    """UPDATE flexnet_sync_retry r
+                          SET reason = t.m, run_id = %(run)s, attempt_count = r.attempt_count + 1,
+                              last_attempt = %(now)s,
+                              next_attempt = %(now)s + make_interval(
+                                  mins => LEAST(%(delay)s * power(2, LEAST(r.attempt_count, 20)), %(max_delay)s)::int),
+                              given_up = r.attempt_count + 1 >= %(give_up)s,
+                              write_uid = %(uid)s, write_date = %(now)s
+                         FROM unnest(%(keys)s, %(reasons)s) AS t(k, m)
+                        WHERE r.backend_id = %(backend)s AND r.kind = %(kind)s AND r.key = t.k""",
+                    delay=RETRY_DELAY,
+                    max_delay=RETRY_MAX_DELAY,
+                    give_up=RETRY_GIVE_UP,
+                    backend=self.backend.id,
+                    kind=run.kind,
+                    run=run.id,
+                    now=fields.Datetime.now(),
+                    uid=self.env.uid,
+                    keys=list(keys),
+                    reasons=list(reasons),
+                )
+            )
+        if done or importer.retry or failed:
             self.env["flexnet.sync.retry"].invalidate_model()
 
     def _import(self, run, importer, page, retried=False):
@@ -337,6 +370,7 @@ class SyncEngine:
         )
         if retried:
             importer.stats["retried"] += len(page)
+        importer.mode, importer.removed_before = run.mode, run.removed_count
         importer.import_page(page)
         created = importer.stats["created"]
         self._account(run, importer, pages=1, last_seen=last_seen)

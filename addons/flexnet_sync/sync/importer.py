@@ -15,6 +15,9 @@ _logger = logging.getLogger(__name__)
 
 # lines of the reconciliation log kept per run
 LOG_LINES = 1000
+# a full run may always mark this many records of a kind removed, whatever the share
+# (``reconcile_max_share``) they are of what Odoo holds: a small kind could never lose one
+RECONCILE_FLOOR = 5
 
 
 class Importer:
@@ -23,8 +26,9 @@ class Importer:
     Besides the counts, a page leaves for the engine: ``seen``, the ``(scope, key)`` of every
     record read (a full run keeps them to reconcile); ``retry``, the key and reason of records
     that cannot be imported yet but may later (their account or part number is not in Odoo);
-    ``imported``, the keys imported (they leave the retry list); ``gone``, keys read again by
-    key that FlexNet no longer has; ``warnings``, what the reconciliation refused to do. The
+    ``imported``, the keys imported (they leave the retry list); ``failed``, the key and reason
+    of records not imported for a reason that is not retried (a listed one counts an attempt);
+    ``gone``, keys read again by key that FlexNet no longer has; ``warnings``, what the reconciliation refused to do. The
     engine stores them and calls ``reset``.
     """
 
@@ -40,17 +44,22 @@ class Importer:
         self.errors = []
         self.seen = []
         self.retry = {}
+        self.failed = {}
         self.imported = set()
         self.gone = set()
         self.removed_log = []
         self.warnings = []
         self.removed_ids = set()  # marked by this importer: never twice
+        self.mode = None  # the run's mode ("full" or "incremental"), set by the engine
+        self.removed_before = 0  # what the run marked removed before this page, set by the engine
+        self.reconciling = False  # importing what the reconciliation's lookups found
 
     def reset(self):
         self.stats.clear()
         self.errors.clear()
         self.seen.clear()
         self.retry.clear()
+        self.failed.clear()
         self.imported.clear()
         self.gone.clear()
         self.removed_log.clear()
@@ -91,6 +100,10 @@ class Importer:
         from before the run (the base of the share the reconciliation may mark)."""
         return 0
 
+    def label(self):
+        """What the records are called in the run's warnings."""
+        return self.env._("records")
+
     def remove(self, ids):
         """Mark these records as FlexNet no longer having them (batched writes)."""
         raise NotImplementedError
@@ -102,11 +115,14 @@ class Importer:
         return getattr(record, "last_modified", None)
 
     def fail(self, key, reason, retry_key=None):
-        """``key`` is not imported; with ``retry_key``, an incremental run reads it again."""
+        """``key`` is not imported; with ``retry_key``, an incremental run reads it again.
+        Without, a record listed to retry under ``key`` counts one more attempt all the same."""
         self.stats["failed"] += 1
         self.errors.append(f"{key}: {reason}")
         if retry_key and self.retriable:
             self.retry[retry_key] = str(reason)[:500]
+        elif self.retriable and key:
+            self.failed[key] = str(reason)[:500]
         _logger.info("FlexNet %s %s not imported: %s", self.kind, key, reason)
 
     def retry_pages(self, client, keys):
@@ -148,36 +164,40 @@ class Importer:
         self.env.cr.execute(query)
         return self.env.cr.fetchone()[0]
 
-    def _within_limit(self, missing, held):
-        """Whether ``missing`` records out of the ``held`` ones Odoo holds may be marked: at most
-        the backend's ``reconcile_max_share`` % (0: no limit). Over it, the run marks nothing of
-        its kind, says so and logs a warning: a walk that returned too little (a site answering
-        in part) must not empty Odoo."""
+    def _within_limit(self, gone, held, what=None):
+        """Whether ``gone`` records out of the ``held`` ones Odoo holds may be marked removed:
+        at most ``RECONCILE_FLOOR`` of them, or the backend's ``reconcile_max_share`` % (0: no
+        limit). Over it, nothing of them is marked: the run says so and logs a warning (a site
+        emptied by mistake must not empty Odoo)."""
         limit = self.backend.reconcile_max_share
-        if not limit or not missing or missing * 100 <= limit * held:
+        if not limit or gone <= RECONCILE_FLOOR or gone * 100 <= limit * held:
             return True
-        share = 100.0 * missing / held if held else 100.0
+        what = what or self.label()
+        share = 100.0 * gone / held if held else 100.0
         _logger.warning(
-            "FlexNet %s of %s: the full run did not return %s of the %s records Odoo holds (%.1f %%), more "
-            "than the limit of %s %%; nothing was marked removed.",
+            "FlexNet %s of %s: %s of the %s %s Odoo holds are no longer in FlexNet (%.1f %%), more than the "
+            "limit of %s %% (and %s); none was marked removed.",
             self.kind,
             self.backend.name,
-            missing,
+            gone,
             held,
+            what,
             share,
             limit,
+            RECONCILE_FLOOR,
         )
         self.warnings.append(
             self.env._(
-                "The walk did not return %(missing)s of the %(held)s records Odoo holds (%(share).1f %%), more than "
-                "the backend's limit of %(limit)s %% per run: nothing was marked removed. If FlexNet really "
-                "removed them, raise the backend's Most removed per run (%%) (0: no limit) and run a full "
-                "synchronisation again; if FlexNet answered only in part, run it again once FlexNet answers "
-                "in full.",
-                missing=missing,
+                "FlexNet no longer has %(gone)s of the %(held)s %(what)s Odoo holds (%(share).1f %%, looked up by "
+                "key), more than the backend's limit of %(limit)s %% per run (or %(floor)s): none was marked "
+                "removed. If FlexNet really removed them, raise the backend's Most removed per run (%%) (0: no "
+                "limit) and run a full synchronisation again.",
+                gone=gone,
                 held=held,
+                what=what,
                 share=share,
                 limit=limit,
+                floor=RECONCILE_FLOOR,
             )
         )
         return False
@@ -185,31 +205,41 @@ class Importer:
     def reconcile(self, client, run):
         """After a complete full walk: what Odoo holds that the walk did not return is read
         again by key (FlexNet pages by position: a deletion during the walk shifts records past
-        it), what FlexNet has is imported and the rest marked removed. Nothing is marked before
-        every lookup answered: a FlexNet error leaves everything as it was; nothing is looked up
-        or marked when more than the backend's share would go (``_within_limit``)."""
+        it), what FlexNet has is imported and the rest marked removed, unless more than the
+        backend's limit would go (``_within_limit``). Nothing is marked before every lookup
+        answered: a FlexNet error leaves everything as it was."""
         missing = self.missing(run)
-        if not missing or not self._within_limit(len(missing), self.held(run)):
+        if not missing:
             return
+        held = self.held(run)
         self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         present = {key for scope, key in self.seen if scope == "record"}
         gone = [(record_id, key) for record_id, key, _fetch in missing if key not in present]
-        self._remove(gone)
+        if gone and self._within_limit(len(gone), held):
+            self._remove(gone)
+
+    def _reason(self, key):
+        """Why the reconciliation marks the record of ``key`` removed."""
+        return "not in FlexNet any more"
 
     def _import_found(self, found):
         """Import what the lookups found, a page at a time."""
         size = self.backend.page_size
-        for start in range(0, len(found), size):
-            self.import_page(found[start : start + size])
+        self.reconciling = True
+        try:
+            for start in range(0, len(found), size):
+                self.import_page(found[start : start + size])
+        finally:
+            self.reconciling = False
 
-    def _remove(self, gone, reason="not in FlexNet any more"):
+    def _remove(self, gone, reason=None):
         gone = [(record_id, key) for record_id, key in gone if record_id not in self.removed_ids]
         if not gone:
             return
         self.removed_ids.update(record_id for record_id, _key in gone)
         self.remove([record_id for record_id, _key in gone])
         self.stats["removed"] += len(gone)
-        self.removed_log.extend(f"{key}: {reason}" for _id, key in gone[:LOG_LINES])
+        self.removed_log.extend(f"{key}: {reason or self._reason(key)}" for _id, key in gone[:LOG_LINES])
         if len(gone) > LOG_LINES:
             self.removed_log.append(f"... and {len(gone) - LOG_LINES} more")
 
@@ -289,6 +319,9 @@ class ProductImporter(Importer):
 
     def held(self, run):
         return self._count_sql(SQL("SELECT COUNT(*) FROM product_template t WHERE %s", self._live(run)))
+
+    def label(self):
+        return self.env._("products")
 
     def remove(self, ids):
         """Products FlexNet no longer has are archived: the shop and new orders no longer
@@ -375,6 +408,14 @@ class UserImporter(Importer):
     watermark_field = "watermark_users"
     retriable = True
 
+    def __init__(self, backend):
+        super().__init__(backend)
+        self.loners = set()  # keys of the users read under no account
+
+    def reset(self):
+        self.loners.clear()
+        return super().reset()
+
     def pages(self, client, since):
         return client.iter_user_pages(modified_since=since)
 
@@ -404,13 +445,13 @@ class UserImporter(Importer):
             found.extend(users)
         return found
 
-    def _live(self, run):
+    def _live(self, run=None):
         # member contacts only: an account partner is never released as a member
         return SQL(
-            """p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND p.create_date < %s
+            """p.flexnet_backend_id = %s AND p.flexnet_user_name IS NOT NULL AND %s
                AND NOT COALESCE(p.is_company, FALSE) AND p.flexnet_account_id IS NULL""",
             self.backend.id,
-            run.date_start,
+            SQL("p.create_date < %s", run.date_start) if run else SQL("TRUE"),
         )
 
     def missing(self, run):
@@ -425,6 +466,36 @@ class UserImporter(Importer):
     def held(self, run):
         return self._count_sql(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", self._live(run)))
 
+    def label(self):
+        return self.env._("members")
+
+    def _reason(self, key):
+        return "a user of no account any more" if key in self.loners else super()._reason(key)
+
+    def _release_loners(self, loners):
+        """Users FlexNet lists under no account are members no more. A full run leaves them to
+        its reconciliation (they are not among what the walk read: looked up again, they are
+        marked with what else is gone, within the limit); an incremental run releases them
+        within the limit too, counting what its earlier pages released; neither does when the
+        backend does not reconcile."""
+        keys = {mapper.user_key(user) for user in loners} - {None, False, ""}
+        self.loners.update(keys)
+        # not imported: a user listed to retry counts an attempt (it is not retried for this)
+        if not self.reconciling:
+            self.failed.update(dict.fromkeys(keys, "a user of no account in FlexNet"))
+        if self.mode == "full" or self.reconciling or not self.backend.reconcile_full_runs:
+            return
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
+            keys, [("is_company", "=", False), ("flexnet_account_id", "=", False)]
+        )
+        gone = [(contact.id, key) for key, contact in sorted(released.items())]
+        if not gone:
+            return
+        held = self._count_sql(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", self._live()))
+        if self._within_limit(self.removed_before + len(gone), held + self.removed_before):
+            self._remove(gone)
+
     def remove(self, ids):
         self.env["res.partner"].browse(ids)._flexnet_release_members()
 
@@ -432,19 +503,12 @@ class UserImporter(Importer):
         self.stats["fetched"] += len(records)
         self.stats["read"] += len(records)
         Partner = self.env["res.partner"].with_context(active_test=False)
-        # a user of no account is no member: its contact, if any, leaves the members now
+        # a user of no account is no member: its contact, if any, leaves the members
         loners = [user for user in records if not user.accounts]
         records = [user for user in records if user.accounts]
         self.seen.extend(("record", mapper.user_key(user)) for user in records if mapper.user_key(user))
         if loners:
-            released = Binder(Partner, self.backend, "flexnet_user_name").lookup(
-                {mapper.user_key(user) for user in loners},
-                [("is_company", "=", False), ("flexnet_account_id", "=", False)],
-            )
-            self._remove(
-                [(contact.id, key) for key, contact in sorted(released.items())],
-                "a user of no account any more",
-            )
+            self._release_loners(loners)
         account_ids = {m.account_id for user in records for m in user.accounts}
         accounts = Binder(Partner, self.backend, "flexnet_account_id").lookup(account_ids)
         mapped = {}
@@ -466,7 +530,15 @@ class UserImporter(Importer):
                 mapped[key] = mapper.map_user(user, self.backend, parent)
             except mapper.MappingError as exc:
                 self.fail(key, exc)
-        bound = Binder(Partner, self.backend, "flexnet_user_name").lookup(mapped)
+        unique_ids = {
+            key: vals["flexnet_user_unique_id"]
+            for key, vals in mapped.items()
+            if vals.get("flexnet_user_unique_id")
+        }
+        bound = self._bind_unique_ids(unique_ids)
+        taken = {contact.id for contact in bound.values()}
+        by_name = Binder(Partner, self.backend, "flexnet_user_name").lookup(set(mapped) - set(bound))
+        bound.update({key: contact for key, contact in by_name.items() if contact.id not in taken})
         # a commercial partner is no member contact, of its own account or another: one bound to
         # a user (by an earlier version, when a company bought as itself) gives the user name
         # up, and the member gets a contact of its own under its account
@@ -477,7 +549,7 @@ class UserImporter(Importer):
             bound = {key: contact for key, contact in bound.items() if contact not in owners}
         loose = {key: vals for key, vals in mapped.items() if key not in bound}
         if loose:
-            bound.update(self._match_contacts(loose, member_of))
+            bound.update(self._match_contacts(loose, member_of, {c.id for c in bound.values()}))
         for key, contact in bound.items():
             # a member of several accounts stays under the one it already belongs to: FlexNet
             # lists a user's accounts in no meaningful order, and moving a contact would hand
@@ -487,28 +559,60 @@ class UserImporter(Importer):
         self.upsert(Partner, bound, mapped)
         self.imported.update(mapped)
 
-    def _match_contacts(self, wanted, member_of):
+    def _bind_unique_ids(self, unique_ids):
+        """{key: contact} of the members of the backend bound to these FlexNet unique IDs
+        ({key: unique ID}): a user whose user name, or e-mail when it has none, changed in
+        FlexNet is still the same contact. Compared exactly, as FlexNet gives them."""
+        if not unique_ids:
+            return {}
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        contacts = Partner.search(
+            [
+                ("flexnet_backend_id", "=", self.backend.id),
+                ("flexnet_user_unique_id", "in", sorted(set(unique_ids.values()))),
+                ("flexnet_user_name", "!=", False),
+                ("is_company", "=", False),
+                ("flexnet_account_id", "=", False),
+            ],
+            order="id",
+        )
+        by_id = {}
+        for contact in contacts:
+            by_id.setdefault(contact.flexnet_user_unique_id, contact)
+        return {key: by_id[uid] for key, uid in unique_ids.items() if uid in by_id}
+
+    def _match_contacts(self, wanted, member_of, bound=()):
         """{key: contact} of the contacts Odoo has for these FlexNet users, which no contact is
-        bound to yet: first a member released earlier (the same FlexNet user name, or the same
-        e-mail, whatever their case, under any account of the backend: its partner and portal
-        user come back), else a contact of one of the user's accounts with the same e-mail. A
-        company is never one; each contact is given to one user."""
+        bound to yet, under one of the user's accounts (a contact moved to another account would
+        take its orders there): first a member released earlier with the same FlexNet unique ID,
+        or else user name (whatever its case), then one with the same e-mail (whatever its case; its portal user comes back), else
+        another contact with the same e-mail. A company is never one; each contact is given to
+        one user."""
         emails = {key: email_normalize(vals["email"] or "") or None for key, vals in wanted.items()}
         accounts = sorted({account for key in wanted for account in member_of.get(key, ())})
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """SELECT p.id, p.flexnet_backend_id = %(backend)s, lower(p.flexnet_former_user_name),
-                          p.email_normalized, p.parent_id
+                          p.email_normalized, p.parent_id, p.flexnet_user_unique_id
                      FROM res_partner p
                     WHERE p.flexnet_user_name IS NULL AND NOT COALESCE(p.is_company, FALSE)
-                      AND p.flexnet_account_id IS NULL
+                      AND p.flexnet_account_id IS NULL AND p.parent_id = ANY(%(accounts)s)
+                      AND NOT p.id = ANY(%(bound)s)
                       AND ((p.flexnet_backend_id = %(backend)s
                             AND (lower(p.flexnet_former_user_name) = ANY(%(names)s)
-                                 OR p.email_normalized = ANY(%(emails)s)))
-                           OR (p.parent_id = ANY(%(accounts)s) AND p.email_normalized = ANY(%(emails)s)))
+                                 OR p.flexnet_user_unique_id = ANY(%(unique_ids)s)))
+                           OR p.email_normalized = ANY(%(emails)s))
                     ORDER BY p.id""",
                 backend=self.backend.id,
+                bound=sorted(bound),
+                unique_ids=sorted(
+                    {
+                        vals["flexnet_user_unique_id"]
+                        for vals in wanted.values()
+                        if vals.get("flexnet_user_unique_id")
+                    }
+                ),
                 names=sorted(key.lower() for key in wanted),
                 emails=sorted({email for email in emails.values() if email}),
                 accounts=accounts,
@@ -519,21 +623,23 @@ class UserImporter(Importer):
 
         def pick(key, test):
             for row in rows:
-                if row[0] not in taken and test(row):
+                if row[0] not in taken and row[4] in member_of.get(key, ()) and test(row):
                     taken.add(row[0])
                     found[key] = row[0]
                     return
 
-        for key in sorted(wanted):  # the same FlexNet user name first
+        for key in sorted(wanted):  # the same FlexNet user first: its unique ID, its user name
+            unique_id = wanted[key].get("flexnet_user_unique_id")
+            if unique_id:
+                pick(key, lambda row, u=unique_id: row[1] and row[5] == u)
+        for key in sorted(set(wanted) - set(found)):
             pick(key, lambda row, key=key: row[1] and row[2] == key.lower())
         for key in sorted(set(wanted) - set(found)):  # then the same e-mail
-            email, accounts = emails[key], member_of.get(key, ())
+            email = emails[key]
             if email:
-                pick(key, lambda row, e=email, a=accounts: row[3] == e and row[1] and row[4] in a)
+                pick(key, lambda row, e=email: row[3] == e and row[1])
                 if key not in found:
-                    pick(key, lambda row, e=email: row[3] == e and row[1])
-                if key not in found:
-                    pick(key, lambda row, e=email, a=accounts: row[3] == e and row[4] in a)
+                    pick(key, lambda row, e=email: row[3] == e)
         Partner = self.env["res.partner"].with_context(active_test=False)
         return {key: Partner.browse(contact_id) for key, contact_id in found.items()}
 
@@ -598,18 +704,23 @@ class LineImporter(Importer):
 
     def held(self, run):
         return self._count_sql(
-            SQL(
-                """SELECT (SELECT COUNT(*) FROM flexnet_entitlement_line l WHERE %s)
-                        + (SELECT COUNT(*) FROM flexnet_entitlement e WHERE %s)""",
-                self._live(run, "l"),
-                self._live(run, "e"),
-            )
+            SQL("SELECT COUNT(*) FROM flexnet_entitlement_line l WHERE %s", self._live(run, "l"))
         )
+
+    def _held_entitlements(self, run):
+        return self._count_sql(
+            SQL("SELECT COUNT(*) FROM flexnet_entitlement e WHERE %s", self._live(run, "e"))
+        )
+
+    def label(self):
+        return self.env._("entitlement lines")
 
     def verify(self, client, keys):
         """The lines of FlexNet among ``keys`` (activation IDs of lines), read again by their
-        entitlement: one query for all the lines of one entitlement (FlexNet never moves a line
-        to another entitlement); lines Odoo knows under no entitlement, one query each."""
+        entitlement: one query for all the lines of one entitlement; then, one query each, the
+        lines their entitlement no longer lists (FlexNet moves a line to another entitlement,
+        keeping its activation ID: ``transferLineItems``) and the lines Odoo knows under no
+        entitlement."""
         keys = set(keys)
         if not keys:
             return []
@@ -631,8 +742,8 @@ class LineImporter(Importer):
             found.extend(
                 line for line in client.iter_line_items(entitlement_id=name) if line.activation_id in wanted
             )
-        asked = set().union(*by_entitlement.values()) if by_entitlement else set()
-        return found + self.fetch(client, sorted(keys - asked))
+        listed = {line.activation_id for line in found}
+        return found + self.fetch(client, sorted(keys - listed))
 
     def remove(self, ids):
         """Lines FlexNet no longer has take the state REMOVED: no account is entitled by them
@@ -642,26 +753,31 @@ class LineImporter(Importer):
     def reconcile(self, client, run):
         """Lines, then entitlements: an entitlement none of whose lines the walk read is looked
         up; FlexNet's state and account are taken when it has it (an entitlement without lines),
-        else it is REMOVED. Every lookup is made before anything is marked, and nothing is looked
-        up or marked when more than the backend's share would go (``_within_limit``)."""
+        else it is REMOVED. Every lookup is made before anything is marked; lines and
+        entitlements are each marked within the backend's limit (``_within_limit``), counting
+        only what the lookups did not find."""
         missing = self.missing(run)
         entitlements = self._missing_entitlements(run)
-        if not (missing or entitlements) or not self._within_limit(
-            len(missing) + len(entitlements), self.held(run)
-        ):
+        if not (missing or entitlements):
             return
+        held_lines, held_entitlements = self.held(run), self._held_entitlements(run)
         self._import_found(self.verify(client, {fetch for _id, _key, fetch in missing}))
         read = {key for scope, key in self.seen if scope == "entitlement"}
         candidates = [(ent_id, name) for ent_id, name in entitlements if name not in read]
         still = {name: client.get_entitlement(name) for _id, name in candidates}
         present = {key for scope, key in self.seen if scope == "record"}
-        self._remove([(record_id, key) for record_id, key, _fetch in missing if key not in present])
+        gone = [(record_id, key) for record_id, key, _fetch in missing if key not in present]
+        # entitlements are counted apart from lines; the lines held back hold their
+        # entitlements back too (an entitlement REMOVED over live lines would say otherwise)
+        lines_ok = not gone or self._within_limit(len(gone), held_lines)
+        if gone and lines_ok:
+            self._remove(gone)
         Entitlement = self.env["flexnet.entitlement"]
         kept = Entitlement.browse([ent_id for ent_id, name in candidates if still.get(name)])
         for entitlement in kept:
             self._follow_entitlement(entitlement, still[entitlement.name])
         gone = [(ent_id, name) for ent_id, name in candidates if not still.get(name)]
-        if gone:
+        if gone and lines_ok and self._within_limit(len(gone), held_entitlements, self.env._("entitlements")):
             Entitlement.browse([ent_id for ent_id, _name in gone]).write({"state": mapper.REMOVED})
             self.stats["removed"] += len(gone)
             self.removed_log.extend(

@@ -87,7 +87,7 @@ def map_user(user, backend, parent):
         raise MappingError("user without a user name or e-mail")
     name = user.display_name or " ".join(p for p in (user.first_name, user.last_name) if p) or user_key(user)
     roles = sorted({role for membership in user.accounts for role in membership.roles})
-    return {
+    values = {
         "name": name,
         "email": user.email or False,
         "phone": user.phone or False,
@@ -101,6 +101,9 @@ def map_user(user, backend, parent):
         "flexnet_can_login": bool(user.active),
         "flexnet_last_login": naive_utc(user.last_login),
     }
+    if user.unique_id:
+        values["flexnet_user_unique_id"] = user.unique_id
+    return values
 
 
 def map_line(line, backend, entitlement, partner, product):

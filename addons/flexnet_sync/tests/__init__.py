@@ -1,5 +1,6 @@
 from . import (
     test_flexnet_account_type,
+    test_flexnet_sync_migration,
     test_flexnet_sync_security,
     test_job_graph,
     test_push,

@@ -169,6 +169,15 @@ class FlexnetSimulatorMixin:
         response.raise_for_status()
         return response.json()["updated"]
 
+    def sim_transfer(self, keys, entitlement_id):
+        """Move line items to another entitlement, keeping their activation IDs (FlexNet's
+        ``transferLineItems``)."""
+        response = self.sim_admin.post(
+            f"{self.sim_url}/admin/transfer", json={"keys": keys, "entitlement_id": entitlement_id}, timeout=5
+        )
+        response.raise_for_status()
+        return response.json()["transferred"]
+
     def sim_outbox(self, entitlement_id=None):
         params = {"entitlement_id": entitlement_id} if entitlement_id else None
         return self.sim_admin.get(f"{self.sim_url}/admin/outbox", params=params, timeout=5).json()

@@ -91,3 +91,28 @@ class TestFlexnetSyncGroups(TransactionCase):
         for model in (Seen, Retry, self.env["flexnet.sync.run"]):
             with self.assertRaises(AccessError):
                 model.with_user(portal).search([])
+
+    def test_former_user_names_and_unique_ids_are_read_as_user_names_are(self):
+        """What the sync keeps of a member's FlexNet user is read by whoever reads its user name:
+        a salesman sees it; the form shows it in the FlexNet page, for FlexNet users."""
+        Partner = self.env["res.partner"]
+        expected = Partner._fields["flexnet_user_name"].groups
+        for name in ("flexnet_former_user_name", "flexnet_user_unique_id"):
+            self.assertEqual(Partner._fields[name].groups, expected, name)
+        contact = Partner.create(
+            {
+                "name": "Former member",
+                "flexnet_backend_id": self.backend.id,
+                "flexnet_former_user_name": "former.member",
+                "flexnet_user_unique_id": "U-1",
+            }
+        )
+        self.assertEqual(
+            contact.with_user(self.salesman).read(["flexnet_former_user_name", "flexnet_user_unique_id"])[0],
+            {"id": contact.id, "flexnet_former_user_name": "former.member", "flexnet_user_unique_id": "U-1"},
+        )
+        arch = Partner.with_user(self.salesman).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn('name="flexnet_former_user_name"', arch)
+        arch = Partner.with_user(self.flexnet_user).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="flexnet_former_user_name"', arch)
+        self.assertIn('name="flexnet_user_unique_id"', arch)
