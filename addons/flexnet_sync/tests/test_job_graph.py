@@ -235,3 +235,25 @@ class TestJobGraph(FlexnetSimulatorCase):
         self.assertIn("The walk stopped after 1 page(s): SoapFault", run.error_log)
         self.assertFalse(self.backend.watermark_accounts)
         self.assertEqual(set(self._jobs().mapped("state")), {"done"})
+
+    def test_a_closing_job_that_fails_for_good_lets_the_sync_go_on(self):
+        self.backend.with_user(self.manager).action_sync_incremental()
+        self.run_queued_jobs(until=lambda method, records, args: method == "_job_sync_kind")
+        products = self._runs()
+        closing_job = self._jobs("_job_finish")
+        accounts_walk = closing_job.dependent_ids
+        self.assertEqual((accounts_walk.state, accounts_walk.args[0]), ("wait_dependencies", "accounts"))
+        # the closing job fails for good (its retries spent): queue_job's runner marks it failed
+        # and calls its failure hook; the jobs waiting for it stay waiting
+        closing_job.state = "failed"
+        self.run_queued_jobs()
+        self.assertEqual((products.state, accounts_walk.state), ("running", "wait_dependencies"))
+        products._job_finish_failed(exc_name="FailedJobError", exc_message="Max. retries (5) reached")
+        self.assertEqual(products.state, "failed")
+        self.assertIn("The closing job failed: Max. retries (5) reached", products.error_log)
+        # the next kinds are not held up by it, nor is the next synchronisation
+        self.assertEqual(accounts_walk.state, "pending")
+        self.run_queued_jobs()
+        self.assertEqual(self._runs().mapped("state"), ["failed", "done", "done", "done"])
+        self.backend.with_user(self.manager).action_sync_incremental()
+        self.assertEqual(len(self._jobs("_job_sync_kind")), 8)
