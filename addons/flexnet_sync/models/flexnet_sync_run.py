@@ -81,8 +81,9 @@ class FlexnetSyncRun(models.Model):
     reconcile_log = fields.Text("Reconciliation", help="What a full run marked removed, by key.")
     reconcile_warning = fields.Text(
         "Reconciliation warning",
-        help="Why a full run marked nothing removed although Odoo holds records its walk did not "
-        "return, and how to proceed.",
+        help="Why a run marked nothing removed although FlexNet no longer has records Odoo holds "
+        "(more than the backend's limit): a full run's reconciliation, or an incremental run's "
+        "users of no account; and how to proceed.",
     )
     error_log = fields.Text(
         help="One line per record that could not be imported, and the error that ended the run."

@@ -170,7 +170,8 @@ class Importer:
         limit). Over it, nothing of them is marked: the run says so and logs a warning (a site
         emptied by mistake must not empty Odoo)."""
         limit = self.backend.reconcile_max_share
-        if not limit or gone <= RECONCILE_FLOOR or gone * 100 <= limit * held:
+        # the floor lets a small kind lose a few records, never all it has
+        if not limit or (gone <= RECONCILE_FLOOR and gone < held) or gone * 100 <= limit * held:
             return True
         what = what or self.label()
         share = 100.0 * gone / held if held else 100.0
@@ -263,6 +264,9 @@ class Importer:
                 self.stats["unchanged"] += 1
             result[key] = record
         if to_create:
+            # a key given up by a record written above (a renamed user) may be the key of one
+            # created here: the unique index must see the write first
+            model.flush_model()
             created = model.create([vals for _key, vals in to_create])
             for (key, _vals), record in zip(to_create, created, strict=True):
                 result[key] = record
@@ -495,6 +499,7 @@ class UserImporter(Importer):
         held = self._count_sql(SQL("SELECT COUNT(*) FROM res_partner p WHERE %s", self._live()))
         if self._within_limit(self.removed_before + len(gone), held + self.removed_before):
             self._remove(gone)
+            self.gone.update(key for _id, key in gone)  # released: they leave the retry list
 
     def remove(self, ids):
         self.env["res.partner"].browse(ids)._flexnet_release_members()
@@ -537,8 +542,33 @@ class UserImporter(Importer):
         }
         bound = self._bind_unique_ids(unique_ids)
         taken = {contact.id for contact in bound.values()}
-        by_name = Binder(Partner, self.backend, "flexnet_user_name").lookup(set(mapped) - set(bound))
-        bound.update({key: contact for key, contact in by_name.items() if contact.id not in taken})
+        names = Binder(Partner, self.backend, "flexnet_user_name")
+        by_name = names.lookup(set(mapped))
+        # a contact that holds a key FlexNet now gives another user (another unique ID) is not
+        # that user's: the user it was (deleted, or renamed and listed on another page) leaves
+        # it; it is released, and comes back by its unique ID if FlexNet lists that user again
+        stale = Partner.browse(
+            [
+                contact.id
+                for key, contact in by_name.items()
+                if contact.id not in taken
+                and not (contact.is_company or contact.flexnet_account_id)
+                and (
+                    key in bound
+                    or (
+                        contact.flexnet_user_unique_id
+                        and unique_ids.get(key)
+                        and contact.flexnet_user_unique_id != unique_ids[key]
+                    )
+                )
+            ]
+        )
+        if stale:
+            stale._flexnet_release_members()
+            stale.flush_recordset()
+        bound.update(
+            {key: contact for key, contact in by_name.items() if contact.id not in taken | set(stale.ids)}
+        )
         # a commercial partner is no member contact, of its own account or another: one bound to
         # a user (by an earlier version, when a company bought as itself) gives the user name
         # up, and the member gets a contact of its own under its account

@@ -12,6 +12,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.flexnet_sync.sync import mapper
+from odoo.addons.flexnet_sync.sync.engine import IMPORTERS
 from odoo.addons.flexnet_sync.sync.importer import LineImporter, UserImporter
 from odoo.addons.queue_job.exception import FailedJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -671,6 +672,16 @@ class TestRemovalFloor(ReconcileCase):
         self.assertEqual(gone.mapped("active"), [False, False])
         self.assertOdooEqualsFlexnet()
 
+    def test_the_floor_never_lets_a_kind_lose_everything(self):
+        """A backend pointed at an emptied site: 3 of 3 gone is no 'few'."""
+        self.backend.reconcile_max_share = 10
+        importer = IMPORTERS["products"](self.backend)
+        self.assertTrue(importer._within_limit(2, 3))
+        with self.assertLogs("odoo.addons.flexnet_sync.sync.importer", "WARNING"):
+            self.assertFalse(importer._within_limit(3, 3))
+        self.backend.reconcile_max_share = 0  # no limit: the manager's choice
+        self.assertTrue(importer._within_limit(3, 3))
+
 
 @tagged("post_install", "-at_install")
 class TestLimitCountsWhatIsGone(ReconcileCase):
@@ -760,9 +771,13 @@ class TestUserKeyChanges(ReconcileCase):
         self.assertTrue(unique_id)
         # another backend (another company's site) has a member with the same unique ID
         other = self.env["flexnet.backend"].create({"name": "Other site", "url": "https://fno.example.com"})
-        stranger = self.Partner.create(
+        # an older contact than Chen's (the first by id would win without the backend's filter)
+        stranger = self.Partner.search(
+            [("id", "<", chen.id), ("is_company", "=", False), ("flexnet_backend_id", "=", False)], limit=1
+        )
+        self.assertTrue(stranger)
+        stranger.write(
             {
-                "name": "Stranger",
                 "flexnet_backend_id": other.id,
                 "flexnet_user_name": "stranger",
                 "flexnet_user_unique_id": unique_id,
@@ -779,6 +794,27 @@ class TestUserKeyChanges(ReconcileCase):
         self.assertTrue(portal.active)
         self.assertEqual((stranger.flexnet_backend_id, stranger.flexnet_user_name), (other, "stranger"))
         self.assertOdooEqualsFlexnet()
+
+    def test_a_key_another_user_takes_over_leaves_the_contact_that_held_it(self):
+        """Alice is deleted in FlexNet; Chen, keyed by his e-mail, takes her address, which is
+        her user name. Odoo's contact of Alice, not reconciled yet, held that key: Chen's
+        contact takes it and Alice's contact is released (not a refused page, run after run)."""
+        self.backend.reconcile_full_runs = False  # nothing reconciles Alice's contact meanwhile
+        self.sim_update("users", ["chen.li@acme.example.com"], {"user_name": ""})
+        self.backend.sync_all(kinds=("users",))
+        chen = self.Partner.search([("flexnet_user_name", "=", "chen.li@acme.example.com")])
+        alice = self.Partner.search([("flexnet_user_name", "=", "alice.walker@acme.example.com")])
+        self.assertTrue(chen.flexnet_user_unique_id and alice)
+        self.sim_delete("users", ["alice.walker@acme.example.com"])
+        self.sim_update("users", ["chen.li@acme.example.com"], {"email": "alice.walker@acme.example.com"})
+        for _again in range(2):
+            run = self.backend.sync_all(kinds=("users",))
+            self.assertEqual((run.state, run.failed_count), ("done", 0), run.error_log)
+        self.assertEqual(chen.flexnet_user_name, "alice.walker@acme.example.com")
+        self.assertEqual(
+            (alice.flexnet_user_name, alice.flexnet_former_user_name),
+            (False, "alice.walker@acme.example.com"),
+        )
 
 
 @tagged("post_install", "-at_install")
