@@ -795,6 +795,10 @@ class TestUserKeyChanges(ReconcileCase):
         self.assertEqual((stranger.flexnet_backend_id, stranger.flexnet_user_name), (other, "stranger"))
         self.assertOdooEqualsFlexnet()
 
+
+@tagged("post_install", "-at_install")
+class TestUserKeyTakenOver(ReconcileCase):
+    # a class of its own: the simulator's changes are not rolled back between tests
     def test_a_key_another_user_takes_over_leaves_the_contact_that_held_it(self):
         """Alice is deleted in FlexNet; Chen, keyed by his e-mail, takes her address, which is
         her user name. Odoo's contact of Alice, not reconciled yet, held that key: Chen's
