@@ -167,8 +167,8 @@ class ResUsers(models.Model):
         try:
             auth_info = super()._login(credential, user_agent_env)
         except AccessDenied:
-            if credential.get("type") != "password" or self._flexnet_login_on_cooldown():
-                raise  # Odoo's answer stands: FlexNet is never asked during Odoo's cooldown
+            if credential.get("type") != "password" or not self._flexnet_login_allowed():
+                raise  # Odoo's answer stands: FlexNet is never asked during the cooldown
             auth_info = self._flexnet_password_login(credential)
             self._flexnet_login_succeeded()
         user = self.browse(auth_info["uid"]).sudo()
@@ -177,25 +177,34 @@ class ResUsers(models.Model):
         return auth_info
 
     @api.model
-    def _flexnet_login_on_cooldown(self):
-        """Whether Odoo's failed-login cooldown holds for this request's address.
+    def _flexnet_login_allowed(self):
+        """Whether FlexNet may be asked about this request's password (not on cooldown).
 
-        Odoo counted the failed attempt that leads here; while the address is on cooldown
-        the FlexNet check is skipped, so FlexNet cannot be used to guess passwords faster
-        than Odoo allows, nor to lock members out of FlexNet."""
+        Odoo counted the failed attempt that leads here in this process; FlexNet is asked only
+        when neither this process's count nor the count all processes share
+        (``flexnet.store.login.failure``) puts the address on cooldown, so FlexNet cannot be
+        used to guess passwords faster than Odoo allows, nor to lock members out of FlexNet,
+        however many workers or servers answer."""
         if not request:
-            return False
+            return True
+        address = request.httprequest.remote_addr
         failures_map = getattr(self.env.registry, "_login_failures", None) or {}
-        failures, previous = failures_map.get(request.httprequest.remote_addr, (0, datetime.min))
-        return bool(self._on_login_cooldown(failures, previous))
+        failures, previous = failures_map.get(address, (0, datetime.min))
+        if self._on_login_cooldown(failures, previous):
+            return False
+        return self.env["flexnet.store.login.failure"].sudo()._attempt(address)
 
     @api.model
     def _flexnet_login_succeeded(self):
         """A FlexNet sign-in succeeded: Odoo counted the attempt as a failure (the portal user
         has no Odoo password), the address starts afresh as after any successful login."""
+        if not request:
+            return
+        address = request.httprequest.remote_addr
         failures_map = getattr(self.env.registry, "_login_failures", None)
-        if request and failures_map is not None:
-            failures_map.pop(request.httprequest.remote_addr, None)
+        if failures_map is not None:
+            failures_map.pop(address, None)
+        self.env["flexnet.store.login.failure"].sudo()._succeeded(address)
 
     @api.model
     def _flexnet_password_login(self, credential):

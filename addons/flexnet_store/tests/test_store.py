@@ -493,6 +493,34 @@ class TestAbuse(FlexnetStoreCase):
         # Odoo's cooldown (base.login_cooldown_after failures) holds FlexNet back too
         self.assertTrue(0 < asked <= allowed, asked)
 
+    def test_the_cooldown_holds_across_server_processes(self):
+        """Odoo counts failed logins in each server process: every guess here lands on a process
+        that counted nothing yet (as with several workers or servers). The count all processes
+        share still holds FlexNet back after Odoo's allowance."""
+
+        def forget():  # what this process counted
+            getattr(self.registry, "_login_failures", {}).clear()
+
+        self.addCleanup(forget)
+        self._anonymous()
+        allowed = int(self.env["ir.config_parameter"].sudo().get_param("base.login_cooldown_after", 5))
+        calls = self.sim_stats()["calls"].get("authenticateUser", 0)
+        for attempt in range(allowed + 5):
+            forget()  # another process answers
+            token = self.url_open("/web/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+            self.url_open(
+                "/web/login",
+                data={
+                    "login": "hank@globex.example.com",
+                    "password": f"guess-{attempt}",
+                    "csrf_token": token,
+                },
+            )
+        asked = self.sim_stats()["calls"].get("authenticateUser", 0) - calls
+        self.assertTrue(0 < asked <= allowed, asked)
+        count = self.env["flexnet.store.login.failure"].sudo().search([])
+        self.assertEqual(count.failures, asked)
+
     def test_free_kit_order_refuses_a_priced_kit_and_leaves_nothing(self):
         member = self.nw_user
         address = {
