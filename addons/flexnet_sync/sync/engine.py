@@ -295,6 +295,16 @@ class SyncEngine:
                     sorted(done),
                 )
             )
+        params = {
+            "delay": RETRY_DELAY,
+            "max_delay": RETRY_MAX_DELAY,
+            "give_up": RETRY_GIVE_UP,
+            "backend": self.backend.id,
+            "kind": run.kind,
+            "run": run.id,
+            "now": fields.Datetime.now(),
+            "uid": self.env.uid,
+        }
         if importer.retry:
             keys, reasons = zip(*sorted(importer.retry.items()), strict=True)
             cr.execute(
@@ -313,15 +323,8 @@ class SyncEngine:
                                   mins => LEAST(%(delay)s * power(2, LEAST(r.attempt_count, 20)), %(max_delay)s)::int),
                               given_up = r.attempt_count + 1 >= %(give_up)s,
                               write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date""",
-                    delay=RETRY_DELAY,
-                    max_delay=RETRY_MAX_DELAY,
-                    give_up=RETRY_GIVE_UP,
-                    backend=self.backend.id,
+                    **params,
                     company=self.backend.company_id.id,
-                    kind=run.kind,
-                    run=run.id,
-                    now=fields.Datetime.now(),
-                    uid=self.env.uid,
                     keys=list(keys),
                     reasons=list(reasons),
                 )
@@ -346,14 +349,7 @@ class SyncEngine:
                               write_uid = %(uid)s, write_date = %(now)s
                          FROM unnest(%(keys)s, %(reasons)s) AS t(k, m)
                         WHERE r.backend_id = %(backend)s AND r.kind = %(kind)s AND r.key = t.k""",
-                    delay=RETRY_DELAY,
-                    max_delay=RETRY_MAX_DELAY,
-                    give_up=RETRY_GIVE_UP,
-                    backend=self.backend.id,
-                    kind=run.kind,
-                    run=run.id,
-                    now=fields.Datetime.now(),
-                    uid=self.env.uid,
+                    **params,
                     keys=list(keys),
                     reasons=list(reasons),
                 )
