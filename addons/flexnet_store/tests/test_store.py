@@ -520,6 +520,14 @@ class TestAbuse(FlexnetStoreCase):
         self.assertTrue(0 < asked <= allowed, asked)
         count = self.env["flexnet.store.login.failure"].sudo().search([])
         self.assertEqual(count.failures, asked)
+        # the addresses and their counts are for administrators only
+        clerk = new_test_user(
+            self.env, "t_count_clerk", groups="base.group_user,sales_team.group_sale_manager"
+        )
+        with self.assertRaises(AccessError):
+            self.env["flexnet.store.login.failure"].with_user(clerk).search([])
+        admin = new_test_user(self.env, "t_count_admin", groups="base.group_system")
+        self.assertEqual(self.env["flexnet.store.login.failure"].with_user(admin).search([]), count)
 
     def test_free_kit_order_refuses_a_priced_kit_and_leaves_nothing(self):
         member = self.nw_user
