@@ -10,6 +10,7 @@ import configparser
 import hashlib
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import requests
+from flexnet_client import BasicAuth, FlexNetClient
 
 import odoo
 from odoo.modules.registry import Registry
@@ -118,6 +120,8 @@ class OdooServer:
         self.process = None
         # queue_job's channels from the next start on (None: those of queue_job_channels)
         self.channels = None
+        # more environment of the server from the next start on (e.g. queue_job's runner options)
+        self.environ = {}
 
     def start(self):
         command = odoo_server_command(
@@ -133,18 +137,47 @@ class OdooServer:
         assert command[:3] == [sys.executable, "-m", "odoo"], command
         self.process = subprocess.Popen(
             [*odoo_program(), *command[3:]],
-            env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": self.channels or queue_job_channels()},
+            env={
+                **os.environ,
+                "ODOO_QUEUE_JOB_CHANNELS": self.channels or queue_job_channels(),
+                **self.environ,
+            },
         )
         wait_for_odoo(self.base)
 
     def stop(self, kill=False):
+        """Stop the server: gracefully (its workers finish what they run), else ``kill``ed, as a
+        process supervisor does when the grace period ends (a prefork server's cron worker may
+        be running every due scheduled action)."""
         if self.process and self.process.poll() is None:
             (self.process.kill if kill else self.process.terminate)()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
 
     def errors(self):
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return [line for line in text.splitlines() if " ERROR " in line or " CRITICAL " in line]
+
+
+def flexnet_sign_in(base, simulator, member, redirect="/shop"):
+    """A web session of the FlexNet user ``member``, signed in as FlexNet's hand-off does: a
+    secure token from FlexNet, the link to ``/flexnet/sso``, then "Continue" on the confirmation
+    page."""
+    fno = FlexNetClient(simulator, BasicAuth(SIM_USER, SIM_PASSWORD), timeout=10)
+    session = requests.Session()
+    response = session.get(
+        f"{base}/flexnet/sso",
+        params={"token": fno.get_secure_token(member), "user": member, "redirect": redirect},
+        timeout=60,
+    )
+    assert response.status_code == 200 and "o_flexnet_sign_in_confirm" in response.text, response.url
+    form = dict(re.findall(r'name="(csrf_token|pending_id)" value="([^"]+)"', response.text))
+    response = session.post(f"{base}/flexnet/sign-in/confirm", data=form, timeout=60)
+    assert response.status_code == 200 and response.url.startswith(f"{base}{redirect}"), response.url
+    return session
 
 
 @pytest.fixture(scope="session")
@@ -232,6 +265,8 @@ def world(e2e_simulator, tmp_path_factory):
             "manager": Json2(server.base, keys["manager"]),
             "station": Json2(server.base, keys["station"]),
             "station_key": keys["station"],
+            "admin_key": keys["admin"],
+            "sales_key": keys["sales"],
             "setup_md5": hashlib.md5(setup_bytes).hexdigest(),
         }
     finally:

@@ -2,7 +2,6 @@
 
 import hashlib
 import pathlib
-import re
 import subprocess
 import sys
 import tempfile
@@ -10,7 +9,7 @@ from datetime import date, timedelta
 
 import requests
 from _bench_common import web_login
-from e2e_world import DB, ROOT, SIM_PASSWORD, SIM_USER, wait_for
+from e2e_world import DB, ROOT, SIM_PASSWORD, SIM_USER, flexnet_sign_in, wait_for
 from flexnet_client import BasicAuth, FlexNetClient
 
 from flexnet_simulator.data import DEMO_ENTITLEMENTS
@@ -43,15 +42,7 @@ def test_the_whole_story(world):
     admin("res.partner", "write", ids=[northwind["id"]], vals={"user_id": sales_user})  # its account manager
 
     # 2. a member signs in through the FlexNet hand-off
-    token = _fno(story["sim"]).get_secure_token(MEMBER)
-    shopper = requests.Session()
-    response = shopper.get(
-        f"{base}/flexnet/sso", params={"token": token, "user": MEMBER, "redirect": "/shop"}, timeout=60
-    )
-    assert response.status_code == 200 and "o_flexnet_sign_in_confirm" in response.text, response.url
-    form = dict(re.findall(r'name="(csrf_token|pending_id)" value="([^"]+)"', response.text))
-    response = shopper.post(f"{base}/flexnet/sign-in/confirm", data=form, timeout=60)
-    assert response.status_code == 200 and response.url.startswith(f"{base}/shop"), response.url
+    shopper = flexnet_sign_in(base, story["sim"], MEMBER)
     info = shopper.post(
         f"{base}/web/session/get_session_info", json={"jsonrpc": "2.0", "params": {}}, timeout=30
     ).json()

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare
+from odoo.tools import SQL, float_compare
 
 from ..tools import ACTIVE_STATES, CANCELLED, CLAIMED, DONE, FAILED, PRODUCING, QUEUED, STAGING, manifest_md5
 
@@ -510,13 +510,49 @@ class MediaProductionJob(models.Model):
 
     @api.model
     def _release_expired_leases(self):
-        expired = self.sudo().search(
-            [("state", "in", ACTIVE_STATES), ("lease_until", "<", fields.Datetime.now())]
+        """Put the jobs whose lease ran out back in the queue. A job another transaction is
+        releasing or reporting on at that moment is left to it (stations claiming at the same
+        time do not wait for, nor fail, each other)."""
+        self.flush_model(["state", "lease_until"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM media_production_job WHERE state IN %s AND lease_until < %s ORDER BY id",
+                tuple(ACTIVE_STATES),
+                fields.Datetime.now(),
+            )
         )
+        expired = self.sudo().browse(self._lock_now([row[0] for row in self.env.cr.fetchall()]))
         for job in expired:
             job.write({"state": QUEUED, "lease_until": False, "claimed_by": False, "lease_token": False})
             job.message_post(body=self.env._("The station's lease ran out: the job is back in the queue."))
         return expired
+
+    @api.model
+    def _lock_now(self, job_ids, limit=None):
+        """The ids of ``job_ids`` (in that order, at most ``limit``) that this transaction locks
+        for itself now: a job another transaction holds is skipped rather than waited for, and
+        so is a job another transaction changed since this one began (under PostgreSQL's
+        repeatable read, locking it would fail this transaction, to be retried from the start).
+        Stations claiming and releasing at the same time, through any number of Odoo
+        processes, thus neither wait for nor fail each other."""
+        locked = []
+        for job_id in job_ids:
+            if limit is not None and len(locked) >= limit:
+                break
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        SQL(
+                            "SELECT id FROM media_production_job WHERE id = %s FOR UPDATE SKIP LOCKED", job_id
+                        ),
+                        log_exceptions=False,
+                    )
+                    row = self.env.cr.fetchone()
+            except psycopg2.errors.SerializationFailure:
+                continue  # changed by another transaction since this one began
+            if row:
+                locked.append(job_id)
+        return locked
 
     def _label_values(self):
         """Merge fields of the label (also what the robot's label software receives)."""

@@ -24,6 +24,9 @@ from ..tools import (
     manifest_md5,
 )
 
+# queued jobs a claim looks at beyond its limit, for those other stations claim meanwhile
+CLAIM_MARGIN = 32
+
 
 class MediaProductionJobStation(models.Model):
     """The external API of production stations on ``media.production.job``.
@@ -129,15 +132,17 @@ class MediaProductionJobStation(models.Model):
         lease_seconds = self._station_lease_seconds(lease_seconds)
         self.sudo()._release_expired_leases()
         self.flush_model(["state", "site_id"])  # the SQL below must see the released jobs
+        # the oldest queued jobs, more than asked for: those other stations are claiming at the
+        # same moment are skipped (_lock_now)
         self.env.cr.execute(
             SQL(
                 """SELECT id FROM media_production_job WHERE site_id = %s AND state = 'queued'
-               ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+                    ORDER BY id LIMIT %s""",
                 site.id,
-                limit,
+                limit + CLAIM_MARGIN,
             )
         )
-        jobs = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        jobs = self.sudo().browse(self._lock_now([row[0] for row in self.env.cr.fetchall()], limit=limit))
         until = fields.Datetime.now() + timedelta(seconds=lease_seconds)
         packages = []
         for job in jobs:
@@ -152,7 +157,7 @@ class MediaProductionJobStation(models.Model):
                 }
             )
             packages.append(dict(job._station_package(), lease=lease))
-        site.heartbeat = fields.Datetime.now()
+        site._station_seen()
         return packages
 
     @api.model
@@ -199,7 +204,7 @@ class MediaProductionJobStation(models.Model):
         Returns the ids of the renewed jobs: a job missing there is no longer the station's."""
         lease_seconds = self._station_lease_seconds(lease_seconds)
         jobs, site = self._station_leases(leases or {})
-        site.sudo().heartbeat = fields.Datetime.now()
+        site._station_seen()
         jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=lease_seconds)})
         return jobs.ids
 

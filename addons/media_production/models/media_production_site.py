@@ -1,5 +1,6 @@
 from datetime import datetime, time, timedelta
 
+import psycopg2
 import pytz
 
 from odoo import api, fields, models
@@ -9,6 +10,9 @@ from odoo.tools import SQL
 from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import CANCELLED
+
+# a station's calls note the time in the site's heartbeat at most this often (seconds)
+HEARTBEAT_EVERY = 30
 
 
 class MediaProductionSite(models.Model):
@@ -97,6 +101,35 @@ class MediaProductionSite(models.Model):
     _daily_capacity_positive = models.Constraint(
         "CHECK(daily_capacity >= 0)", "The capacity per day is a number of jobs, 0 for no limit."
     )
+
+    def _station_seen(self):
+        """Note in ``heartbeat`` that the site's station called.
+
+        Every station call of the site would otherwise update the site's row: the site's
+        stations, on however many Odoo processes, would wait for each other and fail each
+        other's transactions (serialisation failures, retried by Odoo). The time is written
+        at most every ``HEARTBEAT_EVERY`` seconds, and not at all by a call that finds it being
+        written by another (that one notes the time)."""
+        self.ensure_one()
+        self.flush_recordset(["heartbeat"])
+        now = fields.Datetime.now()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        """UPDATE media_production_site SET heartbeat = %(now)s
+                            WHERE id IN (SELECT id FROM media_production_site
+                                          WHERE id = %(id)s AND (heartbeat IS NULL OR heartbeat < %(stale)s)
+                                            FOR UPDATE SKIP LOCKED)""",
+                        now=now,
+                        id=self.id,
+                        stale=now - timedelta(seconds=HEARTBEAT_EVERY),
+                    ),
+                    log_exceptions=False,
+                )
+        except psycopg2.errors.SerializationFailure:
+            pass  # another call wrote it since this transaction began
+        self.invalidate_recordset(["heartbeat", "is_down"])
 
     @api.depends("heartbeat", "down_after")
     def _compute_is_down(self):

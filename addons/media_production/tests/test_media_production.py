@@ -169,6 +169,22 @@ class TestMediaProduction(MediaProductionCase):
         self.assertEqual(Job.station_heartbeat({str(job.id): package["lease"]}), [job.id])
         self.assertEqual(self._success(job, package["lease"]), "done")
 
+    def test_station_calls_note_the_site_heartbeat_now_and_then(self):
+        Job = self.env["media.production.job"].with_user(self.station_eu)
+        self.site_eu.heartbeat = False
+        self.assertEqual(Job.station_claim(), [])
+        first = self.site_eu.heartbeat
+        self.assertTrue(first)
+        recent = first - timedelta(seconds=10)
+        self.site_eu.heartbeat = recent
+        Job.station_heartbeat()
+        self.assertEqual(self.site_eu.heartbeat, recent)  # noted less than 30 s ago: kept
+        self.site_eu.heartbeat = first - timedelta(minutes=45)
+        self.assertTrue(self.site_eu.is_down)  # down after 30 minutes without a call
+        Job.station_claim()
+        self.assertGreaterEqual(self.site_eu.heartbeat, first)
+        self.assertFalse(self.site_eu.is_down)
+
     def test_failure_reroutes_automatically_per_site_policy(self):
         order = self._sell(self.customer_de)
         job = self._job(order)
