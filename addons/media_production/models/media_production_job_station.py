@@ -152,7 +152,7 @@ class MediaProductionJobStation(models.Model):
                 }
             )
             packages.append(dict(job._station_package(), lease=lease))
-        site.heartbeat = fields.Datetime.now()
+        site._station_beat()
         return packages
 
     @api.model
@@ -199,7 +199,7 @@ class MediaProductionJobStation(models.Model):
         Returns the ids of the renewed jobs: a job missing there is no longer the station's."""
         lease_seconds = self._station_lease_seconds(lease_seconds)
         jobs, site = self._station_leases(leases or {})
-        site.sudo().heartbeat = fields.Datetime.now()
+        site._station_beat()
         jobs.write({"lease_until": fields.Datetime.now() + timedelta(seconds=lease_seconds)})
         return jobs.ids
 

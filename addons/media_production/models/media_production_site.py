@@ -10,6 +10,9 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import CANCELLED
 
+# seconds: how precise a site's last heartbeat is (see _station_beat)
+HEARTBEAT_PRECISION = 30
+
 
 class MediaProductionSite(models.Model):
     """A place that turns production jobs into media, with a station next to a disc robot."""
@@ -105,6 +108,16 @@ class MediaProductionSite(models.Model):
             site.is_down = (
                 bool(site.heartbeat) and (now - site.heartbeat).total_seconds() > site.down_after * 60
             )
+
+    def _station_beat(self):
+        """The site's station called: the site is alive. Written at most every
+        ``HEARTBEAT_PRECISION`` seconds: a site's stations call every few seconds each, and a
+        fleet of them updating the site's row on every call would make their transactions fail
+        to serialise on it (retried, but in vain) for a value read by the minute."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        if not self.heartbeat or (now - self.heartbeat).total_seconds() >= HEARTBEAT_PRECISION:
+            self.sudo().heartbeat = now
 
     def _compute_queued_job_count(self):
         counts = dict(
