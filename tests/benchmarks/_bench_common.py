@@ -173,8 +173,9 @@ class PreforkServer:
     the run mode of ``run_mode_args`` (``workers`` HTTP workers). Several of them on one
     database are the nodes of one deployment: queue_job's runners elect one master."""
 
-    def __init__(self, db, port, log, workers=None):
+    def __init__(self, db, port, log, workers=None, quiet=False):
         self.db = db
+        self.quiet = quiet  # what the processes print besides the log file is dropped
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self.log = log
@@ -198,6 +199,8 @@ class PreforkServer:
         self.process = subprocess.Popen(
             [*odoo_program(), *command[3:]],
             env={**os.environ, "ODOO_QUEUE_JOB_CHANNELS": self.channels or queue_job_channels()},
+            stdout=subprocess.DEVNULL if self.quiet else None,
+            stderr=subprocess.DEVNULL if self.quiet else None,
         )
         if wait:
             wait_for_odoo(self.base)

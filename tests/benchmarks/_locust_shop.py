@@ -11,7 +11,7 @@ to straight through /shop/cart/add (a "probe": it must be refused; not part of t
 comparison).
 
 Response times are recorded from the moment every customer has signed in on both websites,
-for ``duration`` seconds; RESULTS.json gets, per request name, the response times (ms) and
+after a warm-up (``warm_up`` seconds), for ``duration`` seconds; RESULTS.json gets, per request name, the response times (ms) and
 the failures.
 """
 
@@ -179,6 +179,8 @@ def main():
     while state["signed_in"] + len(state["sign_in_failures"]) < users and time.monotonic() < deadline:
         gevent.sleep(0.5)
     signed_in = state["signed_in"]
+    # every worker has loaded the registry, rendered the pages once, filled its caches
+    gevent.sleep(SETTINGS.get("warm_up", 20))
     state["measuring"] = True
     began = time.monotonic()
     gevent.sleep(SETTINGS["duration"])

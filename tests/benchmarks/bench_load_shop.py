@@ -173,12 +173,14 @@ def main():
     server = None
     try:
         with database_copy(DB, copy):
-            config.parse_config(["-d", copy, "--addons-path", str(ROOT / "addons"), *db_args()])
+            config.parse_config(
+                ["-d", copy, "--addons-path", str(ROOT / "addons"), "--log-level", "warn", *db_args()]
+            )
             registry = Registry(copy)
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 customers, forbidden, gated_id = prepare(env)
-            server = PreforkServer(copy, free_port(), work / "odoo.log", workers=WORKERS)
+            server = PreforkServer(copy, free_port(), work / "odoo.log", workers=WORKERS, quiet=True)
             server.start()
             settings = {
                 "base": server.base,

@@ -411,7 +411,9 @@ def main():
     servers = []
     try:
         with database_copy(DB, copy):
-            config.parse_config(["-d", copy, "--addons-path", str(ROOT / "addons"), *db_args()])
+            config.parse_config(
+                ["-d", copy, "--addons-path", str(ROOT / "addons"), "--log-level", "warn", *db_args()]
+            )
             registry = Registry(copy)
             files = work / "files"
             files.mkdir()
@@ -420,7 +422,7 @@ def main():
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 kit, customers, keys = prepare(env, files_base, files)
                 kit_id, customer_ids = kit.id, customers.ids
-            servers = [PreforkServer(copy, free_port(), work / f"odoo-{n}.log") for n in "AB"]
+            servers = [PreforkServer(copy, free_port(), work / f"odoo-{n}.log", quiet=True) for n in "AB"]
             for server in servers:
                 server.start(wait=False)
             first_jobs, spent = queue_jobs(registry, kit_id, customer_ids, JOBS)
