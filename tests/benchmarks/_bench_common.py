@@ -208,7 +208,11 @@ class PreforkServer:
     def stop(self, kill=False):
         if self.process and self.process.poll() is None:
             (self.process.kill if kill else self.process.terminate)()
-            self.process.wait(timeout=30)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # workers busy past the graceful stop
+                self.process.kill()
+                self.process.wait(timeout=30)
 
     def errors(self):
         log = pathlib.Path(self.log)

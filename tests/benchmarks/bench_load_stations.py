@@ -337,6 +337,7 @@ def run_phase(registry, fleet, job_ids, kill_share=0.0):
             if kill_share and not killed and states.get("done", 0) >= len(job_ids) * kill_share:
                 killed = [fleet.name(i) for i in range(round(STATIONS * kill_share))]
                 fleet.kill(killed)
+                time.sleep(3)  # a claim a killed station had in flight is committed by now
                 held = held_by(registry, job_ids, killed)
                 print(
                     f"  killed {len(killed)} stations after {states.get('done', 0)} jobs; "
@@ -442,7 +443,15 @@ def main():
             fleet = Fleet(work, copy, bases, keys, 2)
             seconds, killed, held = run_phase(registry, fleet, second_jobs, kill_share=1 / 3)
             ok &= check_phase("fleet, a third killed", registry, fleet, second_jobs, seconds, killed, held)
-            errors = [line for server in servers for line in server.errors()]
+            lines = [line for server in servers for line in server.errors()]
+            # a transaction that lost a race on a row (two stations claiming, a heartbeat) fails
+            # to serialise; Odoo logs it and runs the request again: counted, not an error
+            text = "".join(pathlib.Path(server.log).read_text(errors="replace") for server in servers)
+            conflicts = text.count("could not serialize access")
+            errors = [line for line in lines if "bad query" not in line]
+            if sum(1 for line in lines if "bad query" in line) != conflicts:
+                errors += [line for line in lines if "bad query" in line]  # some other SQL error
+            print(f"  {conflicts} serialisation conflict(s) in the Odoo logs, each run again by Odoo")
             if errors:
                 print(f"  {len(errors)} ERROR line(s) in the Odoo logs, first ones:")
                 print("  " + "\n  ".join(errors[:5]))
