@@ -29,6 +29,7 @@ OPTIONS = {
     "or utf-16 (PTBurn's Unicode build)",
     "robot_pickup_timeout": "seconds the robot software has to take an order (default 300)",
     "robot_extensions": "PTBurn: the extensions set in PTSETUP.INI (default JRQ,QRJ,INP,DON,ERR,PTM)",
+    "lease_seconds": "seconds a claimed job stays this station's without a heartbeat (60-86400, default 900)",
 }
 
 

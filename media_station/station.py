@@ -77,6 +77,14 @@ class StationConfig:
             raise ValueError("robot_pickup_timeout must be a number of seconds") from None
         if self.robot_pickup_timeout < 0:
             raise ValueError("robot_pickup_timeout must be a number of seconds")
+        try:
+            self.lease_seconds = int(self.lease_seconds)
+        except (TypeError, ValueError):
+            raise ValueError("lease_seconds must be a whole number of seconds from 60 to 86400") from None
+        if not 60 <= self.lease_seconds <= 86400:  # the bounds Odoo accepts
+            raise ValueError("lease_seconds must be a whole number of seconds from 60 to 86400")
+        # a lease is renewed three times within its length: one late heartbeat never loses it
+        self.heartbeat_every = min(float(self.heartbeat_every), self.lease_seconds / 3)
         if self.robot_extensions and self.robot != "ptburn":
             raise ValueError("robot_extensions is a PTBurn setting (robot = ptburn)")
 

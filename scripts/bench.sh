@@ -21,6 +21,21 @@ else
 fi
 export DB_HOST DB_PORT DB_USER DB_PASSWORD
 mkdir -p "$ROOT/.artifacts"
+# Locust (bench_load_shop.py) lives in a virtualenv of its own: it brings Flask, Werkzeug and
+# gevent versions other than those Odoo pins. Made once, again when its requirements change.
+BENCH_VENV="$ROOT/.artifacts/bench-venv"
+LOAD_REQUIREMENTS="$ROOT/tests/benchmarks/requirements-load.txt"
+export BENCH_LOCUST_PYTHON="$BENCH_VENV/bin/python"
+if ! cmp -s "$LOAD_REQUIREMENTS" "$BENCH_VENV/requirements-load.txt"; then
+    info "installing Locust into $BENCH_VENV"
+    rm -rf "$BENCH_VENV"
+    if "$PYTHON" -m venv "$BENCH_VENV" >"$ROOT/.artifacts/bench-venv.log" 2>&1 \
+        && "$BENCH_VENV/bin/pip" install -r "$LOAD_REQUIREMENTS" >>"$ROOT/.artifacts/bench-venv.log" 2>&1; then
+        cp "$LOAD_REQUIREMENTS" "$BENCH_VENV/requirements-load.txt"
+    else
+        echo "WARNING: Locust could not be installed into $BENCH_VENV (see .artifacts/bench-venv.log): the shop load benchmark will fail" >&2
+    fi
+fi
 export BENCH_RESULTS="$ROOT/.artifacts/bench-results.jsonl"
 rm -f "$BENCH_RESULTS"
 rc=0

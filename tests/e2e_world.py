@@ -6,12 +6,10 @@ over HTTP: Odoo's JSON-2 API, the web pages, the station program, the simulator'
 """
 
 import base64
-import configparser
 import hashlib
 import os
 import pathlib
 import re
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -31,10 +29,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "benchmarks"))
 
 from _bench_common import (  # noqa: E402  (database options, ports and server, as the benchmarks)
+    PreforkServer,
     db_args,
     free_port,
-    odoo_server_command,
-    wait_for_odoo,
 )
 
 DB = os.environ.get("E2E_DB")
@@ -75,91 +72,12 @@ def wait_for(what, check, timeout=90, step=0.5):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def run_mode_args():
-    """Options of the served Odoo for ``ODOO_RUN_MODE`` (scripts/lib.sh): ``prefork`` (the
-    default, as in production: HTTP workers, a cron worker and queue_job's job runner as a
-    worker process) or ``threaded`` (one process, for debugging)."""
-    mode = os.environ.get("ODOO_RUN_MODE", "prefork")
-    if mode == "prefork":
-        workers = os.environ.get("ODOO_WORKERS", "3")
-        return ["--workers", workers, "--max-cron-threads", "1", "--gevent-port", str(free_port())]
-    if mode == "threaded":
-        return ["--workers", "0", "--max-cron-threads", "1"]
-    raise ValueError(f"ODOO_RUN_MODE is prefork or threaded, not {mode!r}")
-
-
-def odoo_program():
-    """The command that serves Odoo: its own script when there is one (a prefork server starts
-    its websocket process by running its program again, which ``python -m odoo`` cannot be),
-    else ``python -m odoo``."""
-    candidates = [
-        pathlib.Path(sys.executable).parent / "odoo",
-        *(pathlib.Path(root).resolve().parent / "odoo-bin" for root in odoo.__path__),
-    ]
-    script = next((path for path in candidates if path.is_file()), None)
-    return [sys.executable, str(script)] if script else [sys.executable, "-m", "odoo"]
-
-
-def queue_job_channels():
-    """queue_job's channels: ``ODOO_QUEUE_JOB_CHANNELS``, else those of config/odoo.conf."""
-    if os.environ.get("ODOO_QUEUE_JOB_CHANNELS"):
-        return os.environ["ODOO_QUEUE_JOB_CHANNELS"]
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(ROOT / "config" / "odoo.conf")
-    return parser["queue_job"]["channels"]
-
-
-class OdooServer:
-    """``odoo server`` on the database, with queue_job's runner and a cron worker, on a fixed
-    port, in the run mode of ``run_mode_args``."""
+class OdooServer(PreforkServer):
+    """``odoo server`` on the e2e database (``E2E_DB``), with queue_job's runner and a cron
+    worker, on a fixed port, in the run mode of ``run_mode_args``."""
 
     def __init__(self, port, log):
-        self.port = port
-        self.base = f"http://127.0.0.1:{port}"
-        self.log = log
-        self.process = None
-        # queue_job's channels from the next start on (None: those of queue_job_channels)
-        self.channels = None
-        # more environment of the server from the next start on (e.g. queue_job's runner options)
-        self.environ = {}
-
-    def start(self):
-        command = odoo_server_command(
-            DB,
-            ROOT / "addons",
-            self.port,
-            "--load",
-            "base,web,queue_job",
-            "--logfile",
-            str(self.log),
-            *run_mode_args(),
-        )
-        assert command[:3] == [sys.executable, "-m", "odoo"], command
-        self.process = subprocess.Popen(
-            [*odoo_program(), *command[3:]],
-            env={
-                **os.environ,
-                "ODOO_QUEUE_JOB_CHANNELS": self.channels or queue_job_channels(),
-                **self.environ,
-            },
-        )
-        wait_for_odoo(self.base)
-
-    def stop(self, kill=False):
-        """Stop the server: gracefully (its workers finish what they run), else ``kill``ed, as a
-        process supervisor does when the grace period ends (a prefork server's cron worker may
-        be running every due scheduled action)."""
-        if self.process and self.process.poll() is None:
-            (self.process.kill if kill else self.process.terminate)()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=30)
-
-    def errors(self):
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return [line for line in text.splitlines() if " ERROR " in line or " CRITICAL " in line]
+        super().__init__(DB, port, log)
 
 
 def flexnet_sign_in(base, simulator, member, redirect="/shop"):

@@ -65,3 +65,51 @@ def test_xmlrpc_needs_a_login(tmp_path):
             hot_folder=str(tmp_path),
             protocol="xmlrpc",
         )
+
+
+def test_lease_length_is_a_setting_renewed_three_times_within_it(tmp_path, monkeypatch):
+    config = tmp_path / "station.ini"
+    config.write_text(
+        "[station]\nurl = http://odoo.example.com\ndb = prod\nsite = EU1\nkey = k\n"
+        f"repo = {tmp_path}/repo\nhot_folder = {tmp_path}/hot\nlease_seconds = 120\n"
+    )
+    monkeypatch.delenv("MEDIA_STATION_LEASE_SECONDS", raising=False)
+
+    class Args:
+        pass
+
+    args = Args()
+    args.config = str(config)
+    for name in ("url", "db", "site", "key", "repo", "hot_folder", "lease_seconds"):
+        setattr(args, name, None)
+    settings = _settings(args)
+    assert settings.lease_seconds == 120
+    assert settings.heartbeat_every == 40  # not the default minute: a lease never runs out between beats
+    monkeypatch.setenv("MEDIA_STATION_LEASE_SECONDS", "3600")
+    settings = _settings(args)
+    assert (settings.lease_seconds, settings.heartbeat_every) == (3600, 60)  # the default beat is enough
+
+
+@pytest.mark.parametrize("value", ["59", "86401", "soon", "90.5"])
+def test_a_lease_odoo_would_refuse_stops_the_station_at_start_up(tmp_path, value):
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            [
+                "once",
+                "--url",
+                "http://127.0.0.1:9",
+                "--db",
+                "prod",
+                "--site",
+                "EU1",
+                "--key",
+                "k",
+                "--repo",
+                str(tmp_path / "repo"),
+                "--hot-folder",
+                str(tmp_path / "hot"),
+                "--lease-seconds",
+                value,
+            ]
+        )
+    assert "lease_seconds must be a whole number of seconds from 60 to 86400" in str(exit_info.value)

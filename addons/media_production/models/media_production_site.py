@@ -119,7 +119,7 @@ class MediaProductionSite(models.Model):
                     SQL(
                         """UPDATE media_production_site SET heartbeat = %(now)s
                             WHERE id IN (SELECT id FROM media_production_site
-                                          WHERE id = %(id)s AND (heartbeat IS NULL OR heartbeat < %(stale)s)
+                                          WHERE id = %(id)s AND (heartbeat IS NULL OR heartbeat <= %(stale)s)
                                             FOR UPDATE SKIP LOCKED)""",
                         now=now,
                         id=self.id,

@@ -1,4 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
@@ -169,21 +171,23 @@ class TestMediaProduction(MediaProductionCase):
         self.assertEqual(Job.station_heartbeat({str(job.id): package["lease"]}), [job.id])
         self.assertEqual(self._success(job, package["lease"]), "done")
 
-    def test_station_calls_note_the_site_heartbeat_now_and_then(self):
+    def test_a_fleet_of_stations_writes_the_site_heartbeat_twice_a_minute_at_most(self):
         Job = self.env["media.production.job"].with_user(self.station_eu)
-        self.site_eu.heartbeat = False
-        self.assertEqual(Job.station_claim(), [])
-        first = self.site_eu.heartbeat
-        self.assertTrue(first)
-        recent = first - timedelta(seconds=10)
-        self.site_eu.heartbeat = recent
-        Job.station_heartbeat()
-        self.assertEqual(self.site_eu.heartbeat, recent)  # noted less than 30 s ago: kept
-        self.site_eu.heartbeat = first - timedelta(minutes=45)
-        self.assertTrue(self.site_eu.is_down)  # down after 30 minutes without a call
-        Job.station_claim()
-        self.assertGreaterEqual(self.site_eu.heartbeat, first)
-        self.assertFalse(self.site_eu.is_down)
+        with freeze_time("2026-03-02 10:00:00"):
+            Job.station_heartbeat()
+        self.assertEqual(self.site_eu.heartbeat, datetime(2026, 3, 2, 10, 0, 0))
+        with freeze_time("2026-03-02 10:00:29"):
+            # other stations of the site call within the 30 seconds: the row is left alone
+            Job.station_claim(station="eu-2")
+            Job.station_heartbeat()
+        self.assertEqual(self.site_eu.heartbeat, datetime(2026, 3, 2, 10, 0, 0))
+        with freeze_time("2026-03-02 10:00:30"):
+            Job.station_claim(station="eu-3")
+        self.assertEqual(self.site_eu.heartbeat, datetime(2026, 3, 2, 10, 0, 30))
+        self.assertFalse(self.site_us.heartbeat)  # another site's station did not call
+        with freeze_time("2026-03-02 10:31:00"):
+            self.site_eu.invalidate_recordset(["is_down"])
+            self.assertTrue(self.site_eu.is_down)  # 30 minutes without a beat: down, as before
 
     def test_failure_reroutes_automatically_per_site_policy(self):
         order = self._sell(self.customer_de)
