@@ -195,29 +195,13 @@ class MaintenanceRenewalCampaign(models.Model):
         )
 
     def _recipient_partners(self, accounts):
-        """{partner: (account, role)} for the accounts: every FlexNet member with an e-mail
-        (admins marked), and the account's own or invoice address as billing contact."""
-        if not accounts:
-            return {}
-        contacts = self.env["res.partner"].search(
-            [
-                ("commercial_partner_id", "in", accounts.ids),
-                ("email", "!=", False),
-                "|",
-                ("flexnet_user_name", "!=", False),
-                ("type", "=", "invoice"),
-            ]
-        )
+        """{partner: (account, role)} for the accounts: the same people as the past-due
+        reminders (``res.partner._renewal_contacts``): every FlexNet member with an e-mail
+        (admins marked) and the account's billing contact."""
         found = {}
-        for contact in contacts:
-            if contact.flexnet_user_name:
-                role = "admin" if "admin" in (contact.flexnet_roles or "").lower() else "member"
-            else:
-                role = "billing"
-            found[contact] = (contact.commercial_partner_id, role)
-        for account in accounts:
-            if account.email and account not in found:
-                found[account] = (account, "billing")
+        for account, people in accounts._renewal_contacts().items():
+            for contact, role in people:
+                found.setdefault(contact, (account, role))
         return found
 
     def action_preview(self):
