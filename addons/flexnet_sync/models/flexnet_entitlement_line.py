@@ -120,7 +120,9 @@ class FlexnetEntitlementLine(models.Model):
         expiring = self.backend_id[:1].sudo().expiring_days or 60
         return today, grace, expiring
 
-    @api.depends("maintenance_end", "line_type", "company_id.maintenance_grace_days", "backend_id.expiring_days")
+    @api.depends(
+        "maintenance_end", "line_type", "company_id.maintenance_grace_days", "backend_id.expiring_days"
+    )
     @api.depends_context("date")
     def _compute_maintenance_status(self):
         for line in self:
@@ -142,7 +144,8 @@ class FlexnetEntitlementLine(models.Model):
             horizon = today + timedelta(days=backend.expiring_days or 60)
             bounds = {
                 "past_due": Domain("maintenance_end", "<", past_due_before),
-                "grace": Domain("maintenance_end", ">=", past_due_before) & Domain("maintenance_end", "<", today),
+                "grace": Domain("maintenance_end", ">=", past_due_before)
+                & Domain("maintenance_end", "<", today),
                 "expiring": Domain("maintenance_end", ">=", today) & Domain("maintenance_end", "<=", horizon),
                 "active": Domain("maintenance_end", ">", horizon),
             }

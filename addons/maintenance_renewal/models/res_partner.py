@@ -211,8 +211,10 @@ class ResPartner(models.Model):
                 .contact_id.mapped("email_normalized")
             )
         return self.filtered(
-            lambda p: not p.email_normalized
-            or p.email_normalized in blacklisted
-            or p.email_normalized in opted_out
-            or p.sudo().message_bounce > 0
+            lambda p: (
+                not p.email_normalized
+                or p.email_normalized in blacklisted
+                or p.email_normalized in opted_out
+                or p.sudo().message_bounce > 0
+            )
         )

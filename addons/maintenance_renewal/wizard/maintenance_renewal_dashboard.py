@@ -4,7 +4,6 @@ from odoo import api, fields, models
 from odoo.fields import Domain
 
 
-
 class MaintenanceRenewalDashboard(models.TransientModel):
     """Key renewal figures for managers, each opening the records behind it."""
 
