@@ -136,7 +136,12 @@ class FlexnetEntitlementLine(models.Model):
         values = [value] if isinstance(value, str) else list(value)
         today = fields.Date.context_today(self)
         # each company has its grace, each backend its expiring days
-        backends = self.env["flexnet.backend"].sudo().with_context(active_test=False).search([])
+        backends = (
+            self.env["flexnet.backend"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "!=", False)])
+        )
         parts = [Domain("maintenance_end", "=", False)] if "none" in values else []
         for backend in backends:
             grace = backend.company_id.maintenance_grace_days

@@ -195,7 +195,12 @@ class ResPartner(models.Model):
         blacklisted = set(
             self.env["mail.blacklist"].sudo().search([("email", "in", list(emails))]).mapped("email")
         )
-        lists = self.env["maintenance.renewal.campaign"].sudo().search([]).mailing_list_id
+        lists = (
+            self.env["maintenance.renewal.campaign"]
+            .sudo()
+            .search([("mailing_list_id", "!=", False)])
+            .mailing_list_id
+        )
         opted_out = set()
         if lists:
             opted_out = set(
