@@ -54,6 +54,13 @@ if backend:
                 }
             )
             campaign.action_preview()
+        # the daily past-due follow-up, as its scheduled action runs it: reminders queued
+        # for the members and billing contacts of the accounts whose maintenance ended
+        reminded = env["maintenance.renewal.followup.step"]._cron_run_followup()
+        queued = env["mail.mail"].search([("model", "=", "res.partner"), ("state", "=", "outgoing")])
+        print(
+            f"  past-due follow-up: {reminded} account(s), e-mails queued to {sorted(queued.recipient_ids.mapped('email'))}"
+        )
     env.cr.commit()
 else:
     print("  no demo FlexNet backend (database created without demo data)")

@@ -9,6 +9,8 @@ from . import (
     flexnet_sync_seen,
     product_product,
     product_template,
+    res_company,
+    res_config_settings,
     res_partner,
     sale_order,
     sale_order_line,

@@ -22,8 +22,27 @@ MAINTENANCE_STATUS = [
     ("none", "No maintenance"),
     ("active", "Active"),
     ("expiring", "Expiring"),
+    ("grace", "In grace"),
     ("past_due", "Past due"),
 ]
+
+
+def maintenance_status_of(end, today, grace_days, expiring_days):
+    """The status of maintenance ending on ``end``, as of ``today``: the one definition of
+    past due. ``past_due`` once it ended more than ``grace_days`` ago (the company's
+    *maintenance grace*), ``grace`` from the day after the end until then, ``expiring`` when it
+    ends within ``expiring_days`` (the backend's, inclusive), else ``active``; ``none`` without
+    an end. maintenance_renewal's terms follow the same rule (their status adds renewed,
+    lapsed and closed)."""
+    if not end:
+        return "none"
+    if end < today - timedelta(days=grace_days):
+        return "past_due"
+    if end < today:
+        return "grace"
+    if end <= today + timedelta(days=expiring_days):
+        return "expiring"
+    return "active"
 
 
 class FlexnetEntitlementLine(models.Model):
@@ -92,36 +111,51 @@ class FlexnetEntitlementLine(models.Model):
         self.env["flexnet.entitled.product"]._sources_changed()
         return res
 
-    def _status_bounds(self):
+    def _status_settings(self):
+        """(today, grace days, expiring days) for the status of the lines of ``self``'s
+        company and backend (the first line's; defaults without one)."""
         today = fields.Date.context_today(self)
-        days = self.backend_id[:1].sudo().expiring_days or 60
-        return today, today + timedelta(days=days)
+        company = self.company_id[:1] or self.env.company
+        grace = company.sudo().maintenance_grace_days
+        expiring = self.backend_id[:1].sudo().expiring_days or 60
+        return today, grace, expiring
 
-    @api.depends("maintenance_end")
+    @api.depends(
+        "maintenance_end", "line_type", "company_id.maintenance_grace_days", "backend_id.expiring_days"
+    )
     @api.depends_context("date")
     def _compute_maintenance_status(self):
         for line in self:
-            today, horizon = line._status_bounds()
-            end = line.maintenance_end
-            if line.line_type != "entitlement" or not end:
-                line.maintenance_status = "none"
-            elif end < today:
-                line.maintenance_status = "past_due"
-            elif end <= horizon:
-                line.maintenance_status = "expiring"
-            else:
-                line.maintenance_status = "active"
+            today, grace, expiring = line._status_settings()
+            end = line.maintenance_end if line.line_type == "entitlement" else False
+            line.maintenance_status = maintenance_status_of(end, today, grace, expiring)
 
     def _search_maintenance_status(self, operator, value):
         if operator not in ("in", "="):
             return NotImplemented
         values = [value] if isinstance(value, str) else list(value)
-        today, horizon = self._status_bounds()
-        parts = {
-            "none": Domain("maintenance_end", "=", False),
-            "past_due": Domain("maintenance_end", "<", today),
-            "expiring": Domain("maintenance_end", ">=", today) & Domain("maintenance_end", "<=", horizon),
-            "active": Domain("maintenance_end", ">", horizon),
-        }
-        domain = Domain.OR(parts[v] for v in values if v in parts)
+        today = fields.Date.context_today(self)
+        # each company has its grace, each backend its expiring days
+        backends = (
+            self.env["flexnet.backend"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "!=", False)])
+        )
+        parts = [Domain("maintenance_end", "=", False)] if "none" in values else []
+        for backend in backends:
+            grace = backend.company_id.maintenance_grace_days
+            past_due_before = today - timedelta(days=grace)
+            horizon = today + timedelta(days=backend.expiring_days or 60)
+            bounds = {
+                "past_due": Domain("maintenance_end", "<", past_due_before),
+                "grace": Domain("maintenance_end", ">=", past_due_before)
+                & Domain("maintenance_end", "<", today),
+                "expiring": Domain("maintenance_end", ">=", today) & Domain("maintenance_end", "<=", horizon),
+                "active": Domain("maintenance_end", ">", horizon),
+            }
+            found = [bounds[v] for v in values if v in bounds]
+            if found:
+                parts.append(Domain("backend_id", "=", backend.id) & Domain.OR(found))
+        domain = Domain.OR(parts) if parts else Domain.FALSE
         return Domain("line_type", "=", "entitlement") & domain

@@ -65,13 +65,24 @@ class TestSync(FlexnetSimulatorCase):
         today = fields.Date.context_today(self.env.user)
         self.assertEqual(lines["ENT-NW-2001-L1"].maintenance_end, today + timedelta(days=45))
         self.assertEqual(lines["ENT-NW-2001-L1"].maintenance_status, "expiring")
-        self.assertEqual(lines["ENT-NW-2002-L1"].maintenance_status, "past_due")
+        # ended 20 days ago: in the company's grace (30 days by default), not yet past due
+        self.assertEqual(lines["ENT-NW-2002-L1"].maintenance_status, "grace")
+        self.assertEqual(lines["ENT-INI-4001-L1"].maintenance_status, "past_due")
         self.assertEqual(lines["ENT-GLX-3001-L1"].maintenance_status, "active")
         self.assertEqual(lines["ENT-NW-2001-L2"].maintenance_status, "none")
-        past_due = self.env["flexnet.entitlement.line"].search(
-            [("backend_id", "=", self.backend.id), ("maintenance_status", "=", "past_due")]
-        )
+        Line = self.env["flexnet.entitlement.line"]
+        mine = [("backend_id", "=", self.backend.id)]
+        past_due = Line.search([*mine, ("maintenance_status", "=", "past_due")])
+        self.assertEqual(past_due.mapped("activation_id"), ["ENT-INI-4001-L1"])
+        in_grace = Line.search([*mine, ("maintenance_status", "=", "grace")])
+        self.assertEqual(in_grace.mapped("activation_id"), ["ENT-NW-2002-L1"])
+        # a shorter grace: past due the same on the line and in its search
+        self.backend.company_id.maintenance_grace_days = 10
+        lines["ENT-NW-2002-L1"].invalidate_recordset(["maintenance_status"])
+        self.assertEqual(lines["ENT-NW-2002-L1"].maintenance_status, "past_due")
+        past_due = Line.search([*mine, ("maintenance_status", "in", ("past_due",))])
         self.assertEqual(sorted(past_due.mapped("activation_id")), ["ENT-INI-4001-L1", "ENT-NW-2002-L1"])
+        self.assertFalse(Line.search([*mine, ("maintenance_status", "=", "grace")]))
 
         entitled = self.env["flexnet.entitled.product"].search([("partner_id", "=", northwind.id)])
         self.assertEqual(

@@ -76,6 +76,12 @@ class MaintenanceRenewalCampaign(models.Model):
         string="Countries",
     )
     quotation_validity_days = fields.Integer("Quotations valid for (days)", default=30)
+    recipient_roles = fields.Char(
+        "Members with FlexNet roles",
+        help="Comma-separated FlexNet roles (e.g. Portal Admin): the campaign writes to the members "
+        "holding one of them, or to every member of an account where nobody does. Empty: every "
+        "member. The billing contact is always written to.",
+    )
     # preview
     term_ids = fields.Many2many(
         "maintenance.renewal.term",
@@ -122,7 +128,7 @@ class MaintenanceRenewalCampaign(models.Model):
                     self.env._("The targeted window of %s ends before it starts.", campaign.name)
                 )
 
-    @api.depends("term_ids")
+    @api.depends("term_ids", "recipient_roles")
     def _compute_preview(self):
         for campaign in self:
             terms = campaign.term_ids
@@ -195,29 +201,15 @@ class MaintenanceRenewalCampaign(models.Model):
         )
 
     def _recipient_partners(self, accounts):
-        """{partner: (account, role)} for the accounts: every FlexNet member with an e-mail
-        (admins marked), and the account's own or invoice address as billing contact."""
-        if not accounts:
-            return {}
-        contacts = self.env["res.partner"].search(
-            [
-                ("commercial_partner_id", "in", accounts.ids),
-                ("email", "!=", False),
-                "|",
-                ("flexnet_user_name", "!=", False),
-                ("type", "=", "invoice"),
-            ]
-        )
+        """{partner: (account, role)} for the accounts: the same people as the past-due
+        reminders (``res.partner._renewal_contacts``): every FlexNet member with an e-mail
+        (admins marked) and the account's billing contact."""
+        self.ensure_one()
         found = {}
-        for contact in contacts:
-            if contact.flexnet_user_name:
-                role = "admin" if "admin" in (contact.flexnet_roles or "").lower() else "member"
-            else:
-                role = "billing"
-            found[contact] = (contact.commercial_partner_id, role)
-        for account in accounts:
-            if account.email and account not in found:
-                found[account] = (account, "billing")
+        roles = (self.recipient_roles or "").split(",")
+        for account, people in accounts._renewal_contacts(roles=roles).items():
+            for contact, role in people:
+                found.setdefault(contact, (account, role))
         return found
 
     def action_preview(self):

@@ -20,11 +20,24 @@ class MaintenanceRenewalFollowupStep(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     days = fields.Integer(
-        "Days past due",
+        "Days after the end",
         required=True,
-        help="The step runs once an account's maintenance is this many days past due.",
+        help="The step runs once an account's maintenance ended this many days ago: steps "
+        "within the company's maintenance grace remind before the maintenance is past due.",
     )
     send_email = fields.Boolean("Send an e-mail", default=True)
+    recipient_roles = fields.Char(
+        "Members with FlexNet roles",
+        help="Comma-separated FlexNet roles (e.g. Portal Admin): the e-mail goes to the account's "
+        "members holding one of them, or to every member when the account has none. Empty: "
+        "every member.",
+    )
+    send_to_billing = fields.Boolean(
+        "Billing contact too",
+        default=True,
+        help="Also write to the account's invoice address, or to the account's own e-mail "
+        "when it has no invoice address.",
+    )
     mail_template_id = fields.Many2one(
         "mail.template",
         "E-mail template",
@@ -93,13 +106,56 @@ class MaintenanceRenewalFollowupStep(models.Model):
             step._execute(accounts)
         return sum(len(accounts) for accounts in to_run.values())
 
+    def _recipients(self, accounts):
+        """{account: contacts} the step's e-mail goes to: the people of
+        ``res.partner._renewal_contacts`` (members by the step's FlexNet roles, admins first,
+        and the billing contact), less those who opted out."""
+        self.ensure_one()
+        roles = (self.recipient_roles or "").split(",")
+        contacts = accounts._renewal_contacts(roles=roles, billing=self.send_to_billing)
+        people = self.env["res.partner"].union(*(c for found in contacts.values() for c, _role in found))
+        skipped = people._renewal_opted_out()
+        return {
+            account: self.env["res.partner"].union(*(c for c, _role in found if c not in skipped))
+            for account, found in contacts.items()
+        }
+
+    def _send_reminders(self, accounts):
+        """Post the step's e-mail on each account's chatter, addressed to its people (never to
+        the account record itself, which usually has no e-mail); an account with nobody to
+        write to gets a note saying so."""
+        self.ensure_one()
+        template = self.mail_template_id
+        recipients = self._recipients(accounts)
+        rendered = template._generate_template(accounts.ids, ("subject", "body_html", "email_from"))
+        for account in accounts:
+            people = recipients[account]
+            if not people:
+                account._message_log(
+                    body=self.env._(
+                        "Follow-up step %(step)s: no member nor billing contact to write to (no e-mail, "
+                        "or they opted out).",
+                        step=self.name,
+                    )
+                )
+                continue
+            values = rendered[account.id]
+            # queued for the mail queue's job, never sent inside the daily run
+            account.with_context(mail_post_autofollow=False, mail_notify_force_send=False).message_post(
+                body=values.get("body_html") or "",
+                subject=values.get("subject"),
+                email_from=values.get("email_from") or None,
+                partner_ids=people.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                mail_auto_delete=False,
+            )
+
     def _execute(self, accounts):
         self.ensure_one()
         today = fields.Date.context_today(self)
         if self.send_email and self.mail_template_id:
-            accounts.with_context(mail_post_autofollow=False).message_post_with_source(
-                self.mail_template_id, message_type="comment", subtype_xmlid="mail.mt_comment"
-            )
+            self._send_reminders(accounts)
         if self.create_activity and self.activity_type_id:
             deadline = fields.Date.add(today, days=self.activity_deadline_days)
             model = self.env["ir.model"]._get_id("res.partner")

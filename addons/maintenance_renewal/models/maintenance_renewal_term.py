@@ -76,7 +76,12 @@ class MaintenanceRenewalTerm(models.Model):
     state = fields.Selection(
         TERM_STATES, "Status", required=True, default="active", readonly=True, index=True
     )
-    days_past_due = fields.Integer(readonly=True)
+    days_past_due = fields.Integer(
+        "Days since end",
+        readonly=True,
+        help="Days since the maintenance ended (0 until then, or when renewed or closed); past due "
+        "once they exceed the company's maintenance grace.",
+    )
     age_bucket = fields.Selection(AGE_BUCKETS, "Past-due age", default="not_due", readonly=True)
     renewal_date = fields.Date(readonly=True, help="When the term was seen renewed.")
     renewal_rate = fields.Float(
@@ -326,7 +331,7 @@ class MaintenanceRenewalTerm(models.Model):
                                 THEN 'renewed'
                                 WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_lapse_days, 365) THEN 'lapsed'
                                 WHEN COALESCE(l.state, '') IN %(closed)s THEN 'closed'
-                                WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_grace_days, 30) THEN 'past_due'
+                                WHEN t.date_end < %(today)s::date - COALESCE(c.maintenance_grace_days, 30) THEN 'past_due'
                                 WHEN t.date_end < %(today)s::date THEN 'grace'
                                 WHEN t.date_end <= %(today)s::date + COALESCE(b.expiring_days, 60) THEN 'expiring'
                                 ELSE 'active' END AS state,

@@ -1,17 +1,13 @@
 from odoo import fields, models
 
-# company settings the status of maintenance terms depends on
-TERM_STATE_SETTINGS = ("renewal_grace_days", "renewal_lapse_days")
+# company settings the status of maintenance terms depends on (the grace is flexnet_sync's:
+# the one definition of past due, which the portal shows too)
+TERM_STATE_SETTINGS = ("maintenance_grace_days", "renewal_lapse_days")
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    renewal_grace_days = fields.Integer(
-        "Renewal grace (days)",
-        default=30,
-        help="Days after the end of maintenance during which it is in grace rather than past due.",
-    )
     renewal_lapse_days = fields.Integer(
         "Maintenance lapses after (days)",
         default=365,
@@ -19,8 +15,8 @@ class ResCompany(models.Model):
     )
 
     _renewal_days_positive = models.Constraint(
-        "CHECK(renewal_grace_days >= 0 AND renewal_lapse_days > renewal_grace_days)",
-        "The grace period cannot be negative and must end before maintenance lapses.",
+        "CHECK(renewal_lapse_days > maintenance_grace_days)",
+        "Maintenance must lapse after its grace period ends.",
     )
 
     def write(self, vals):

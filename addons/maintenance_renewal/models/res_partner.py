@@ -19,7 +19,13 @@ class ResPartner(models.Model):
         help="Renewal amount of the account's maintenance terms in grace or past due (company currency).",
     )
     renewal_days_past_due = fields.Integer(
-        "Days past due", readonly=True, copy=False, index="btree_not_null", groups=RENEWAL_GROUP
+        "Days since maintenance ended",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        groups=RENEWAL_GROUP,
+        help="Days since the oldest unrenewed maintenance of the account (in grace or past due) "
+        "ended: the follow-up steps go by them.",
     )
     renewal_followup_step_id = fields.Many2one(
         "maintenance.renewal.followup.step",
@@ -113,3 +119,107 @@ class ResPartner(models.Model):
         action["domain"] = [("account_id", "=", self.commercial_partner_id.id)]
         action["context"] = {}
         return action
+
+    # --- the people reminders and campaigns write to -----------------------------------------
+
+    def _renewal_contacts(self, roles=None, billing=True):
+        """{account: [(contact, role)]} for the accounts ``self``: the people renewal e-mails
+        are addressed to, never the account record itself when it has people.
+
+        Members are the account's contacts with a FlexNet user name and an e-mail; ``role`` is
+        ``admin`` for a member whose FlexNet roles name an admin, else ``member``. With
+        ``roles`` (FlexNet role names, case-insensitive), only the members holding one of them,
+        unless the account has none: then every member (the reminder still reaches people).
+        With ``billing``, the account's invoice address (child of type ``invoice``) with an
+        e-mail, else the account itself when it has an e-mail, as ``billing``. Admins come
+        first, then members, then the billing contact; one contact (and one e-mail address)
+        appears once per account.
+        """
+        wanted_roles = {r.strip().lower() for r in (roles or []) if r and r.strip()}
+        contacts = self.search(
+            [
+                ("commercial_partner_id", "in", self.ids),
+                ("id", "not in", self.ids),
+                ("email", "!=", False),
+                "|",
+                ("flexnet_user_name", "!=", False),
+                ("type", "=", "invoice"),
+            ],
+            order="id",
+        )
+        by_account = {account: [] for account in self}
+        for contact in contacts:
+            if contact.commercial_partner_id in by_account:
+                by_account[contact.commercial_partner_id].append(contact)
+        result = {}
+        rank = {"admin": 0, "member": 1, "billing": 2}
+        for account, found in by_account.items():
+            members = [c for c in found if c.flexnet_user_name]
+            if wanted_roles:
+                chosen = [c for c in members if wanted_roles & c._flexnet_role_set()]
+                members = chosen or members
+            people = [(c, "admin" if c._is_flexnet_admin() else "member") for c in members]
+            if billing:
+                invoice = next((c for c in found if not c.flexnet_user_name and c.type == "invoice"), None)
+                if invoice:
+                    people.append((invoice, "billing"))
+                elif account.email:
+                    people.append((account, "billing"))
+            people.sort(key=lambda item: rank[item[1]])
+            seen_partners, seen_emails, unique = set(), set(), []
+            for contact, role in people:
+                email = contact.email_normalized or contact.email
+                if contact in seen_partners or email in seen_emails:
+                    continue
+                seen_partners.add(contact)
+                seen_emails.add(email)
+                unique.append((contact, role))
+            result[account] = unique
+        return result
+
+    def _flexnet_role_set(self):
+        self.ensure_one()
+        return {r.strip().lower() for r in (self.flexnet_roles or "").split(",") if r.strip()}
+
+    def _is_flexnet_admin(self):
+        self.ensure_one()
+        return any("admin" in role for role in self._flexnet_role_set())
+
+    def _renewal_opted_out(self):
+        """The contacts of ``self`` that renewal e-mails skip: blacklisted addresses
+        (mail.blacklist), addresses that bounced, and addresses opted out of a renewal
+        campaign's mailing list (mass mailing's unsubscribe)."""
+        emails = {p.email_normalized for p in self if p.email_normalized}
+        if not emails:
+            return self.filtered(lambda p: not p.email_normalized)
+        blacklisted = set(
+            self.env["mail.blacklist"].sudo().search([("email", "in", list(emails))]).mapped("email")
+        )
+        lists = (
+            self.env["maintenance.renewal.campaign"]
+            .sudo()
+            .search([("mailing_list_id", "!=", False)])
+            .mailing_list_id
+        )
+        opted_out = set()
+        if lists:
+            opted_out = set(
+                self.env["mailing.subscription"]
+                .sudo()
+                .search(
+                    [
+                        ("list_id", "in", lists.ids),
+                        ("opt_out", "=", True),
+                        ("contact_id.email_normalized", "in", list(emails)),
+                    ]
+                )
+                .contact_id.mapped("email_normalized")
+            )
+        return self.filtered(
+            lambda p: (
+                not p.email_normalized
+                or p.email_normalized in blacklisted
+                or p.email_normalized in opted_out
+                or p.sudo().message_bounce > 0
+            )
+        )

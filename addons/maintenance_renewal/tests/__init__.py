@@ -3,6 +3,8 @@ from . import (
     test_maintenance_renewal_closed_lines,
     test_maintenance_renewal_followup,
     test_maintenance_renewal_member_import,
+    test_maintenance_renewal_migration,
+    test_maintenance_renewal_reminder,
     test_maintenance_renewal_report,
     test_maintenance_renewal_security,
     test_maintenance_renewal_term,

@@ -65,6 +65,26 @@ class TestRenewalCampaign(RenewalCase):
         self.assertEqual(by_type.term_ids.account_id, self.accounts["SSP-900"])
         self.assertEqual(len(by_type.term_ids), 2)
 
+    def test_fno_roles_choose_the_members_a_campaign_writes_to(self):
+        nw = self.accounts["NW-0042"]
+        billing = self.env["res.partner"].create(
+            {
+                "name": "NW Accounts",
+                "type": "invoice",
+                "parent_id": nw.id,
+                "email": "ap@northwind.example.com",
+            }
+        )
+        campaign = self._campaign(recipient_roles="Portal Admin")
+        campaign.action_preview()
+        campaign.action_launch()
+        admins = self._members("ACME-001", "NW-0042", "UMB-515").filtered(
+            lambda m: m.flexnet_roles == "Portal Admin"
+        )
+        self.assertEqual(len(admins), 3)  # one admin per account
+        self.assertEqual(campaign.recipient_ids.partner_id, admins | billing)
+        self.assertEqual(set(campaign.recipient_ids.mapped("role")), {"admin", "billing"})
+
     def test_launch_quotes_each_account_once_and_lists_its_members(self):
         nw = self.accounts["NW-0042"]
         billing = self.env["res.partner"].create(

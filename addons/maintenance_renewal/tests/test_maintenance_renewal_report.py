@@ -47,13 +47,15 @@ class TestRenewalReports(RenewalCase):
         board = self.env["maintenance.renewal.dashboard"].with_user(self.manager).create({})
         self.assertEqual(board.expiring_90, 3 * 200.0 + 4 * 100.0 + 8 * 100.0)
         self.assertEqual(board.expiring_365, 1800.0 + 10 * 100.0 + 20 * 200.0 + 2 * 100.0 + 2 * 200.0)
-        self.assertEqual(board.overdue_amount, 1500.0)
-        self.assertEqual(board.overdue_accounts, 2)
+        # past due: ended longer ago than the 30-day grace (Initech, 75 days); Northwind's
+        # maintenance ended 20 days ago: in grace
+        self.assertEqual(board.overdue_amount, 1000.0)
+        self.assertEqual(board.grace_amount, 500.0)
+        self.assertEqual(board.overdue_accounts, 1)
         self.assertEqual(board.open_quotations, 0)
         action = board.action_view_overdue()
-        self.assertEqual(
-            self.Term.search(action["domain"]), self.term("ENT-NW-2002-L1") | self.term("ENT-INI-4001-L1")
-        )
+        self.assertEqual(self.Term.search(action["domain"]), self.term("ENT-INI-4001-L1"))
+        self.assertEqual(self.Term.search(board.action_view_grace()["domain"]), self.term("ENT-NW-2002-L1"))
         self.assertEqual(
             self.env["maintenance.renewal.dashboard"].with_user(self.manager).action_open()["res_model"],
             board._name,

@@ -55,7 +55,7 @@ class TestMaintenanceTerms(RenewalCase):
         term = self.term("ENT-NW-2002-L1")
         end = term.date_end
         company = self.env.company
-        company.write({"renewal_grace_days": 30, "renewal_lapse_days": 365})
+        company.write({"maintenance_grace_days": 30, "renewal_lapse_days": 365})
         cases = [
             (end - timedelta(days=61), "active", 0),
             (end - timedelta(days=60), "expiring", 0),
@@ -71,14 +71,14 @@ class TestMaintenanceTerms(RenewalCase):
                 self.Term._refresh()
                 self.assertEqual((term.state, term.days_past_due), (state, days), str(day))
                 self.assertEqual(term.renewal_rate, 0.0 if state == "lapsed" else False)
-        company.renewal_grace_days = 0
+        company.maintenance_grace_days = 0
         with freeze_time(end + timedelta(days=1)):
             self.Term._refresh()
             self.assertEqual(term.state, "past_due")
 
     def test_settings_refuse_a_grace_longer_than_the_lapse(self):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.cr.savepoint():
-            self.env.company.write({"renewal_grace_days": 400, "renewal_lapse_days": 365})
+            self.env.company.write({"maintenance_grace_days": 400, "renewal_lapse_days": 365})
             self.env.flush_all()
 
     def test_renewed_when_flexnet_moves_the_end(self):

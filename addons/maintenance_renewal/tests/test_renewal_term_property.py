@@ -115,7 +115,7 @@ class TermOracle:
         )
         confirmed = {row[0] for row in cr.fetchall()}
         cr.execute(
-            "SELECT renewal_grace_days, renewal_lapse_days, currency_id FROM res_company WHERE id = %s",
+            "SELECT maintenance_grace_days, renewal_lapse_days, currency_id FROM res_company WHERE id = %s",
             [case.company.id],
         )
         grace, lapse, currency = cr.fetchone()
@@ -335,7 +335,7 @@ class TestRenewalTermProperty(TransactionCase):
             }
             for a in cls.accounts.values()
         }
-        cls.company.write({"renewal_grace_days": 30, "renewal_lapse_days": 365})
+        cls.company.write({"maintenance_grace_days": 30, "renewal_lapse_days": 365})
         cls.Term = cls.env["maintenance.renewal.term"]
 
     # --- the world as FlexNet has it --------------------------------------------------------
@@ -538,7 +538,7 @@ class TestRenewalTermProperty(TransactionCase):
         if self.rng.random() < 0.6:
             grace = self.rng.choice((0, 10, 30, 60))
             lapse = self.rng.choice([d for d in (45, 90, 180, 365) if d > grace])
-            self.company.write({"renewal_grace_days": grace, "renewal_lapse_days": lapse})
+            self.company.write({"maintenance_grace_days": grace, "renewal_lapse_days": lapse})
             return f"grace {grace} days, lapse {lapse} days"
         days = self.rng.choice((0, 30, 60, 120))
         self.backend.write({"expiring_days": days})

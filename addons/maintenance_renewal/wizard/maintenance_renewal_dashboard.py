@@ -3,8 +3,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.fields import Domain
 
-from ..models.maintenance_renewal_term import OVERDUE_STATES
-
 
 class MaintenanceRenewalDashboard(models.TransientModel):
     """Key renewal figures for managers, each opening the records behind it."""
@@ -17,6 +15,7 @@ class MaintenanceRenewalDashboard(models.TransientModel):
     expiring_30 = fields.Monetary("Ending in 30 days", compute="_compute_figures")
     expiring_90 = fields.Monetary("Ending in 90 days", compute="_compute_figures")
     expiring_365 = fields.Monetary("Ending in 12 months", compute="_compute_figures")
+    grace_amount = fields.Monetary("In grace", compute="_compute_figures")
     overdue_amount = fields.Monetary("Past due", compute="_compute_figures")
     overdue_accounts = fields.Integer("Past-due accounts", compute="_compute_figures")
     renewal_rate = fields.Float("Renewal rate (12 months)", compute="_compute_figures")
@@ -54,7 +53,9 @@ class MaintenanceRenewalDashboard(models.TransientModel):
             board.expiring_30 = board._sum(board._window(30))
             board.expiring_90 = board._sum(board._window(90))
             board.expiring_365 = board._sum(board._window(365))
-            overdue = Domain("state", "in", OVERDUE_STATES)
+            # past due: the one definition (after the company's maintenance grace)
+            board.grace_amount = board._sum(Domain("state", "=", "grace"))
+            overdue = Domain("state", "=", "past_due")
             board.overdue_amount = board._sum(overdue)
             board.overdue_accounts = len(Term._read_group(overdue & company, ["account_id"]))
             [(rate,)] = Term._read_group(
@@ -104,7 +105,10 @@ class MaintenanceRenewalDashboard(models.TransientModel):
         return self._term_action(self._window(90), self.env._("Maintenance ending in 90 days"))
 
     def action_view_overdue(self):
-        return self._term_action(Domain("state", "in", OVERDUE_STATES), self.env._("Past-due maintenance"))
+        return self._term_action(Domain("state", "=", "past_due"), self.env._("Past-due maintenance"))
+
+    def action_view_grace(self):
+        return self._term_action(Domain("state", "=", "grace"), self.env._("Maintenance in grace"))
 
     def action_view_analysis(self):
         return self.env["ir.actions.act_window"]._for_xml_id(
