@@ -273,7 +273,12 @@ class MediaProductionSite(models.Model):
         # keys for that long itself); the global scope: JSON-2, XML-RPC and the file downloads
         keys = self.env["res.users.apikeys"].with_user(user).sudo()
         key = keys._generate(None, self._station_key_name(), expiration)
-        _logger.info("Station key of site %s issued by %s; %s old key(s) revoked", self.code, self.env.user.login, len(old))
+        _logger.info(
+            "Station key of site %s issued by %s; %s old key(s) revoked",
+            self.code,
+            self.env.user.login,
+            len(old),
+        )
         return key
 
     def _station_key_show_action(self, key, expiration):

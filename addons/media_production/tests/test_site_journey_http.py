@@ -18,7 +18,9 @@ class TestSiteJourneyOverHttp(SiteWizardMixin, MediaProductionCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.manager = new_test_user(cls.env, "t_journey_manager", groups="media_production.group_media_manager")
+        cls.manager = new_test_user(
+            cls.env, "t_journey_manager", groups="media_production.group_media_manager"
+        )
         cls.customer_ca = cls.env["res.partner"].create(
             {"name": "Client Canada Inc.", "country_id": cls.env.ref("base.ca").id, "city": "Toronto"}
         )
@@ -54,7 +56,7 @@ class TestSiteJourneyOverHttp(SiteWizardMixin, MediaProductionCase, HttpCase):
         for state in ("staging", "producing"):
             response = self._json2("station_progress", key, job_id=job.id, state=state, lease=lease)
             self.assertEqual(response.json(), state, response.text)
-        self.assertEqual(self._json2("station_heartbeat", key, leases=[lease]).status_code, 200)
+        self.assertEqual(self._json2("station_heartbeat", key, leases={str(job.id): lease}).status_code, 200)
         response = self._json2(
             "station_report_success",
             key,
@@ -74,7 +76,9 @@ class TestSiteJourneyOverHttp(SiteWizardMixin, MediaProductionCase, HttpCase):
         self.assertEqual(delivery.picking_type_id.warehouse_id, site.warehouse_id)
         self.assertEqual(delivery.state, "assigned")
         # rotated: the old key is refused, the new one works
-        rotate = self.env["media.production.site.key.wizard"].with_user(self.manager).create({"site_id": site.id})
+        rotate = (
+            self.env["media.production.site.key.wizard"].with_user(self.manager).create({"site_id": site.id})
+        )
         new_key = self._shown_key(rotate.action_rotate(), self.manager)["key"]
         self.assertEqual(self._json2("station_claim", key).status_code, 401)
         response = self._json2("station_claim", new_key, station="toronto-1")
@@ -116,10 +120,15 @@ class TestOrderTracePage(MediaProductionCase, HttpCase):
     def _complete(self):
         job = self._job(self.order)
         [package] = self.env["media.production.job"].with_user(self.station_eu).station_claim()
-        self._success(job, package["lease"], discs=[
-            {"serial": "EU-TRACE-1", "verified": True},
-            {"serial": "EU-TRACE-2", "verified": True},
-        ], image_md5="e" * 32)
+        self._success(
+            job,
+            package["lease"],
+            discs=[
+                {"serial": "EU-TRACE-1", "verified": True},
+                {"serial": "EU-TRACE-2", "verified": True},
+            ],
+            image_md5="e" * 32,
+        )
         return job
 
     def _page(self, login):
@@ -132,8 +141,12 @@ class TestOrderTracePage(MediaProductionCase, HttpCase):
         has_carrier = "carrier_id" in delivery._fields
         if has_carrier:  # stock_delivery installed (by the shop's delivery methods)
             carrier = self.env["delivery.carrier"].create(
-                {"name": "Trace Express", "product_id": self.env["product.product"].create(
-                    {"name": "Trace shipping", "type": "service"}).id}
+                {
+                    "name": "Trace Express",
+                    "product_id": self.env["product.product"]
+                    .create({"name": "Trace shipping", "type": "service"})
+                    .id,
+                }
             )
             delivery.write({"carrier_id": carrier.id, "carrier_tracking_ref": "1Z-TRACE-42"})
         for login in ("t_trace_salesman", "t_trace_operator"):
@@ -142,9 +155,17 @@ class TestOrderTracePage(MediaProductionCase, HttpCase):
                 self.assertEqual(response.status_code, 200, response.text[:500])
                 page = response.text
                 expected = [
-                    self.order.name, "ENT-TRACE-0001", "ACT-TRACE-0001", job.production_id.name, job.name,
-                    "Eindhoven", *job.manifest_line_ids.mapped("md5"), "EU-TRACE-1", "EU-TRACE-2",
-                    "e" * 32, delivery.name,
+                    self.order.name,
+                    "ENT-TRACE-0001",
+                    "ACT-TRACE-0001",
+                    job.production_id.name,
+                    job.name,
+                    "Eindhoven",
+                    *job.manifest_line_ids.mapped("md5"),
+                    "EU-TRACE-1",
+                    "EU-TRACE-2",
+                    "e" * 32,
+                    delivery.name,
                 ]
                 if has_carrier:
                     expected += ["Trace Express", "1Z-TRACE-42"]

@@ -39,8 +39,12 @@ class TestSiteWizard(SiteWizardMixin, MediaProductionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager = new_test_user(cls.env, "t_site_manager", groups="media_production.group_media_manager")
-        cls.operator = new_test_user(cls.env, "t_site_operator", groups="media_production.group_media_operator")
-        cls.salesman = new_test_user(cls.env, "t_site_salesman", groups="sales_team.group_sale_salesman_all_leads")
+        cls.operator = new_test_user(
+            cls.env, "t_site_operator", groups="media_production.group_media_operator"
+        )
+        cls.salesman = new_test_user(
+            cls.env, "t_site_salesman", groups="sales_team.group_sale_salesman_all_leads"
+        )
         cls.portal = new_test_user(cls.env, "t_site_portal", groups="base.group_portal")
 
     def test_manager_sets_up_a_site_in_one_step(self):
@@ -59,7 +63,9 @@ class TestSiteWizard(SiteWizardMixin, MediaProductionCase):
         # the routing rule sends it the kits shipped to Canada
         rule = self.env["media.routing.rule"].search([("site_id", "=", site.id)])
         self.assertEqual(rule.country_ids, self.env.ref("base.ca"))
-        self.assertEqual(self.env["media.routing.rule"]._route(self.env.ref("base.ca"), self.dvd, self.kit), site)
+        self.assertEqual(
+            self.env["media.routing.rule"]._route(self.env.ref("base.ca"), self.dvd, self.kit), site
+        )
         # the key, shown once, signs the station user in and expires
         shown = self._shown_key(action, self.manager)
         key = shown["key"]
@@ -138,8 +144,10 @@ class TestSiteWizard(SiteWizardMixin, MediaProductionCase):
         # another key of the station user (not a station key) and another site's station key
         other_key = Keys.with_user(site.station_user_id).sudo()._generate(None, "monitoring", tomorrow)
         eu_key = self.site_eu._station_issue_key(tomorrow)
-        rotate = self.env["media.production.site.key.wizard"].with_user(self.manager).create(
-            {"site_id": site.id, "key_duration": "30"}
+        rotate = (
+            self.env["media.production.site.key.wizard"]
+            .with_user(self.manager)
+            .create({"site_id": site.id, "key_duration": "30"})
         )
         self.assertEqual(rotate.revoked_count, 1)
         new = self._shown_key(rotate.action_rotate(), self.manager)["key"]

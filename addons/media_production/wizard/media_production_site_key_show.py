@@ -14,4 +14,6 @@ class MediaProductionSiteKeyShow(models.AbstractModel):
     site_id = fields.Many2one("media.production.site", readonly=True)
     login = fields.Char("Station login", readonly=True)
     expiration_date = fields.Datetime("Valid until", readonly=True)
-    station_settings = fields.Text(readonly=True, help="The settings of the site's station program (media_station --config).")
+    station_settings = fields.Text(
+        readonly=True, help="The settings of the site's station program (media_station --config)."
+    )

@@ -62,9 +62,7 @@ class MediaProductionSiteWizard(models.TransientModel):
     # routing
     create_rule = fields.Boolean("Add a routing rule", default=True)
     rule_sequence = fields.Integer("Rule priority", default=10)
-    rule_country_ids = fields.Many2many(
-        "res.country", string="Ship-to countries", help="Empty: any country."
-    )
+    rule_country_ids = fields.Many2many("res.country", string="Ship-to countries", help="Empty: any country.")
     rule_media_type_ids = fields.Many2many(
         "media.type",
         "media_production_site_wizard_rule_media_type_rel",
@@ -154,14 +152,21 @@ class MediaProductionSiteWizard(models.TransientModel):
         """Clear messages for what would otherwise fail in the middle of the setup."""
         Site = self.env["media.production.site"].with_context(active_test=False)
         if Site.search_count([("code", "=", self.code)]):
-            raise UserError(self.env._("A production site with code %(code)s exists already.", code=self.code))
+            raise UserError(
+                self.env._("A production site with code %(code)s exists already.", code=self.code)
+            )
         if not self.station_login:
             raise UserError(self.env._("The station user needs a login."))
-        if self.env["res.users"].sudo().with_context(active_test=False).search_count(
-            [("login", "=", self.station_login)]
+        if (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("login", "=", self.station_login)])
         ):
             raise UserError(
-                self.env._("A user with login %(login)s exists already: choose another.", login=self.station_login)
+                self.env._(
+                    "A user with login %(login)s exists already: choose another.", login=self.station_login
+                )
             )
         if self.warehouse_mode == "existing" and not self.warehouse_id:
             raise UserError(self.env._("Choose the warehouse that makes and ships the site's kits."))
@@ -172,7 +177,12 @@ class MediaProductionSiteWizard(models.TransientModel):
                 raise UserError(self.env._("The new warehouse needs a name and a short name."))
             Warehouse = self.env["stock.warehouse"].sudo().with_context(active_test=False)
             if Warehouse.search_count(
-                [("company_id", "=", self.company_id.id), "|", ("code", "=", self.warehouse_code), ("name", "=", self.warehouse_name)]
+                [
+                    ("company_id", "=", self.company_id.id),
+                    "|",
+                    ("code", "=", self.warehouse_code),
+                    ("name", "=", self.warehouse_name),
+                ]
             ):
                 raise UserError(
                     self.env._(
