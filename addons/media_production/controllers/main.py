@@ -38,5 +38,5 @@ class MediaProductionTrace(http.Controller):
             raise NotFound() from None
         return request.render(
             "media_production.order_trace_page",
-            {"trace": trace, "res_company": request.env.company, "title": trace["name"]},
+            {"trace": trace, "title": trace["name"]},
         )

@@ -120,8 +120,9 @@ class SaleOrder(models.Model):
             lines.append(
                 {
                     "product": line.product_id.display_name or line.name,
-                    "part_number": line.product_id.default_code or "",
-                    "quantity": line.product_uom_qty,
+                    "quantity": int(line.product_uom_qty)
+                    if line.product_uom_qty == int(line.product_uom_qty)
+                    else line.product_uom_qty,
                     "kind": line.product_id.flexnet_kind or "",
                     "activation_id": line.flexnet_activation_id or "",
                     "jobs": jobs,

@@ -15,5 +15,7 @@ class MediaProductionSiteKeyShow(models.AbstractModel):
     login = fields.Char("Station login", readonly=True)
     expiration_date = fields.Datetime("Valid until", readonly=True)
     station_settings = fields.Text(
-        readonly=True, help="The settings of the site's station program (media_station --config)."
+        "Station settings",
+        readonly=True,
+        help="The settings of the site's station program (media_station --config).",
     )

@@ -40,7 +40,9 @@ class MediaProductionSiteWizard(models.TransientModel):
         default="new",
     )
     warehouse_id = fields.Many2one("stock.warehouse", domain="[('company_id', '=', company_id)]")
-    warehouse_name = fields.Char(compute="_compute_warehouse_name", store=True, readonly=False)
+    warehouse_name = fields.Char(
+        "Warehouse name", compute="_compute_warehouse_name", store=True, readonly=False
+    )
     warehouse_code = fields.Char(
         "Warehouse short name",
         size=5,
@@ -51,6 +53,7 @@ class MediaProductionSiteWizard(models.TransientModel):
     )
     # station
     station_login = fields.Char(
+        "Station login",
         compute="_compute_station_login",
         store=True,
         readonly=False,
