@@ -87,11 +87,8 @@ if stations_file and "media.production.site" in env:
                 }
             )
             site.station_user_id = user
-        key = (
-            env["res.users.apikeys"]
-            .with_user(user)
-            ._generate(None, "demo station", datetime.now() + timedelta(hours=23))
-        )
+        # a station key, as the "New production site" wizard issues them: rotated from the site
+        key = site._station_issue_key(datetime.now() + timedelta(hours=23))
         # a site whose robot verifies discs runs PTBurn (Primera), another Rimage
         lines.append(f"{site.code} {key} {'ptburn' if site.robot_verifies else 'rimage'}")
     # kits synchronised before their media type had components get their BOM and routes now

@@ -90,6 +90,17 @@ SHOTS = [
     ),
     ("reseller", "reseller", [("reseller-shop", "/shop?search=Studio", "CAD Studio")]),
     ("vendor", "vendor", [("vendor-my-boms", "/my/boms", "Bills of materials")]),
+    (
+        "admin",
+        "admin",
+        [
+            (
+                "admin-new-production-site",
+                "/odoo/action-media_production.media_production_site_wizard_action",
+                "Makes and ships from",
+            ),
+        ],
+    ),
 ]
 
 

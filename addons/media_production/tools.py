@@ -2,6 +2,13 @@
 no model so that each model file can use them."""
 
 STATION_GROUP = "media_production.group_media_station"
+MANAGER_GROUP = "media_production.group_media_manager"
+
+# the API keys a site's station uses are named "<prefix> <site code>": rotating the key of a
+# site revokes these keys of its station user, no other key
+STATION_KEY_PREFIX = "Production station"
+# how long a station key lasts, in days: the choices of the wizards (Odoo 19 keys expire)
+STATION_KEY_DURATIONS = [("30", "1 month"), ("90", "3 months"), ("180", "6 months"), ("365", "1 year")]
 
 # states of a production job
 QUEUED, CLAIMED, STAGING, PRODUCING = "queued", "claimed", "staging", "producing"

@@ -1,15 +1,19 @@
+import logging
 from datetime import datetime, time, timedelta
 
 import psycopg2
 import pytz
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..tools import CANCELLED
+from ..tools import CANCELLED, MANAGER_GROUP, STATION_GROUP, STATION_KEY_PREFIX
+
+_logger = logging.getLogger(__name__)
 
 # a station's calls note the time in the site's heartbeat at most this often (seconds)
 HEARTBEAT_EVERY = 30
@@ -86,6 +90,13 @@ class MediaProductionSite(models.Model):
         "the default site), up to the maximum number of reroutes; otherwise it waits for a person.",
     )
     max_reroutes = fields.Integer("Maximum reroutes per job", default=2)
+    station_key_expiration = fields.Datetime(
+        "Station key expires",
+        compute="_compute_station_key_expiration",
+        groups=MANAGER_GROUP,
+        help="When the last station key issued for this site runs out (Rotate station key issues "
+        "a new one and revokes the old ones).",
+    )
     heartbeat = fields.Datetime("Last heartbeat", readonly=True)
     down_after = fields.Integer(
         "Down after (minutes)", default=30, help="No heartbeat for that long: the site is down."
@@ -138,6 +149,11 @@ class MediaProductionSite(models.Model):
             site.is_down = (
                 bool(site.heartbeat) and (now - site.heartbeat).total_seconds() > site.down_after * 60
             )
+
+    def _compute_station_key_expiration(self):
+        for site in self:
+            keys = site._station_keys()
+            site.station_key_expiration = max(keys.mapped("expiration_date"), default=False)
 
     def _compute_queued_job_count(self):
         counts = dict(
@@ -241,3 +257,98 @@ class MediaProductionSite(models.Model):
         return self.search(
             [("is_default", "=", True), ("company_id", "=", company.id)], limit=1
         ) or self.search([("company_id", "=", company.id)], limit=1)
+
+    # --- station keys -----------------------------------------------------------------------
+
+    def _station_key_name(self):
+        self.ensure_one()
+        return f"{STATION_KEY_PREFIX} {self.code}"
+
+    def _station_keys(self):
+        """The API keys issued to this site's station (by ``_station_issue_key``): the keys of
+        its station user named after the station. Other keys of that user are not station keys."""
+        self.ensure_one()
+        Keys = self.env["res.users.apikeys"].sudo()
+        if not self.station_user_id:
+            return Keys
+        return Keys.search(
+            [
+                ("user_id", "=", self.station_user_id.id),
+                ("name", "=like", f"{STATION_KEY_PREFIX} %"),
+            ]
+        )
+
+    def _station_issue_key(self, expiration):
+        """Revoke the site's station keys (``_station_keys``) and issue a new one for its
+        station user, valid until ``expiration``. Returns the new key in clear: the caller
+        shows it once and keeps it nowhere. Production managers only."""
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only media production managers issue station keys."))
+        user = self.station_user_id
+        if not user:
+            raise UserError(
+                self.env._("Site %(site)s has no station user to issue a key to.", site=self.name)
+            )
+        if not user.sudo().has_group(STATION_GROUP):
+            raise UserError(
+                self.env._(
+                    "%(user)s is not a production station user: no station key is issued to it.",
+                    user=user.name,
+                )
+            )
+        if not expiration:
+            raise UserError(self.env._("A station key needs an expiration date."))
+        old = self._station_keys()
+        if old:
+            old._remove()
+        # as the station user (the key is its own), as superuser (a station user may not issue
+        # keys for that long itself); the global scope: JSON-2, XML-RPC and the file downloads
+        keys = self.env["res.users.apikeys"].with_user(user).sudo()
+        key = keys._generate(None, self._station_key_name(), expiration)
+        _logger.info(
+            "Station key of site %s issued by %s; %s old key(s) revoked",
+            self.code,
+            self.env.user.login,
+            len(old),
+        )
+        return key
+
+    def _station_key_show_action(self, key, expiration):
+        """The dialog that shows ``key`` once, with the settings of the site's station program.
+        The key is in this action's context only: it is stored nowhere."""
+        self.ensure_one()
+        base_url = self.get_base_url()
+        settings = "\n".join(
+            [
+                "[station]",
+                f"url = {base_url}",
+                f"db = {self.env.cr.dbname}",
+                f"site = {self.code}",
+                f"login = {self.station_user_id.login}",
+                "key = <the key above>",
+            ]
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "media.production.site.key.show",
+            "name": self.env._("Station key of %(site)s", site=self.name),
+            "views": [(self.env.ref("media_production.media_production_site_key_show_view_form").id, "form")],
+            "target": "new",
+            "context": {
+                "default_key": key,
+                "default_site_id": self.id,
+                "default_login": self.station_user_id.login,
+                "default_expiration_date": fields.Datetime.to_string(expiration),
+                "default_station_settings": settings,
+            },
+        }
+
+    def action_rotate_station_key(self):
+        """Open the wizard that issues a new station key and revokes the old ones."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "media_production.media_production_site_key_wizard_action"
+        )
+        action["context"] = {"default_site_id": self.id}
+        return action

@@ -1,0 +1,1 @@
+from . import media_production_site_key_show, media_production_site_key_wizard, media_production_site_wizard
