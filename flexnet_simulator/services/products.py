@@ -127,7 +127,7 @@ def get_products(ctx, req):
                                 ("ProductKind", row["kind"]),
                                 ("BaseProduct", row["carries"]),
                                 # a media kit: the partner product ID of the ESD item it carries
-                                ("EsdItem", row["esd_item"]),
+                                ("EsdItem", row["esd_item"] or None),
                             ]
                         ),
                     ),

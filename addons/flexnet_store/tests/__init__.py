@@ -2,6 +2,7 @@ from . import (
     test_flexnet_store_security,
     test_gating_property,
     test_gating_rules,
+    test_media_kit_journeys,
     test_reconciled_gating,
     test_store,
     test_store_rules,

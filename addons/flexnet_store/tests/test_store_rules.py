@@ -18,6 +18,7 @@ ADDRESS = {
     "street": "1 Dock Road",
     "city": "Bristol",
     "zip": "BS1 1AA",
+    "phone": "+44 117 496 0043",
 }
 
 
