@@ -2,7 +2,7 @@
 user, the downloaded item's partner product ID) and the shop permissions of FlexNet roles."""
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import JsonRpcException, tagged
+from odoo.tests import JsonRpcException, new_test_user, tagged
 
 from .common import FlexnetStoreCase
 
@@ -191,6 +191,17 @@ class TestShopRoles(_KitLinkCase):
         self.assertTrue(outsider.flexnet_may_buy)  # no FlexNet account: nothing to restrict
         self._anonymous()
         self.assertNotIn("o_flexnet_role_refused", self.url_open("/shop").text)
+
+    def test_neither_a_member_nor_a_salesperson_changes_roles_or_the_rules(self):
+        salesman = new_test_user(self.env, "kit_sales", groups="sales_team.group_sale_salesman")
+        with self.assertRaises(AccessError):
+            self.backend.with_user(salesman).write({"shop_buyer_roles": False})
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.nw_user).read(["shop_buyer_roles"])
+        with self.assertRaises(AccessError):
+            self.dev.with_user(self.nw_user).write({"flexnet_roles": "Portal Admin"})
+        self.assertEqual(self.backend.shop_buyer_roles, "Portal Admin")
+        self.assertFalse(self.dev.flexnet_may_buy)
 
     def test_free_media_follows_the_role_and_is_refused_server_side(self):
         self.authenticate("nw_member", "nw_member")

@@ -551,7 +551,7 @@ class TestAbuse(FlexnetStoreCase):
             dict(address, country_id="²"),
             dict(address, country_id="9" * 30),
         ):
-            with self.assertRaisesRegex(UserError, "every field"):
+            with self.assertRaisesRegex(UserError, "every required field"):
                 Order._flexnet_order_free_media_kit(self.products["DVS-MEDIA-DVD"], self.website, bad, "n1")
         self.assertEqual(self.env["sale.order"].search_count([]), orders)
         self.assertEqual(self.env["res.partner"].search_count([]), partners)

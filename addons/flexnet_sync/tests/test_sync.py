@@ -85,7 +85,9 @@ class TestSync(FlexnetSimulatorCase):
         runs = self.backend.sync_all()
         self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
         Template = self.env["product.template"]
-        cads, dvs = (Template.search([("default_code", "=", code)]) for code in ("CADS-MEDIA-DVD", "DVS-MEDIA-DVD"))
+        cads, dvs = (
+            Template.search([("default_code", "=", code)]) for code in ("CADS-MEDIA-DVD", "DVS-MEDIA-DVD")
+        )
         self.assertEqual((cads.flexnet_esd_item, cads.flexnet_esd_item_synced), ("CADS-2025-WIN64", True))
         self.assertFalse(Template.search([("default_code", "=", "CADS-PRO-LIC")]).flexnet_esd_item)
         # FlexNet stops naming the item of the DataVault kit: the value set in Odoo stays
