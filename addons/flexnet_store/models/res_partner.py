@@ -70,8 +70,9 @@ class ResPartner(models.Model):
 
     def _flexnet_ship_to_defaults(self):
         """Ship-to values to prefill for this member: their name and phone, the account's name
-        as the company, and the member's own address when FlexNet gives one, otherwise the
-        account's (FlexNet account profile)."""
+        as the company (the kit ships to the account: the address is filed under it), and the
+        member's own address when FlexNet gives one, otherwise the account's (FlexNet account
+        profile)."""
         self.ensure_one()
         member = self.sudo()
         account = member.commercial_partner_id

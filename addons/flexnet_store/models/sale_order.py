@@ -10,7 +10,6 @@ class ShipToIncomplete(UserError):
 
 SHIP_TO_SIZES = {
     "name": 128,
-    "company_name": 128,
     "street": 128,
     "street2": 128,
     "city": 64,

@@ -47,7 +47,6 @@ class TestEsdItemLink(_KitLinkCase):
         data = {
             "csrf_token": self._csrf(response),
             "name": "Dev Patel",
-            "company_name": "Northwind Engineering",
             "street": "1 Dock Road",
             "city": "Bristol",
             "zip": "BS1 1AA",
@@ -73,10 +72,11 @@ class TestEsdItemLink(_KitLinkCase):
         self.assertEqual(order.amount_total, 0)
         shipping = order.partner_shipping_id
         self.assertEqual(
-            (shipping.street, shipping.street2, shipping.phone, shipping.company_name),
+            (shipping.street, shipping.street2, shipping.phone, shipping.commercial_company_name),
             ("1 Dock Road", "Gate 4", "+44 117 496 0043", "Northwind Engineering"),
         )
         self.assertEqual(shipping.parent_id, self.northwind)
+        self.assertIn("Northwind Engineering", response.text)  # the confirmation names the company
 
     def test_ship_to_asks_for_phone_and_a_state_of_the_country(self):
         self.authenticate("nw_member", "nw_member")
