@@ -88,7 +88,20 @@ class TestSync(FlexnetSimulatorCase):
         cads, dvs = (
             Template.search([("default_code", "=", code)]) for code in ("CADS-MEDIA-DVD", "DVS-MEDIA-DVD")
         )
-        self.assertEqual((cads.flexnet_esd_item, cads.flexnet_esd_item_synced), ("CADS-2025-WIN64", True))
+        self.assertEqual(
+            (cads.flexnet_esd_item, cads.flexnet_esd_item_synced),
+            ("CADS-2025-WIN64", True),
+            (
+                runs.read(["kind", "created_count", "updated_count", "unchanged_count", "fetched_count"]),
+                Template.with_context(active_test=False)
+                .search([("default_code", "like", "MEDIA")])
+                .read(["default_code", "flexnet_backend_id", "flexnet_esd_item", "active"]),
+                self.client().get_product("CADS-MEDIA-DVD")
+                if hasattr(self.client(), "get_product")
+                else None,
+                [p.attributes for p in self.client().iter_products(part_number="CADS-MEDIA-DVD")],
+            ),
+        )
         self.assertFalse(Template.search([("default_code", "=", "CADS-PRO-LIC")]).flexnet_esd_item)
         # FlexNet stops naming the item of the DataVault kit: the value set in Odoo stays
         self.sim_update("products", ["DVS-MEDIA-DVD"], {"esd_item": ""})
