@@ -3,7 +3,12 @@ FlexNet administrator would in the producer portal, for the tests of reconciliat
 
 # kind -> {column: allowed values (None: any text)}; each change stamps the record modified
 UPDATABLE = {
-    "products": {"state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"), "description": None},
+    # esd_item "": the media kit no longer names an ESD item
+    "products": {
+        "state": ("DRAFT", "DEPLOYED", "INACTIVE", "OBSOLETE"),
+        "description": None,
+        "esd_item": None,
+    },
     "accounts": {"name": None},
     # user_name "": a user the site keeps no user name for (its answers omit userName)
     "users": {"status": ("Active", "Inactive"), "user_name": ("",), "email": None},

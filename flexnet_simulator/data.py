@@ -72,6 +72,29 @@ DEMO_ACCOUNTS = [
     ("RSL-310", "Redstone Resellers BV", "CHANNEL_PARTNER", "Rotterdam", "NL"),
 ]
 
+# media kit part -> partner product ID of the ESD item (download) it carries, 1 to 1
+DEMO_ESD_ITEMS = {
+    "CADS-MEDIA-DVD": "CADS-2025-WIN64",
+    "SIMF-MEDIA-USB": "SIMF-52-WIN64",
+    "DVS-MEDIA-DVD": "DVS-31-LINUX",
+}
+
+# account -> (street, state, zip code) of its FlexNet profile
+DEMO_ADDRESSES = {
+    "ACME-001": ("400 West Lake Street", "IL", "60606"),
+    "NW-0042": ("12 Harbourside", None, "BS1 5TX"),
+    "GLX-017": ("742 Evergreen Terrace", "IL", "62704"),
+    "INI-220": ("4120 Freidrich Lane", "TX", "78744"),
+    "UMB-515": ("Leopoldstrasse 1", "BY", "80802"),
+}
+
+# e-mail -> phone number of a FlexNet user
+DEMO_PHONES = {
+    "carla@northwind.example.com": "+44 117 496 0042",
+    "dev.patel@northwind.example.com": "+44 117 496 0043",
+    "alice.walker@acme.example.com": "+1 312 555 0101",
+}
+
 # (account, first, last, email, roles, days since last login or None)
 DEMO_USERS = [
     ("ACME-001", "Alice", "Walker", "alice.walker@acme.example.com", "Portal Admin", 3),
@@ -187,19 +210,30 @@ def load_demo(store, today=None):
                 "VALUES (?,?,?,?,?,?,?,?)",
                 (account_id, new_unique_id(), name, kind, city, country, stamp, stamp),
             )
+        for account_id, (street, state, zipcode) in DEMO_ADDRESSES.items():
+            db.execute(
+                "UPDATE accounts SET address1 = ?, state = ?, zipcode = ? WHERE account_id = ?",
+                (street, state, zipcode, account_id),
+            )
+        for part_id, esd_item in DEMO_ESD_ITEMS.items():
+            db.execute(
+                "UPDATE products SET esd_item = ? WHERE id = (SELECT product_id FROM part_numbers WHERE part_id = ?)",
+                (esd_item, part_id),
+            )
         for account_id, first, last, email, roles, login_days in DEMO_USERS:
             last_login = None
             if login_days is not None:
                 last_login = now_stamp(datetime.now(timezone.utc) - timedelta(days=login_days))
             cur = db.execute(
-                "INSERT INTO users(unique_id, user_name, first_name, last_name, email, display_name, password, "
-                "created, modified, last_login, country) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO users(unique_id, user_name, first_name, last_name, email, phone, display_name, "
+                "password, created, modified, last_login, country) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     new_unique_id(),
                     email,
                     first,
                     last,
                     email,
+                    DEMO_PHONES.get(email),
                     f"{first} {last}",
                     DEMO_PASSWORD,
                     stamp,

@@ -344,9 +344,12 @@ class Handler(BaseHTTPRequestHandler):
                     counts = store.counts()
                 return self._json(200, {"counts": counts, "calls": dict(self.sim.calls)})
             if path == "/admin/outbox" and method == "GET":
-                where, params = "", []
-                if "entitlement_id" in query:
-                    where, params = " WHERE entitlement_id = ?", [query["entitlement_id"][0]]
+                conditions, params = [], []
+                for key in ("entitlement_id", "kind", "user_name"):
+                    if key in query:
+                        conditions.append(f"{key} = ?")
+                        params.append(query[key][0])
+                where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
                 with store.lock:
                     rows = store.db.execute(f"SELECT * FROM outbox{where} ORDER BY id", params).fetchall()
                 return self._json(

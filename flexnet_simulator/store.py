@@ -9,7 +9,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS products (
     id INTEGER PRIMARY KEY, unique_id TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL DEFAULT '1.0',
     description TEXT, state TEXT NOT NULL DEFAULT 'DEPLOYED', category TEXT, kind TEXT, carries TEXT,
-    created TEXT NOT NULL, modified TEXT NOT NULL, UNIQUE (name, version));
+    created TEXT NOT NULL, modified TEXT NOT NULL, esd_item TEXT, UNIQUE (name, version));
 CREATE TABLE IF NOT EXISTS part_numbers (
     part_id TEXT PRIMARY KEY, unique_id TEXT NOT NULL, product_id INTEGER NOT NULL REFERENCES products(id),
     license_model TEXT, description TEXT);
@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS product_features (
     PRIMARY KEY (product_id, feature_id));
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY, entitlement_id TEXT NOT NULL, recipients TEXT NOT NULL, cc TEXT NOT NULL,
-    locale TEXT, subject TEXT NOT NULL, body TEXT NOT NULL, sent TEXT NOT NULL);
+    locale TEXT, subject TEXT NOT NULL, body TEXT NOT NULL, sent TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'entitlement', user_name TEXT);
 CREATE TABLE IF NOT EXISTS secure_tokens (
     token TEXT PRIMARY KEY, user_name TEXT NOT NULL, expires TEXT NOT NULL, used INTEGER NOT NULL DEFAULT 0);
 -- what an entitlement entitles to: its line items, or itself for a bulk entitlement
@@ -82,7 +83,13 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 """
 
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# columns added in version 3: (table, column, definition)
+_V3_COLUMNS = (
+    ("products", "esd_item", "TEXT"),
+    ("outbox", "kind", "TEXT NOT NULL DEFAULT 'entitlement'"),
+    ("outbox", "user_name", "TEXT"),
+)
 # columns an entitlement had before bulk entitlements and entitlements without soldTo (version 1)
 _ENTITLEMENT_V1_COLUMNS = (
     "id, entitlement_id, unique_id, sold_to, description, state, ship_to_email, ship_to_address, "
@@ -120,6 +127,14 @@ class Store:
         """Bring a data file of an earlier version up to this schema (foreign keys are off)."""
         if self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return
+        self._migrate_v1()
+        # version 2: products had no ESD item attribute, the outbox held entitlement e-mails only
+        for table, column, definition in _V3_COLUMNS:
+            existing = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+            if existing and column not in existing:
+                self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+
+    def _migrate_v1(self):
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(entitlements)")}
         if not columns or "kind" in columns:
             return

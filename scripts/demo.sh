@@ -57,6 +57,8 @@ fi
 info "synchronising the demo FlexNet backend with the simulator"
 for _ in $(seq 1 30); do port_busy "$FLEXNET_SIM_PORT" && break; sleep 0.5; done
 export DEMO_STATIONS_FILE="$RUN_DIR/stations.txt" DEMO_ODOO_URL="http://$ODOO_HTTP_HOST:$ODOO_HTTP_PORT"
+export DEMO_MEDIA_LINKS_FILE="$RUN_DIR/media-kit-links.txt"
+rm -f "$DEMO_MEDIA_LINKS_FILE"
 "$PYTHON" -m odoo shell "${dbargs[@]}" -d "$DB" --addons-path "$PROJECT_ADDONS" --no-http \
     --logfile "$RUN_DIR/odoo-setup.log" < "$ROOT/scripts/demo_setup.py" \
     || info "the first FlexNet sync failed; see $RUN_DIR/odoo-setup.log"
@@ -101,4 +103,8 @@ cat <<MSG
 
   Ctrl-C stops everything this command started.
 MSG
+if [ -s "$DEMO_MEDIA_LINKS_FILE" ]; then
+    echo "  \"Purchase media kit\" links of FlexNet's download page (Carla; valid 24 h, once each):"
+    cat "$DEMO_MEDIA_LINKS_FILE"
+fi
 wait "${pids[@]}"

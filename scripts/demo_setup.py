@@ -61,6 +61,21 @@ if backend:
         print(
             f"  past-due follow-up: {reminded} account(s), e-mails queued to {sorted(queued.recipient_ids.mapped('email'))}"
         )
+    # "purchase media kit" links as FlexNet's download page sends them (account, user, the
+    # downloaded item's partner product ID), for Carla: valid a day, each usable once
+    links_file = os.environ.get("DEMO_MEDIA_LINKS_FILE")
+    if links_file and "media_link_max_age" in backend._fields:
+        backend.media_link_max_age = 24 * 60
+        odoo_url = os.environ.get("DEMO_ODOO_URL", "http://127.0.0.1:8069")
+        with open(links_file, "w", encoding="utf-8") as links:
+            for label, item in (
+                ("free DataVault kit", "DVS-31-LINUX"),
+                ("priced CAD Studio kit", "CADS-2025-WIN64"),
+            ):
+                link = backend._media_link_url(
+                    "NW-0042", "carla@northwind.example.com", "Carla Customer", item=item
+                )
+                links.write(f"    {label:22s} {odoo_url}{link}\n")
     env.cr.commit()
 else:
     print("  no demo FlexNet backend (database created without demo data)")

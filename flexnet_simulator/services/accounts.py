@@ -1,7 +1,9 @@
 """Accounts (UserAcctHierarchyService v3) and organizations (UserOrgHierarchyService v1), with
 their users: queries, counts, and account and user creation (v3)."""
 
-from ..store import new_unique_id
+import json
+
+from ..store import new_unique_id, now_stamp
 from ..wire import render, status
 from .common import (
     NS_V1,
@@ -385,6 +387,8 @@ def create_users(ctx, req):
                     stamp,
                 ),
             ).lastrowid
+            if item.flag("canLogin", True):
+                _send_welcome(db, user_name, email, item.text("locale"), [a for a, _ in accounts])
         for account_id, roles in accounts:
             db.execute(
                 "INSERT INTO user_accounts(user_id, account_id, roles) VALUES (?,?,?) "
@@ -413,4 +417,32 @@ def create_users(ctx, req):
         NS_V3,
         "createUserResponse",
         [status(state, reason), ("failedData", failed or None), ("responseData", created or None)],
+    )
+
+
+def _send_welcome(db, user_name, email, locale, account_ids):
+    """FlexNet e-mails every new user who may log in its welcome message (login name and how
+    to set a password); createUser has no element to ask for it or to leave it out."""
+    names = [
+        r["name"]
+        for r in db.execute(
+            f"SELECT name FROM accounts WHERE account_id IN ({','.join('?' * len(account_ids))}) ORDER BY name",
+            account_ids,
+        )
+    ]
+    db.execute(
+        "INSERT INTO outbox(entitlement_id, recipients, cc, locale, subject, body, sent, kind, user_name) "
+        "VALUES (?,?,?,?,?,?,?,?,?)",
+        (
+            "",
+            json.dumps([email]),
+            "[]",
+            locale,
+            "Welcome to the download and licensing portal",
+            f"Your user name: {user_name}\nAccount: {', '.join(names)}\n"
+            "Set your password with the link in this message, then sign in to download your software.",
+            now_stamp(),
+            "welcome",
+            user_name,
+        ),
     )

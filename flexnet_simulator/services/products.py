@@ -30,7 +30,9 @@ PRODUCT_CRITERIA = {
     "hostType": NotModelled("the simulated products have no host types"),
     # no simulated product is a device product
     "usedOnDevice": boolean("0", "1"),
-    "productAttributes": attributes({"ProductKind": "p.kind", "BaseProduct": "p.carries"}, "products"),
+    "productAttributes": attributes(
+        {"ProductKind": "p.kind", "BaseProduct": "p.carries", "EsdItem": "p.esd_item"}, "products"
+    ),
 }
 
 FEATURE_CRITERIA = {
@@ -120,7 +122,14 @@ def get_products(ctx, req):
                     ("productCategory", row["category"]),
                     (
                         "customAttributes",
-                        attribute_pairs([("ProductKind", row["kind"]), ("BaseProduct", row["carries"])]),
+                        attribute_pairs(
+                            [
+                                ("ProductKind", row["kind"]),
+                                ("BaseProduct", row["carries"]),
+                                # a media kit: the partner product ID of the ESD item it carries
+                                ("EsdItem", row["esd_item"] or None),
+                            ]
+                        ),
                     ),
                     ("creationDate", row["created"]),
                     ("lastModifiedDate", row["modified"]),

@@ -66,8 +66,8 @@ class LiveSimulator:
     def calls(self, operation):
         return self.stats()["calls"].get(operation, 0)
 
-    def outbox(self):
-        return self.admin.get(f"{self.url}/admin/outbox", timeout=5).json()
+    def outbox(self, **params):
+        return self.admin.get(f"{self.url}/admin/outbox", params=params, timeout=5).json()
 
     def touch(self, kind, count):
         response = self.admin.post(f"{self.url}/admin/touch", json={"kind": kind, "count": count}, timeout=5)

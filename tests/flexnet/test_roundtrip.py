@@ -28,7 +28,14 @@ def test_products_with_part_numbers(client, recorder, xsd):
     assert len(products) == len(expected_parts)
     assert {p.part_id for product in products for p in product.part_numbers} == expected_parts
     media = next(p for p in products if p.part_numbers[0].part_id == "CADS-MEDIA-DVD")
-    assert media.attributes == {"ProductKind": "media_kit", "BaseProduct": "CAD Studio"}
+    # the media kit names the ESD item it carries by its partner product ID
+    assert media.attributes == {
+        "ProductKind": "media_kit",
+        "BaseProduct": "CAD Studio",
+        "EsdItem": "CADS-2025-WIN64",
+    }
+    license_ = next(p for p in products if p.part_numbers[0].part_id == "CADS-PRO-LIC")
+    assert "EsdItem" not in license_.attributes
     assert media.category == "Media kits"
     assert media.last_modified is not None and media.last_modified.tzinfo is not None
     only = list(client.iter_products(part_number="SIMF-CFD"))
@@ -199,7 +206,7 @@ def test_writes_are_split_into_calls_of_25(client, sim):
     assert sum(1 for a in client.iter_accounts() if a.account_id.startswith("BULK-")) == 60
 
 
-def test_create_account_and_user(client, recorder, xsd):
+def test_create_account_and_user(client, recorder, xsd, sim):
     result = client.create_accounts(
         [NewAccount("NEW-001", "Newco Ltd", account_type="CUSTOMER", description="from Odoo")]
     )
@@ -210,6 +217,17 @@ def test_create_account_and_user(client, recorder, xsd):
     assert users.created == ["nina@newco.example.com"]
     [nina] = client.iter_users(email="nina@newco.example.com")
     assert nina.accounts[0].account_id == "NEW-001" and nina.accounts[0].roles == ("Portal Admin",)
+    # FlexNet welcomes a new user who can log in, once; an adopted user or a contact is not welcomed
+    [welcome] = sim.outbox(kind="welcome", user_name="nina@newco.example.com")
+    assert welcome["recipients"] == ["nina@newco.example.com"] and welcome["entitlement_id"] == ""
+    assert "Newco Ltd" in welcome["body"]
+    again = client.create_users([NewUser("Nina", "Newton", "nina@newco.example.com", account_id="NEW-001")])
+    assert again.ok
+    client.create_users(
+        [NewUser("Cody", "Contact", "cody@newco.example.com", account_id="NEW-001", can_login=False)]
+    )
+    assert [m["user_name"] for m in sim.outbox(kind="welcome")] == ["nina@newco.example.com"]
+    assert not sim.outbox(kind="welcome", user_name="carla@northwind.example.com")
     duplicate = client.create_accounts([NewAccount("NEW-001", "Newco Ltd")])  # CREATE_OR_IGNORE
     assert duplicate.ok
     with pytest.raises(OperationFailed, match="does not exist"):

@@ -198,3 +198,25 @@ def test_a_data_file_of_the_first_version_is_brought_up_to_date(tmp_path):
     assert kinds == {"SIMPLE"}
     assert upgraded.db.execute("SELECT COUNT(*) FROM entitlement_items").fetchone()[0] == 13
     assert upgraded.db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+def test_a_data_file_of_the_second_version_gains_esd_items_and_welcome_mails(tmp_path):
+    path = str(tmp_path / "v2.sqlite")
+    store = Store(path)
+    load_demo(store)
+    store.db.execute(
+        "INSERT INTO outbox(entitlement_id, recipients, cc, subject, body, sent) "
+        "VALUES ('ENT-1', '[]', '[]', 's', 'b', 'now')"
+    )
+    store.db.executescript(
+        "ALTER TABLE products DROP COLUMN esd_item; ALTER TABLE outbox DROP COLUMN kind; "
+        "ALTER TABLE outbox DROP COLUMN user_name; PRAGMA user_version = 2;"
+    )
+    store.db.close()
+    upgraded = Store(path)
+    db = upgraded.db
+    assert {r[1] for r in db.execute("PRAGMA table_info(products)")} >= {"esd_item"}
+    assert [tuple(r) for r in db.execute("SELECT entitlement_id, kind, user_name FROM outbox")] == [
+        ("ENT-1", "entitlement", None)
+    ]
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 3

@@ -299,7 +299,14 @@ def test_media_kit_link_attacks(arena):
 
     # the reported attack: a genuine link to a priced kit, then the free-kit form posted directly
     # (the sign-in's redirect to the cart is not followed, as the attacker did)
-    ship_to = {"name": "Dev", "street": "1 Dock Road", "city": "Bristol", "zip": "BS1", "country_id": "1"}
+    ship_to = {
+        "name": "Dev",
+        "street": "1 Dock Road",
+        "city": "Bristol",
+        "zip": "BS1",
+        "country_id": "1",
+        "phone": "+44 117 496 0043",
+    }
     confirmed_before = _orders(arena, state="sale")
     member = Web(base)
     _confirm(member, member.get(_link(arena)), allow_redirects=False)
@@ -409,7 +416,14 @@ def test_media_kit_link_attacks(arena):
     # a free kit's form posted twice at once: one order
     free = Web(base)
     _confirm(free, free.get(_link(arena, part="DVS-MEDIA-DVD")), allow_redirects=False)
-    ship_to = {"name": "Dev", "street": "1 Dock Road", "city": "Bristol", "zip": "BS1", "country_id": "1"}
+    ship_to = {
+        "name": "Dev",
+        "street": "1 Dock Road",
+        "city": "Bristol",
+        "zip": "BS1",
+        "country_id": "1",
+        "phone": "+44 117 496 0043",
+    }
     form = dict(ship_to, csrf_token=free.csrf())
     before = _orders(arena, state="sale")
     with concurrent.futures.ThreadPoolExecutor(4) as pool:

@@ -17,11 +17,15 @@ class FlexnetMediaKit(http.Controller):
 
     URL template (Sales ▸ FlexNet ▸ Backends ▸ copy link template)::
 
-        /flexnet/media-kit?backend=ID&account=ACCOUNT&email=EMAIL&name=NAME&part=PART
+        /flexnet/media-kit?backend=ID&account=ACCOUNT&email=USER&name=NAME&item=PARTNER_PRODUCT_ID
                           &ts=UNIX_TIME&nonce=RANDOM&sig=HMAC
 
-    ``sig`` is URL-safe Base64 (no padding) of HMAC-SHA256 with the backend's secret over
-    ``account, email, name, part, ts, nonce`` joined by newlines. Opening the link never signs
+    What FlexNet's download page knows: the account, the user (user name or e-mail) and the
+    partner product ID of the item being downloaded, which the shop maps to its media kit
+    (``flexnet_esd_item``). ``sig`` is URL-safe Base64 (no padding) of HMAC-SHA256 with the
+    backend's secret over ``account, email, name, part, ts, nonce, item`` joined by newlines
+    (``part`` empty). A link may instead name the kit's own part number in ``part`` and carry
+    no ``item`` (then the message ends with ``nonce``). Opening the link never signs
     anyone in by itself: a visitor who is not signed in confirms who they are on a form first
     (a link sent to someone else cannot sign that person's browser into the sender's account).
     """
@@ -73,6 +77,9 @@ class FlexnetMediaKit(http.Controller):
         if not kit:
             return friendly_error(request.env._("Nothing to order: open the media-kit link again."))
         if not request.env["sale.order"]._flexnet_media_kit_is_free(kit, request.pricelist):
+            refusal = member._flexnet_shop_refusal("buy")
+            if refusal:
+                return friendly_error(refusal, 403)
             order = request.cart or request.website._create_cart()
             try:
                 order._cart_add(product_id=kit.id, quantity=1)
@@ -80,17 +87,34 @@ class FlexnetMediaKit(http.Controller):
                 return friendly_error(str(exc), 403)
             request.session.pop(SESSION_KEY, None)
             return request.redirect("/shop/cart")
+        refusal = member._flexnet_shop_refusal("free_media")
+        if refusal:
+            return friendly_error(refusal, 403)
         return self._ship_form(member, kit)
 
     def _ship_form(self, member, kit, error=None, post=None):
+        """The ship-to form, prefilled from the member's FlexNet profile and account, or with
+        what they posted; the states listed are those of the chosen country."""
+        env = request.env
+        values = member._flexnet_ship_to_defaults()
+        if post:
+            values.update({k: v for k, v in post.items() if k in values and isinstance(v, str)})
+        country = env["res.country"]
+        country_id = str(values.get("country_id") or "")
+        if country_id.isascii() and country_id.isdecimal() and len(country_id) < 10:
+            country = country.sudo().browse(int(country_id)).exists()
+        state_id = str(values.get("state_id") or "")
+        values["state_id"] = int(state_id) if state_id.isdecimal() and len(state_id) < 10 else 0
+        values["country_id"] = country.id
         return request.render(
             "flexnet_store.media_kit_ship_form",
             {
                 "kit": kit,
                 "partner": member,
-                "countries": request.env["res.country"].sudo().search([]),
+                "countries": env["res.country"].sudo().search([]),
+                "states": country.state_ids,
                 "error": error,
-                "post": post or {},
+                "values": values,
             },
         )
 

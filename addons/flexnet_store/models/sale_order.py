@@ -1,14 +1,21 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-SHIP_TO_REQUIRED = ("name", "street", "city", "zip", "country_id")
+SHIP_TO_REQUIRED = ("name", "street", "city", "zip", "country_id", "phone")
 
 
 class ShipToIncomplete(UserError):
     """The submitted delivery address lacks a required field."""
 
 
-SHIP_TO_SIZES = {"name": 128, "street": 128, "street2": 128, "city": 64, "zip": 24}
+SHIP_TO_SIZES = {
+    "name": 128,
+    "street": 128,
+    "street2": 128,
+    "city": 64,
+    "zip": 24,
+    "phone": 32,
+}
 
 
 class SaleOrder(models.Model):
@@ -43,8 +50,20 @@ class SaleOrder(models.Model):
         allowed = products._flexnet_allowed_for(self.partner_id)
         return self.order_line.filtered(lambda line: line.product_id and line.product_id not in allowed)
 
+    def _flexnet_buyer_refusal(self):
+        """Why this shop order's customer may not buy (FlexNet roles), or False."""
+        self.ensure_one()
+        if not self.website_id:
+            return False
+        return self.partner_id._flexnet_shop_refusal("buy")
+
     def _verify_updated_quantity(self, order_line, product_id, new_qty, uom_id, **kwargs):
-        """Every cart change (add, update, whatever the route) checks the entitlements."""
+        """Every cart change (add, update, whatever the route) checks the FlexNet role of the
+        buyer and the entitlements."""
+        if new_qty > 0:
+            refusal = self._flexnet_buyer_refusal()
+            if refusal:
+                raise UserError(refusal)
         if new_qty > 0 and self._flexnet_gate_applies():
             product = self.env["product.product"].browse(product_id)
             if not product._flexnet_allowed_for(self.partner_id):
@@ -57,9 +76,14 @@ class SaleOrder(models.Model):
         return super()._verify_updated_quantity(order_line, product_id, new_qty, uom_id, **kwargs)
 
     def _is_cart_ready(self):
-        return super()._is_cart_ready() and not (self and self._flexnet_refused_lines())
+        return super()._is_cart_ready() and not (
+            self and (self._flexnet_refused_lines() or self._flexnet_buyer_refusal())
+        )
 
     def _check_cart_is_ready_to_be_paid(self):
+        refusal = self._flexnet_buyer_refusal()
+        if refusal:
+            raise ValidationError(refusal)
         refused = self._flexnet_refused_lines()
         if refused:
             raise ValidationError(
@@ -86,12 +110,20 @@ class SaleOrder(models.Model):
         if country_id.isascii() and country_id.isdecimal() and len(country_id) < 10:
             country = country.sudo().browse(int(country_id)).exists()
         if missing or not country:
-            raise ShipToIncomplete(self.env._("Please fill in every field of the address."))
+            raise ShipToIncomplete(self.env._("Please fill in every required field of the address."))
+        state = self.env["res.country.state"]
+        state_id = address.get("state_id", "").strip()
+        if state_id.isascii() and state_id.isdecimal() and len(state_id) < 10:
+            state = state.sudo().browse(int(state_id)).exists()
+        if state and state.country_id != country:
+            raise ShipToIncomplete(self.env._("The state or province is not one of %s.", country.name))
+        if not state and country.state_required:
+            raise ShipToIncomplete(self.env._("Please choose the state or province in %s.", country.name))
         values = {key: address.get(key, "").strip()[:size] for key, size in SHIP_TO_SIZES.items()}
         values["country_id"] = country.id
+        values["state_id"] = state.id
         return values
 
-    @api.model
     @api.model
     def _flexnet_media_kit_is_free(self, kit, pricelist=None):
         """Whether ``kit`` costs nothing on ``pricelist`` (the shop's prices for the current
@@ -120,6 +152,9 @@ class SaleOrder(models.Model):
             raise AccessError(self.env._("Only a signed-in FlexNet member orders a media kit."))
         if not kit._flexnet_allowed_for(member):
             raise AccessError(self.env._("Your FlexNet entitlements do not allow this media kit."))
+        refusal = member._flexnet_shop_refusal("free_media")
+        if refusal:
+            raise AccessError(refusal)
         values = self._flexnet_ship_to_values(address)
         Order = self.sudo()
         with self.env.cr.savepoint():

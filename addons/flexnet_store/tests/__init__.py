@@ -3,6 +3,7 @@ from . import (
     test_gating_property,
     test_gating_rules,
     test_maintenance_status_page,
+    test_media_kit_journeys,
     test_reconciled_gating,
     test_store,
     test_store_rules,

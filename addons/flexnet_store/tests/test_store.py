@@ -193,6 +193,7 @@ class TestMediaKitLink(FlexnetStoreCase):
                 "city": "Bristol",
                 "zip": "BS1 1AA",
                 "country_id": self.env.ref("base.uk").id,
+                "phone": "+44 117 496 0000",
             },
         )
         self.assertIn("o_flexnet_kit_ordered", response.text)
@@ -537,6 +538,7 @@ class TestAbuse(FlexnetStoreCase):
             "city": "Bristol",
             "zip": "BS1",
             "country_id": str(self.env.ref("base.uk").id),
+            "phone": "+44 117 496 0043",
         }
         Order = self.env["sale.order"].with_user(member)
         orders, partners = self.env["sale.order"].search_count([]), self.env["res.partner"].search_count([])
@@ -549,7 +551,7 @@ class TestAbuse(FlexnetStoreCase):
             dict(address, country_id="²"),
             dict(address, country_id="9" * 30),
         ):
-            with self.assertRaisesRegex(UserError, "every field"):
+            with self.assertRaisesRegex(UserError, "every required field"):
                 Order._flexnet_order_free_media_kit(self.products["DVS-MEDIA-DVD"], self.website, bad, "n1")
         self.assertEqual(self.env["sale.order"].search_count([]), orders)
         self.assertEqual(self.env["res.partner"].search_count([]), partners)

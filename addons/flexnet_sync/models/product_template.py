@@ -32,6 +32,19 @@ class ProductTemplate(models.Model):
         compute="_compute_flexnet_title_tmpl_id",
         help="The license product of the software title.",
     )
+    flexnet_esd_item = fields.Char(
+        "ESD item (partner product ID)",
+        index="btree_not_null",
+        copy=False,
+        help="Media kit: the partner product ID of the downloadable item this kit carries, as "
+        "FlexNet's download page names it in its 'purchase media kit' link (one kit per item). "
+        "Kept from the FlexNet product's EsdItem attribute when FlexNet carries one.",
+    )
+    flexnet_esd_item_synced = fields.Boolean(
+        "ESD item from FlexNet",
+        copy=False,
+        help="The ESD item comes from FlexNet and is overwritten by each synchronisation.",
+    )
     flexnet_term_months = fields.Integer(
         "Term (months)",
         help="Length of the entitlement or maintenance pushed to FlexNet when sold; 0 for a permanent license.",

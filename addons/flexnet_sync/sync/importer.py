@@ -389,10 +389,14 @@ class AccountImporter(Importer):
         self.stats["read"] += len(records)
         codes = {(a.address.country or "").upper() for a in records if a.address and a.address.country}
         countries = {c.code: c.id for c in self.env["res.country"].search([("code", "in", list(codes))])}
+        states = {}
+        for state in self.env["res.country.state"].search([("country_id", "in", list(countries.values()))]):
+            states[(state.country_id.id, state.code.upper())] = state.id
+            states.setdefault((state.country_id.id, state.name.upper()), state.id)
         mapped = {}
         for account in records:
             try:
-                mapped[account.account_id] = mapper.map_account(account, self.backend, countries)
+                mapped[account.account_id] = mapper.map_account(account, self.backend, countries, states)
             except mapper.MappingError as exc:
                 self.fail(account.account_id or account.name, exc)
         Partner = self.env["res.partner"].with_context(active_test=False)

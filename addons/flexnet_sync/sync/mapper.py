@@ -42,7 +42,7 @@ def map_product(product, part, backend):
     if not part.part_id:
         raise MappingError("part number without an ID")
     kind = product_kind(product)
-    return {
+    values = {
         "name": product.name,
         "default_code": part.part_id,
         "flexnet_backend_id": backend.id,
@@ -57,13 +57,24 @@ def map_product(product, part, backend):
         "sale_ok": True,
         "active": (product.state or "") not in INACTIVE_STATES,
     }
+    if kind == "media_kit":
+        # the ESD item the kit carries: FlexNet's value when it has one; otherwise the
+        # value set in Odoo stays
+        esd_item = (product.attributes.get("EsdItem") or "").strip()
+        values["flexnet_esd_item_synced"] = bool(esd_item)
+        if esd_item:
+            values["flexnet_esd_item"] = esd_item
+    return values
 
 
-def map_account(account, backend, countries):
+def map_account(account, backend, countries, states=None):
+    """``countries``: ISO code -> id; ``states``: (country id, state code or name in capitals) -> id."""
     if not account.account_id or not account.name:
         raise MappingError("account without an ID or a name")
     address = account.address
     country = (address.country or "").upper() if address else ""
+    country_id = countries.get(country, False)
+    state = (address.state or "").strip().upper() if address else ""
     return {
         "name": account.name,
         "is_company": True,
@@ -74,7 +85,8 @@ def map_account(account, backend, countries):
         "street2": (address.address2 if address else None) or False,
         "city": (address.city if address else None) or False,
         "zip": (address.zipcode if address else None) or False,
-        "country_id": countries.get(country, False),
+        "country_id": country_id,
+        "state_id": (states or {}).get((country_id, state), False) if state else False,
     }
 
 
@@ -86,7 +98,10 @@ def map_user(user, backend, parent):
     if not user_key(user):
         raise MappingError("user without a user name or e-mail")
     name = user.display_name or " ".join(p for p in (user.first_name, user.last_name) if p) or user_key(user)
-    roles = sorted({role for membership in user.accounts for role in membership.roles})
+    # the roles of the membership in the account the contact is filed under; all of them
+    # when FlexNet lists none for that account
+    own = [m for m in user.accounts if m.account_id and m.account_id == parent.flexnet_account_id]
+    roles = sorted({role for membership in (own or user.accounts) for role in membership.roles})
     values = {
         "name": name,
         "email": user.email or False,

@@ -178,8 +178,9 @@ class FlexnetSimulatorMixin:
         response.raise_for_status()
         return response.json()["transferred"]
 
-    def sim_outbox(self, entitlement_id=None):
-        params = {"entitlement_id": entitlement_id} if entitlement_id else None
+    def sim_outbox(self, entitlement_id=None, **filters):
+        """E-mails the simulated FlexNet sent; ``filters``: kind ('entitlement', 'welcome'), user_name."""
+        params = dict(filters, entitlement_id=entitlement_id) if entitlement_id else filters or None
         return self.sim_admin.get(f"{self.sim_url}/admin/outbox", params=params, timeout=5).json()
 
     def client(self):

@@ -173,6 +173,17 @@ class TestPush(FlexnetSimulatorCase):
         [user] = self.client().iter_users(email="nadia@brandnew.example.com")
         self.assertEqual(user.accounts[0].account_id, company.flexnet_account_id)
         self.assertEqual(buyer.flexnet_user_name, "nadia@brandnew.example.com")
+        # FlexNet welcomes the user the sale created, once, at the buyer's address
+        welcomes = self.sim_outbox(kind="welcome", user_name="nadia@brandnew.example.com")
+        self.assertEqual(len(welcomes), 1, welcomes)
+        [welcome] = welcomes
+        self.assertEqual(welcome["recipients"], ["nadia@brandnew.example.com"])
+        self.assertIn("Brand New Ltd", welcome["body"])
+        # a second sale to the same customer creates no user and sends no second welcome
+        again = self._order(buyer, [("SIMF-LIC", 1)])
+        again.action_confirm()
+        self.assertEqual(again.flexnet_state, "done", again.flexnet_error)
+        self.assertEqual(len(self.sim_outbox(kind="welcome", user_name="nadia@brandnew.example.com")), 1)
 
     def test_a_company_buying_as_itself_is_no_member_of_its_own_account(self):
         company = self.env["res.partner"].create(

@@ -92,6 +92,45 @@ class TestSync(FlexnetSimulatorCase):
         domain = self.env["flexnet.entitled.product"]._entitled_domain(carla)
         self.assertEqual(self.env["product.product"].search(domain), entitled.product_id)
 
+    def test_media_kits_keep_their_esd_item_and_accounts_their_state(self):
+        runs = self.backend.sync_all()
+        self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
+        Template = self.env["product.template"]
+        cads, dvs = (
+            Template.search([("default_code", "=", code)]) for code in ("CADS-MEDIA-DVD", "DVS-MEDIA-DVD")
+        )
+        self.assertEqual(
+            (cads.flexnet_esd_item, cads.flexnet_esd_item_synced),
+            ("CADS-2025-WIN64", True),
+            (
+                runs.read(["kind", "created_count", "updated_count", "unchanged_count", "fetched_count"]),
+                Template.with_context(active_test=False)
+                .search([("default_code", "like", "MEDIA")])
+                .read(["default_code", "flexnet_backend_id", "flexnet_esd_item", "active"]),
+                self.client().get_product("CADS-MEDIA-DVD")
+                if hasattr(self.client(), "get_product")
+                else None,
+                [p.attributes for p in self.client().iter_products(part_number="CADS-MEDIA-DVD")],
+            ),
+        )
+        self.assertFalse(Template.search([("default_code", "=", "CADS-PRO-LIC")]).flexnet_esd_item)
+        # FlexNet stops naming the item of the DataVault kit: the value set in Odoo stays
+        self.sim_update("products", ["DVS-MEDIA-DVD"], {"esd_item": ""})
+        self.backend.sync_all(kinds=("products",))
+        self.assertEqual((dvs.flexnet_esd_item, dvs.flexnet_esd_item_synced), ("DVS-31-LINUX", False))
+        dvs.flexnet_esd_item = "DVS-31-ANY"
+        self.backend.sync_all(kinds=("products",))
+        self.assertEqual(dvs.flexnet_esd_item, "DVS-31-ANY")
+        # while FlexNet's value wins for a kit FlexNet names an item for
+        cads.flexnet_esd_item = "EDITED"
+        self.sim_update("products", ["CADS-MEDIA-DVD"], {"description": "CAD Studio DVD, 2025"})
+        self.backend.sync_all(kinds=("products",))
+        self.assertEqual(cads.flexnet_esd_item, "CADS-2025-WIN64")
+        # the FlexNet account profile's state (code) reaches the customer
+        acme = self.env["res.partner"].search([("flexnet_account_id", "=", "ACME-001")])
+        self.assertEqual((acme.street, acme.zip, acme.state_id.code), ("400 West Lake Street", "60606", "IL"))
+        self.assertEqual(acme.state_id.country_id.code, "US")
+
     def test_second_run_changes_nothing(self):
         self.backend.sync_all()
         runs = self.backend.sync_all()

@@ -74,3 +74,18 @@ registry.category("web_tour.tours").add("flexnet_store_media_kit_free", {
         },
     ],
 });
+
+// the media-kit link of a priced kit (named by the downloaded item) through checkout and the
+// demo payment provider to the confirmation
+registry.category("web_tour.tours").add("flexnet_store_media_kit_paid", {
+    steps: () => [
+        ...tourUtils.assertCartContains({ productName: "CAD Studio Media Kit" }),
+        tourUtils.goToCheckout(),
+        {
+            content: "a delivery method is chosen",
+            trigger: '#o_delivery_methods input[name="o_delivery_radio"]:checked',
+        },
+        tourUtils.confirmOrder(),
+        ...tourUtils.payWithDemo(),
+    ],
+});
