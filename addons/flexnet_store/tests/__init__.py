@@ -3,6 +3,7 @@ from . import (
     test_gating_property,
     test_gating_rules,
     test_reconciled_gating,
+    test_renewal_payment,
     test_store,
     test_store_rules,
     test_tools,

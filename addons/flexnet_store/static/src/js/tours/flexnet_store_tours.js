@@ -74,3 +74,43 @@ registry.category("web_tour.tours").add("flexnet_store_media_kit_free", {
         },
     ],
 });
+
+// a member renews a line's maintenance from My entitlements and pays with the demo provider
+registry.category("web_tour.tours").add("flexnet_store_renew_with_payment", {
+    steps: () => [
+        {
+            content: "renew the CAD Studio line",
+            trigger: "tr.o_flexnet_entitlement_row:contains(ENT-NW-2001) button.o_flexnet_renew",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        ...tourUtils.assertCartContains({ productName: "CAD Studio Maintenance" }),
+        {
+            content: "a renewal's quantity is the renewed seats, not an input",
+            trigger: "#cart_products:not(:has(input.js_quantity))",
+        },
+        tourUtils.goToCheckout(),
+        ...tourUtils.payWithDemo(),
+    ],
+});
+
+// a member buys extra seats in the shop and pays with the demo provider
+registry.category("web_tour.tours").add("flexnet_store_buy_seats_with_payment", {
+    steps: () => [
+        {
+            content: "the extra seats of an entitled title are listed",
+            trigger: ".oe_product_cart a:contains(CAD Studio Extra Seat)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "add them to the cart",
+            trigger: "#product_detail form #add_to_cart",
+            run: "click",
+        },
+        tourUtils.goToCart({ quantity: 1 }),
+        ...tourUtils.assertCartContains({ productName: "CAD Studio Extra Seat" }),
+        tourUtils.goToCheckout(),
+        ...tourUtils.payWithDemo(),
+    ],
+});
