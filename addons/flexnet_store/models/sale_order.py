@@ -150,6 +150,13 @@ class SaleOrder(models.Model):
             line = self._flexnet_renewable_line(parent_id, product)
             values["flexnet_parent_line_id"] = line.id
             values["product_uom_qty"] = self._flexnet_renewal_seats(line)
+            values["name"] = self.env._(
+                "%(product)s\nRenews %(activation)s, %(seats)s seat(s), maintenance until %(end)s",
+                product=product.display_name,
+                activation=line.activation_id,
+                seats=self._flexnet_renewal_seats(line),
+                end=line.maintenance_end or self.env._("none"),
+            )
         return values
 
     def _flexnet_renewal_errors(self):

@@ -86,8 +86,8 @@ registry.category("web_tour.tours").add("flexnet_store_renew_with_payment", {
         },
         ...tourUtils.assertCartContains({ productName: "CAD Studio Maintenance" }),
         {
-            content: "a renewal's quantity is the renewed seats, not an input",
-            trigger: "#cart_products:not(:has(input.js_quantity))",
+            content: "a renewal's quantity is the renewed seats, read-only",
+            trigger: "[name=website_sale_cart_line_quantity]:not(:has(.fa-plus, .oi-plus)) input.js_quantity[readonly][value='4']",
         },
         tourUtils.goToCheckout(),
         ...tourUtils.payWithDemo(),
