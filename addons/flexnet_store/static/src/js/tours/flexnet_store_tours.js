@@ -75,6 +75,19 @@ registry.category("web_tour.tours").add("flexnet_store_media_kit_free", {
     ],
 });
 
+// tourUtils.payWithDemo, waiting longer for the confirmation: the payment's post-processing
+// confirms the order and renders its confirmation e-mail (with the order's PDF) first
+function payWithDemoAndWait() {
+    return [
+        ...tourUtils.payWithDemo().slice(0, -1),
+        {
+            content: "the payment is processed and the order confirmed",
+            trigger: '[name="order_confirmation"]:contains("Your payment has been processed.")',
+            timeout: 30000,
+        },
+    ];
+}
+
 // a member renews a line's maintenance from My entitlements and pays with the demo provider
 registry.category("web_tour.tours").add("flexnet_store_renew_with_payment", {
     steps: () => [
@@ -90,7 +103,7 @@ registry.category("web_tour.tours").add("flexnet_store_renew_with_payment", {
             trigger: "[name=website_sale_cart_line_quantity]:not(:has(.fa-plus, .oi-plus)) input.js_quantity[readonly][value='4']",
         },
         tourUtils.goToCheckout(),
-        ...tourUtils.payWithDemo(),
+        ...payWithDemoAndWait(),
     ],
 });
 
@@ -111,6 +124,6 @@ registry.category("web_tour.tours").add("flexnet_store_buy_seats_with_payment", 
         tourUtils.goToCart({ quantity: 1 }),
         ...tourUtils.assertCartContains({ productName: "CAD Studio Extra Seat" }),
         tourUtils.goToCheckout(),
-        ...tourUtils.payWithDemo(),
+        ...payWithDemoAndWait(),
     ],
 });
