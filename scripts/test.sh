@@ -15,9 +15,6 @@ LOG="$ARTIFACTS/odoo-test.log"
 JUNIT="$ARTIFACTS/pytest.xml"
 ADDONS="${TEST_ADDONS:-$ALL_ADDONS}"
 TAGS="${TEST_TAGS:-$(echo "$ADDONS" | sed 's#\([a-z_]*\)#/\1#g')}"
-# Odoo modules the journeys use, installed beside the addons but not tested themselves:
-# payment_demo (Odoo's demo payment provider, in test mode) for the checkout-with-payment tours
-EXTRA_MODULES="${TEST_EXTRA_MODULES-payment_demo}"
 rm -f "$LOG" "$JUNIT"
 
 cleanup() { psql_cmd -c "DROP DATABASE IF EXISTS \"$DB\"" >/dev/null 2>&1 || true; }
@@ -29,7 +26,7 @@ mapfile -t dbargs < <(odoo_db_args)
 "$PYTHON" -m odoo server "${dbargs[@]}" -d "$DB" \
     --addons-path "$PROJECT_ADDONS" \
     --load base,web,queue_job \
-    -i "$ADDONS${EXTRA_MODULES:+,$EXTRA_MODULES}" --with-demo --test-enable --test-tags "$TAGS" \
+    -i "$ADDONS" --with-demo --test-enable --test-tags "$TAGS" \
     --stop-after-init --workers 0 --max-cron-threads 0 \
     --http-interface 127.0.0.1 --http-port "$http_port" \
     --log-level "${ODOO_LOG_LEVEL:-test}" --logfile "$LOG"

@@ -6,7 +6,7 @@
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",
     "license": "AGPL-3",
-    "depends": ["website_sale", "flexnet_sync"],
+    "depends": ["website_sale", "flexnet_sync", "payment_demo"],
     "data": [
         "security/flexnet_store_groups.xml",
         "security/ir.model.access.csv",
@@ -16,8 +16,9 @@
         "views/flexnet_backend_views.xml",
         "views/website_views.xml",
         "views/flexnet_store_templates.xml",
+        "data/payment_provider_data.xml",
     ],
-    "demo": ["demo/res_users_demo.xml", "demo/flexnet_store_demo.xml"],
+    "demo": ["demo/res_users_demo.xml", "demo/flexnet_store_demo.xml", "demo/payment_provider_demo.xml"],
     "assets": {
         "web.assets_tests": ["flexnet_store/static/src/js/tours/*.js"],
     },

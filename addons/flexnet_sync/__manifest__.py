@@ -2,7 +2,7 @@
     "name": "FlexNet Operations Sync",
     "summary": "Synchronise products, accounts, members and entitlements with "
     "Flexera FlexNet Operations and push entitlements for sold licenses",
-    "version": "19.0.1.4.0",
+    "version": "19.0.1.5.0",
     "category": "Sales/Sales",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",

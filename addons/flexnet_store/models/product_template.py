@@ -3,6 +3,8 @@ from odoo.fields import Domain
 from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.flexnet_sync.sync.mapper import CLOSED_LINE_STATES
+
 GATED_KINDS = ("addon", "seats", "maintenance", "media_kit")
 GATING_FIELDS = {
     "flexnet_gating",
@@ -194,3 +196,39 @@ class ProductTemplate(models.Model):
         )
         titles, by_products, closed = self.env.cr.fetchone()
         return titles, by_products, closed
+
+    @api.model
+    def _flexnet_renewal_products(self, line):
+        """The maintenance products (variants) the current user may buy on the current website to
+        renew the entitlement line ``line``: those of its title, sold by the shop."""
+        title = line.sudo().product_id.product_tmpl_id.flexnet_product_name
+        if not title:
+            return self.env["product.product"]
+        website = self.env["website"].get_current_website()
+        templates = self.search(
+            [
+                ("flexnet_kind", "=", "maintenance"),
+                ("flexnet_title", "=", title),
+                *website.sale_product_domain(),
+            ]
+        )
+        return templates.product_variant_ids.filtered("sale_ok")
+
+    def _flexnet_renewable_lines(self):
+        """The current user's entitlement lines this maintenance product renews (record rules
+        keep them to the user's account): what its page offers to renew."""
+        self.ensure_one()
+        if self.flexnet_kind != "maintenance" or not self.flexnet_title or self.env.user._is_public():
+            return self.env["flexnet.entitlement.line"]
+        # the title is matched as superuser (the user may not read every product of their
+        # lines), the lines themselves are searched as the user
+        Line = self.env["flexnet.entitlement.line"]
+        titled = Line.sudo().search(
+            [
+                ("line_type", "=", "entitlement"),
+                ("state", "not in", list(CLOSED_LINE_STATES)),
+                ("partner_id", "=", self.env.user.partner_id.commercial_partner_id.id),
+                ("product_id.product_tmpl_id.flexnet_product_name", "=", self.flexnet_title),
+            ]
+        )
+        return Line.search([("id", "in", titled.ids)])

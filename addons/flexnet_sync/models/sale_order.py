@@ -4,6 +4,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
@@ -48,8 +49,10 @@ class SaleOrder(models.Model):
         for order in self:
             order.flexnet_line_ids = order.order_line.filtered(lambda line: line.product_id.flexnet_kind)
 
-    def action_confirm(self):
-        result = super().action_confirm()
+    def _action_confirm(self):
+        # queued as the order is confirmed, before its confirmation e-mail is sent: the e-mail
+        # says the entitlement is on its way to FlexNet
+        result = super()._action_confirm()
         self.filtered(lambda o: o._flexnet_push_lines())._flexnet_enqueue_push()
         return result
 
@@ -214,6 +217,49 @@ class SaleOrder(models.Model):
         }
         return {self._flexnet_activation_id(line) for line in lines} <= items
 
+    def _flexnet_renewed_meanwhile(self, target, lines):
+        """Why the maintenance ``lines`` renew must not be added to the FlexNet entitlement
+        ``target``, or None: FlexNet already extends the renewed line's maintenance beyond the end
+        the customer renewed from (``flexnet_renews_from``), by an item this order did not send
+        (another order, or an administrator in FlexNet, renewed it meanwhile). Sending it would
+        extend the maintenance a second time without anyone having chosen to."""
+        ours = {self._flexnet_activation_id(line) for line in lines}
+        present = {li.activation_id for li in target.line_items} | {
+            m.activation_id for m in target.maintenance_line_items
+        }
+        present |= {m.activation_id for li in target.line_items for m in li.maintenance}
+        others = [
+            (m.parent_activation_id or li.activation_id, m)
+            for li in target.line_items
+            for m in li.maintenance
+            if m.activation_id not in ours
+        ] + [
+            (m.parent_activation_id, m) for m in target.maintenance_line_items if m.activation_id not in ours
+        ]
+        for line in lines.filtered(lambda sol: sol.product_id.flexnet_kind == "maintenance"):
+            if self._flexnet_activation_id(line) in present:
+                continue  # FlexNet accepted it already (a retry)
+            parent = line.flexnet_parent_line_id.sudo()
+            end = max(
+                (
+                    m.expiration_date
+                    for activation, m in others
+                    if activation == parent.activation_id and m.expiration_date and not m.is_permanent
+                ),
+                default=None,
+            )
+            if end and (not line.flexnet_renews_from or end > line.flexnet_renews_from):
+                return self.env._(
+                    "The maintenance of %(activation)s was renewed meanwhile: FlexNet has it until %(end)s, "
+                    "not %(chosen)s as when %(product)s was ordered. Nothing was sent, so that it is not "
+                    "extended twice: refund or cancel the order.",
+                    activation=parent.activation_id,
+                    end=end,
+                    chosen=line.flexnet_renews_from or self.env._("none"),
+                    product=line.product_id.display_name,
+                )
+        return None
+
     def _flexnet_push_entitlement(self):
         """Job: create the order's entitlement in FlexNet (idempotent), add the seats and
         maintenance it sells for existing lines to their entitlements, and have FlexNet e-mail
@@ -264,6 +310,20 @@ class SaleOrder(models.Model):
                     # creates what is missing: all of it, or the items a crash left out
                     client.create_simple_entitlements([self._flexnet_new_entitlement(account_id, own)])
                 entitlements.append(ref)
+            # two orders renewing one line are sent one after the other, each reading FlexNet
+            # after the other has added its maintenance (see _flexnet_renewed_meanwhile)
+            renewed_ids = sorted(
+                lines.filtered(
+                    lambda sol: sol.product_id.flexnet_kind == "maintenance"
+                ).flexnet_parent_line_id.ids
+            )
+            if renewed_ids:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM flexnet_entitlement_line WHERE id IN %s ORDER BY id FOR UPDATE",
+                        tuple(renewed_ids),
+                    )
+                )
             for name, added in sorted(additions.items()):
                 target = client.get_entitlement(name)
                 if target is None or target.sold_to != account_id:
@@ -285,6 +345,9 @@ class SaleOrder(models.Model):
                             account=account_id,
                         )
                     )
+                renewed = self._flexnet_renewed_meanwhile(target, added)
+                if renewed:
+                    return self._flexnet_fail(renewed)
                 if not self._flexnet_complete(target, added):
                     items, maintenance = self._flexnet_new_items(added)
                     client.create_line_items(

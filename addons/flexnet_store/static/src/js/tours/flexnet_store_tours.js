@@ -86,6 +86,59 @@ registry.category("web_tour.tours").add("flexnet_store_media_kit_paid", {
             trigger: '#o_delivery_methods input[name="o_delivery_radio"]:checked',
         },
         tourUtils.confirmOrder(),
-        ...tourUtils.payWithDemo(),
+        ...payWithDemoAndWait(),
+    ],
+});
+
+// tourUtils.payWithDemo, waiting longer for the confirmation: the payment's post-processing
+// confirms the order and renders its confirmation e-mail (with the order's PDF) first
+function payWithDemoAndWait() {
+    return [
+        ...tourUtils.payWithDemo().slice(0, -1),
+        {
+            content: "the payment is processed and the order confirmed",
+            trigger: '[name="order_confirmation"]:contains("Your payment has been processed.")',
+            timeout: 30000,
+        },
+    ];
+}
+
+// a member renews a line's maintenance from My entitlements and pays with the demo provider
+registry.category("web_tour.tours").add("flexnet_store_renew_with_payment", {
+    steps: () => [
+        {
+            content: "renew the CAD Studio line",
+            trigger: "tr.o_flexnet_entitlement_row:contains(ENT-NW-2001) button.o_flexnet_renew",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        ...tourUtils.assertCartContains({ productName: "CAD Studio Maintenance" }),
+        {
+            content: "a renewal's quantity is the renewed seats, read-only",
+            trigger: "[name=website_sale_cart_line_quantity]:not(:has(.fa-plus, .oi-plus)) input.js_quantity[readonly][value='4']",
+        },
+        tourUtils.goToCheckout(),
+        ...payWithDemoAndWait(),
+    ],
+});
+
+// a member buys extra seats in the shop and pays with the demo provider
+registry.category("web_tour.tours").add("flexnet_store_buy_seats_with_payment", {
+    steps: () => [
+        {
+            content: "the extra seats of an entitled title are listed",
+            trigger: ".oe_product_cart a:contains(CAD Studio Extra Seat)",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "add them to the cart",
+            trigger: "#product_detail form #add_to_cart",
+            run: "click",
+        },
+        tourUtils.goToCart({ quantity: 1 }),
+        ...tourUtils.assertCartContains({ productName: "CAD Studio Extra Seat" }),
+        tourUtils.goToCheckout(),
+        ...payWithDemoAndWait(),
     ],
 });
