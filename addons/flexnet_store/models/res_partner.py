@@ -20,6 +20,7 @@ class ResPartner(models.Model):
     @api.depends(
         "flexnet_roles",
         "flexnet_user_name",
+        "flexnet_can_login",
         "flexnet_backend_id",
         "commercial_partner_id.flexnet_backend_id.shop_buyer_roles",
         "commercial_partner_id.flexnet_backend_id.shop_free_media_roles",
@@ -35,9 +36,12 @@ class ResPartner(models.Model):
         A contact outside any FlexNet account, or of an account whose backend restricts
         nothing, may. Otherwise the contact must be a FlexNet member of that backend holding
         one of the roles the backend lists; the account's own record and contacts that are no
-        FlexNet user hold no role."""
+        FlexNet user hold no role. A FlexNet user that FlexNet deactivated may do neither,
+        whatever the roles (a web session opened before stays signed in)."""
         self.ensure_one()
         partner = self.sudo()
+        if partner._flexnet_user_inactive():
+            return False
         account = partner.commercial_partner_id
         backend = account.flexnet_backend_id
         if not backend or not account.flexnet_account_id:
@@ -50,12 +54,25 @@ class ResPartner(models.Model):
         roles = {role.strip().lower() for role in (partner.flexnet_roles or "").split(",")}
         return bool(roles & allowed)
 
+    def _flexnet_user_inactive(self):
+        """Whether this contact is a FlexNet user that FlexNet no longer keeps active."""
+        self.ensure_one()
+        partner = self.sudo()
+        return bool(
+            partner.flexnet_user_name and partner.flexnet_backend_id and not partner.flexnet_can_login
+        )
+
     def _flexnet_shop_refusal(self, permission):
         """The message refusing ``permission`` to this contact, or False when allowed."""
         self.ensure_one()
         if self._flexnet_shop_allows(permission):
             return False
         account = self.sudo().commercial_partner_id.name
+        if self._flexnet_user_inactive():
+            return self.env._(
+                "Your FlexNet user is no longer active for %(account)s: ask an administrator of your account.",
+                account=account,
+            )
         if permission == "buy":
             return self.env._(
                 "Your FlexNet role does not allow you to buy for %(account)s. "

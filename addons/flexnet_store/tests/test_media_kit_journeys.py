@@ -175,6 +175,18 @@ class TestShopRoles(_KitLinkCase):
         self._add(render)
         self.assertEqual(self._orders(self.carla_user.partner_id).order_line.product_id, render)
 
+    def test_a_member_flexnet_deactivated_may_neither_buy_nor_order_media(self):
+        self.backend.write({"shop_buyer_roles": False, "shop_free_media_roles": False})
+        carla = self.carla_user.partner_id
+        self.assertTrue(carla.flexnet_may_buy)
+        carla.flexnet_can_login = False  # FlexNet deactivated her; her web session is still open
+        self.assertFalse(carla.flexnet_may_buy or carla.flexnet_may_order_free_media)
+        self.authenticate("nw_admin", "nw_admin")
+        self.assertIn("Your FlexNet user is no longer active", self.url_open("/shop").text)
+        with self.assertRaises(JsonRpcException):
+            self._add(self.products["CADS-RENDER"])
+        self.assertFalse(self._orders(carla).order_line)
+
     def test_no_role_listed_lets_every_member_buy(self):
         self.backend.shop_buyer_roles = False
         self.authenticate("nw_member", "nw_member")

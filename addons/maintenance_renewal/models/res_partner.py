@@ -126,7 +126,8 @@ class ResPartner(models.Model):
         """{account: [(contact, role)]} for the accounts ``self``: the people renewal e-mails
         are addressed to, never the account record itself when it has people.
 
-        Members are the account's contacts with a FlexNet user name and an e-mail; ``role`` is
+        Members are the account's contacts with a FlexNet user name and an e-mail whom FlexNet
+        keeps active (a user FlexNet deactivated, e.g. someone who left, gets nothing); ``role`` is
         ``admin`` for a member whose FlexNet roles name an admin, else ``member``. With
         ``roles`` (FlexNet role names, case-insensitive), only the members holding one of them,
         unless the account has none: then every member (the reminder still reaches people).
@@ -154,7 +155,7 @@ class ResPartner(models.Model):
         result = {}
         rank = {"admin": 0, "member": 1, "billing": 2}
         for account, found in by_account.items():
-            members = [c for c in found if c.flexnet_user_name]
+            members = [c for c in found if c.flexnet_user_name and c.flexnet_can_login]
             if wanted_roles:
                 chosen = [c for c in members if wanted_roles & c._flexnet_role_set()]
                 members = chosen or members

@@ -90,6 +90,13 @@ class TestReminderReachesPeople(RenewalCase):
         self.assertEqual(len(self._reminders(self.nw)), 1)
         self.assertEqual(len(self._reminders(self.ini)), 1)
 
+    def test_a_user_flexnet_deactivated_gets_nothing(self):
+        # Samir left Initech: FlexNet keeps his user, inactive (the sync keeps him as a contact)
+        self.samir.flexnet_can_login = False
+        self._run_cron()
+        self.assertEqual(self._people(self.ini), self.peter)
+        self.assertNotIn(self.samir, [contact for contact, _role in self.ini._renewal_contacts()[self.ini]])
+
     def test_opted_out_people_get_nothing(self):
         # Dev blacklisted his address; the billing contact unsubscribed from a renewal campaign
         self.env["mail.blacklist"]._add("dev.patel@northwind.example.com")

@@ -265,18 +265,14 @@ class MediaProductionSite(models.Model):
         return f"{STATION_KEY_PREFIX} {self.code}"
 
     def _station_keys(self):
-        """The API keys issued to this site's station (by ``_station_issue_key``): the keys of
-        its station user named after the station. Other keys of that user are not station keys."""
+        """The API keys of this site's station: every key of its station user, a technical user
+        that serves this site only (one site per station user), whoever issued them
+        (``_station_issue_key``, or by hand before the site had a key of its own)."""
         self.ensure_one()
         Keys = self.env["res.users.apikeys"].sudo()
         if not self.station_user_id:
             return Keys
-        return Keys.search(
-            [
-                ("user_id", "=", self.station_user_id.id),
-                ("name", "=like", f"{STATION_KEY_PREFIX} %"),
-            ]
-        )
+        return Keys.search([("user_id", "=", self.station_user_id.id)])
 
     def _station_issue_key(self, expiration):
         """Revoke the site's station keys (``_station_keys``) and issue a new one for its
@@ -285,6 +281,10 @@ class MediaProductionSite(models.Model):
         self.ensure_one()
         if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
             raise AccessError(self.env._("Only media production managers issue station keys."))
+        if not self.env.su and self.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._("Site %(site)s is not one of your companies' sites.", site=self.sudo().name)
+            )
         user = self.station_user_id
         if not user:
             raise UserError(

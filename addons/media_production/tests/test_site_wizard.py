@@ -135,30 +135,46 @@ class TestSiteWizard(SiteWizardMixin, MediaProductionCase):
         self.assertFalse(self.env["media.production.site"].search_count([("code", "=", "T-CA")]))
         self.assertFalse(self.site_eu._station_keys())
 
-    def test_rotation_revokes_the_sites_station_keys_only(self):
+    def test_rotation_revokes_every_key_of_the_station_and_no_other_sites(self):
         action = self._site_wizard(self.manager).action_apply()
         site = self.env["media.production.site"].browse(self._shown_key(action, self.manager)["site_id"])
         old = self._shown_key(action, self.manager)["key"]
         tomorrow = fields.Datetime.now() + timedelta(days=1)
         Keys = self.env["res.users.apikeys"]
-        # another key of the station user (not a station key) and another site's station key
-        other_key = Keys.with_user(site.station_user_id).sudo()._generate(None, "monitoring", tomorrow)
+        # a key of the station user made by hand (as before the wizard), another site's station key
+        by_hand = Keys.with_user(site.station_user_id).sudo()._generate(None, "station", tomorrow)
         eu_key = self.site_eu._station_issue_key(tomorrow)
         rotate = (
             self.env["media.production.site.key.wizard"]
             .with_user(self.manager)
             .create({"site_id": site.id, "key_duration": "30"})
         )
-        self.assertEqual(rotate.revoked_count, 1)
+        self.assertEqual(rotate.revoked_count, 2)
         new = self._shown_key(rotate.action_rotate(), self.manager)["key"]
         self.assertNotEqual(new, old)
         self.assertIsNone(self._key_user(old))
         self.assertEqual(self._key_user(new), site.station_user_id.id)
-        self.assertEqual(self._key_user(other_key), site.station_user_id.id)
+        self.assertIsNone(self._key_user(by_hand))
         self.assertEqual(self._key_user(eu_key), self.station_eu.id)
         [stored] = site._station_keys()
         self.assertAlmostEqual(
             stored.expiration_date, fields.Datetime.now() + timedelta(days=30), delta=timedelta(minutes=5)
+        )
+
+    def test_a_manager_sets_up_and_rotates_sites_of_their_own_companies_only(self):
+        other = self.env["res.company"].create({"name": "Other Replication Ltd"})
+        foreign = self.env["media.production.site"].create(
+            {"name": "Elsewhere", "code": "ELSEW", "company_id": other.id, "station_user_id": False}
+        )
+        wizard = self._site_wizard(self.manager)
+        wizard.sudo().company_id = other
+        with self.assertRaisesRegex(AccessError, "not one of your companies"):
+            wizard.with_user(self.manager).action_apply()
+        self.assertFalse(self.env["res.users"].search_count([("login", "=", wizard.station_login)]))
+        with self.assertRaises(AccessError):
+            foreign.with_user(self.manager)._station_issue_key(fields.Datetime.now() + timedelta(days=1))
+        self.assertFalse(
+            self.env["media.production.site"].with_user(self.manager).search([("id", "=", foreign.id)])
         )
 
     def test_key_is_issued_to_station_users_only(self):

@@ -18,7 +18,12 @@ class MediaProductionSiteWizard(models.TransientModel):
 
     name = fields.Char("Site name", required=True)
     code = fields.Char(required=True, help="Given to the station program (--site).")
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        domain=lambda self: [("id", "in", self.env.user.company_ids.ids)],
+    )
     media_type_ids = fields.Many2many("media.type", string="Media types", required=True)
     robot_verifies = fields.Boolean("Robot verifies discs", default=True)
     daily_capacity = fields.Integer("Capacity per day", default=0, help="0: no limit.")
@@ -153,6 +158,13 @@ class MediaProductionSiteWizard(models.TransientModel):
 
     def _check_setup(self):
         """Clear messages for what would otherwise fail in the middle of the setup."""
+        if self.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You may not set up a production site for %(company)s: it is not one of your companies.",
+                    company=self.company_id.sudo().name,
+                )
+            )
         Site = self.env["media.production.site"].with_context(active_test=False)
         if Site.search_count([("code", "=", self.code)]):
             raise UserError(
