@@ -146,6 +146,7 @@ class TestRenewalCampaign(RenewalCase):
                 "email": "nia@northwind.example.com",
                 "flexnet_user_name": "nia@northwind.example.com",
                 "flexnet_backend_id": self.backend.id,
+                "flexnet_can_login": True,  # an active FlexNet user
             }
         )
         campaign.action_launch()
