@@ -126,7 +126,9 @@ class TestEsdItemLink(_KitLinkCase):
         )
         # one item, two kits: the link names no kit
         self.products["SIMF-MEDIA-USB"].flexnet_esd_item = "DVS-31-LINUX"
-        self._assert_refused(self._item_link(), "not known to the shop", (404,))
+        with self.assertLogs("odoo.addons.flexnet_store.models.flexnet_backend", "WARNING") as logged:
+            self._assert_refused(self._item_link(), "not known to the shop", (404,))
+        self.assertIn("mapped to several media kits", logged.output[0])
 
     def test_an_item_set_in_odoo_names_the_kit(self):
         """A kit FlexNet names no item for takes the one set on it in Odoo."""
