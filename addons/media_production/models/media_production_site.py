@@ -139,7 +139,8 @@ class MediaProductionSite(models.Model):
                     log_exceptions=False,
                 )
         except psycopg2.errors.SerializationFailure:
-            pass  # another call wrote it since this transaction began
+            # another call wrote it since this transaction began: the time is noted
+            _logger.debug("Heartbeat of site %s noted by a concurrent station call", self.code)
         self.invalidate_recordset(["heartbeat", "is_down"])
 
     @api.depends("heartbeat", "down_after")
