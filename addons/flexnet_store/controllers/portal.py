@@ -52,7 +52,8 @@ class FlexnetEntitlementPortal(CustomerPortal):
             line.check_access("read")
         except (AccessError, MissingError):
             return request.redirect("/my")
-        if not line or line.state == REMOVED:
+        # as on the list: the account's lines FlexNet has (its maintenance items show on them)
+        if not line.filtered_domain(PORTAL_LINES):
             return request.redirect("/my")
         return request.render(
             "flexnet_store.portal_my_entitlement",

@@ -310,6 +310,19 @@ class SaleOrder(models.Model):
     # --- free media kits ordered from a FlexNet link -------------------------------------------
 
     @api.model
+    def _flexnet_delivery_address(self, member, values):
+        """The account's delivery address with exactly ``values`` (ship-to form) for ``member``:
+        the one a previous order made when nothing changed, else a new one."""
+        Partner = self.env["res.partner"].sudo()
+        values = {
+            key: value or False
+            for key, value in dict(
+                values, type="delivery", parent_id=member.commercial_partner_id.id, email=member.email
+            ).items()
+        }
+        same = Partner.search([(key, "=", value) for key, value in values.items()], order="id desc", limit=1)
+        return same or Partner.create(values)
+
     def _flexnet_ship_to_values(self, address):
         """Delivery address values from a submitted form; UserError naming what is missing."""
         address = {
@@ -373,18 +386,7 @@ class SaleOrder(models.Model):
         with self.env.cr.savepoint():
             if not self.env["flexnet.store.nonce"].sudo()._consume(f"order:{link_nonce}"):
                 raise AccessError(self.env._("This media-kit link already placed its order."))
-            shipping = (
-                self.env["res.partner"]
-                .sudo()
-                .create(
-                    dict(
-                        values,
-                        type="delivery",
-                        parent_id=member.commercial_partner_id.id,
-                        email=member.email,
-                    )
-                )
-            )
+            shipping = self._flexnet_delivery_address(member, values)
             order = Order.create(
                 {
                     "partner_id": member.id,

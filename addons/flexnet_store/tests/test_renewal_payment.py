@@ -136,6 +136,7 @@ class TestRenewalCart(RenewalCase):
         self.authenticate("nw_member", "nw_member")
         page = self.url_open(self.maintenance.product_tmpl_id.website_url).text
         self.assertIn("o_flexnet_renewal_lines", page)
+        self.assertNotIn('id="add_to_cart"', page)  # only the Renew of a line puts it in the cart
         self.assertIn(self.nw_cads.activation_id, page)
         self.assertNotIn(self.acme_cads.activation_id, page)
         response = self._renew(self.nw_cads.id, product_id=str(self.maintenance.id))

@@ -370,6 +370,13 @@ class TestAccountTerms(FlexnetStoreCase):
         self.assertIn("o_flexnet_action_seats", page)  # buy more CAD Studio seats
         response = self.url_open(f"/my/entitlements/{acme_line.id}", allow_redirects=False)
         self.assertEqual(response.status_code, 303)
+        # the account's own maintenance items are shown on their lines, not as lines of their own
+        maintenance = self.env["flexnet.entitlement.line"].search(
+            [("partner_id", "=", self.northwind.id), ("line_type", "!=", "entitlement")], limit=1
+        )
+        self.assertTrue(maintenance)
+        response = self.url_open(f"/my/entitlements/{maintenance.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 303)
         lines = self.env["flexnet.entitlement.line"].with_user(self.nw_user).search([])
         self.assertEqual(lines.partner_id, self.northwind)
 

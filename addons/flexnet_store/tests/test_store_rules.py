@@ -113,6 +113,9 @@ class TestMediaKitRules(FlexnetStoreMixin, TransactionCase):
         with self.assertRaisesRegex(AccessError, "already placed"):
             self._order(self.nw_user, kit, params["nonce"])
         self.assertEqual(self._counts(), counts)
+        # the next kit shipped to the same address: one delivery address of the account, not two
+        again = self._order(self.nw_user, kit, self._params(part="DVS-MEDIA-DVD")["nonce"])
+        self.assertEqual(again.partner_shipping_id, shipping)
 
     def test_a_kit_of_another_account_or_not_entitled_is_refused(self):
         counts = self._counts()

@@ -74,6 +74,12 @@ class SaleOrder(models.Model):
         for job in order.media_job_ids.sorted("id"):
             jobs_by_line.setdefault(job.sale_line_id.id, []).append(job)
         job_state = dict(self.env["media.production.job"]._fields["state"]._description_selection(self.env))
+        # the order's own entitlement holds its licenses, add-ons and seats of new lines; seats and
+        # maintenance for lines the customer has go to those lines' entitlements
+        own, additions = order._flexnet_split_lines(order._flexnet_push_lines())
+        entitlement_of = {sol.id: order.flexnet_entitlement_ref or "" for sol in own}
+        for name, added in additions.items():
+            entitlement_of.update(dict.fromkeys(added.ids, name))
         lines = []
         for line in order.order_line.filtered(lambda line: not line.display_type):
             jobs = []
@@ -125,6 +131,7 @@ class SaleOrder(models.Model):
                     else line.product_uom_qty,
                     "kind": line.product_id.flexnet_kind or "",
                     "activation_id": line.flexnet_activation_id or "",
+                    "entitlement": entitlement_of.get(line.id, ""),
                     "jobs": jobs,
                 }
             )
@@ -135,7 +142,7 @@ class SaleOrder(models.Model):
             "date": order.date_order,
             "salesperson": order.user_id.name or "",
             "flexnet_state": state_label.get(order.flexnet_state, ""),
-            "entitlement_ref": order.flexnet_entitlement_ref or "",
+            "entitlement_ref": (order.flexnet_entitlement_ref or "") if own else "",
             "lines": lines,
             "has_carrier": has_carrier,
         }

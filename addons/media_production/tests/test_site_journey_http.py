@@ -113,6 +113,8 @@ class TestOrderTracePage(MediaProductionCase, HttpCase):
             }
         )
         cls.order.action_confirm()
+        # a FlexNet license (known as such once the order is confirmed: no push is queued here)
+        license_product.flexnet_kind = "license"
         # what the FlexNet push records on the order (its own tests cover the push)
         cls.order.flexnet_entitlement_ref = "ENT-TRACE-0001"
         cls.order.order_line[0].flexnet_activation_id = "ACT-TRACE-0001"
@@ -158,6 +160,7 @@ class TestOrderTracePage(MediaProductionCase, HttpCase):
                     self.order.name,
                     "ENT-TRACE-0001",
                     "ACT-TRACE-0001",
+                    'class="o_trace_line_entitlement">ENT-TRACE-0001<',  # the license's entitlement
                     job.production_id.name,
                     job.name,
                     "Eindhoven",

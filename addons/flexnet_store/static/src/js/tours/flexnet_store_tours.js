@@ -119,6 +119,10 @@ registry.category("web_tour.tours").add("flexnet_store_renew_with_payment", {
         },
         tourUtils.goToCheckout(),
         ...payWithDemoAndWait(),
+        {
+            content: "the confirmation says where the order stands in FlexNet",
+            trigger: ".o_flexnet_order_state:contains(FlexNet)",
+        },
     ],
 });
 
@@ -140,5 +144,9 @@ registry.category("web_tour.tours").add("flexnet_store_buy_seats_with_payment", 
         ...tourUtils.assertCartContains({ productName: "CAD Studio Extra Seat" }),
         tourUtils.goToCheckout(),
         ...payWithDemoAndWait(),
+        {
+            content: "the confirmation says where the order stands in FlexNet",
+            trigger: ".o_flexnet_order_state:contains(FlexNet)",
+        },
     ],
 });
