@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 # who reads an order's media jobs and discs: others who read sale orders (stock, accounting)
@@ -59,6 +59,15 @@ class SaleOrder(models.Model):
         if not user._is_internal() or not any(user.has_group(group) for group in MEDIA_READERS.split(",")):
             raise AccessError(self.env._("Only salespeople and media production staff read order traces."))
         self.check_access("read")
+
+    @api.model
+    def _media_trace_address(self, partner):
+        """The addressee (the person a kit ships to, when the address names one) and the
+        postal address, without its empty lines."""
+        lines = [line for line in (partner.contact_address or "").splitlines() if line.strip()]
+        if partner.name and partner.name not in lines[:1]:
+            lines.insert(0, partner.name)
+        return "\n".join(lines)
 
     def _media_trace_values(self):
         """What the trace page shows of the order, as plain values: each line with its FlexNet
@@ -138,7 +147,7 @@ class SaleOrder(models.Model):
         return {
             "name": order.name,
             "customer": order.partner_id.commercial_partner_id.name or "",
-            "ship_to": order.partner_shipping_id.contact_address or "",
+            "ship_to": self._media_trace_address(order.partner_shipping_id),
             "date": order.date_order,
             "salesperson": order.user_id.name or "",
             "flexnet_state": state_label.get(order.flexnet_state, ""),
