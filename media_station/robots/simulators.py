@@ -106,12 +106,17 @@ class Simulator:
             self.stop_event.wait(poll)
 
     def start(self):
-        thread = threading.Thread(target=self.run, daemon=True)
-        thread.start()
-        return thread
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+        return self.thread
 
-    def stop(self):
+    def stop(self, timeout=10):
+        """Stop watching the hot folder: once this returns, no order is picked up any more
+        (the watcher's pass under way, if any, has ended)."""
         self.stop_event.set()
+        thread = getattr(self, "thread", None)
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
 
     def _fails_now(self):
         return self.failure_rate and self.random.random() < self.failure_rate
