@@ -1,21 +1,17 @@
 """The upgrade to 19.0.1.5.0: a sale line renewing an entitlement line keeps the end of the
 maintenance it renews from, filled for the lines of an existing database."""
 
-import importlib.util
 from datetime import date
 
 from odoo import Command
 from odoo.tests import TransactionCase, tagged
-from odoo.tools.misc import file_path
 from odoo.tools.sql import column_exists
+
+from .migration import migration_script
 
 
 def _pre_migrate():
-    path = file_path("flexnet_sync/migrations/19.0.1.5.0/pre-migrate.py")
-    spec = importlib.util.spec_from_file_location("flexnet_sync_pre_migrate_1_5", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_script("flexnet_sync", "19.0.1.5.0", "pre")
 
 
 @tagged("post_install", "-at_install")

@@ -1,18 +1,13 @@
 """The upgrade to 19.0.1.2.0: the maintenance grace moves to flexnet_sync's company setting
 and each company keeps the grace it had."""
 
-import importlib.util
-
 from odoo.tests import TransactionCase, tagged
-from odoo.tools.misc import file_path
+
+from odoo.addons.flexnet_sync.tests.migration import migration_script
 
 
 def _pre_migrate():
-    path = file_path("maintenance_renewal/migrations/19.0.1.2.0/pre-migrate.py")
-    spec = importlib.util.spec_from_file_location("maintenance_renewal_pre_migrate_1_2", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_script("maintenance_renewal", "19.0.1.2.0", "pre")
 
 
 @tagged("post_install", "-at_install")

@@ -1,19 +1,14 @@
 """The upgrade to 19.0.1.2.0 fills in what sites and jobs that existed before lack."""
 
-import importlib.util
-
 from odoo.tests import tagged
-from odoo.tools.misc import file_path
+
+from odoo.addons.flexnet_sync.tests.migration import migration_script
 
 from .common import MediaProductionCase
 
 
 def _post_migrate():
-    path = file_path("media_production/migrations/19.0.1.2.0/post-migrate.py")
-    spec = importlib.util.spec_from_file_location("media_production_post_migrate_1_2", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return migration_script("media_production", "19.0.1.2.0", "post")
 
 
 @tagged("post_install", "-at_install")
