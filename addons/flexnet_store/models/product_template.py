@@ -91,14 +91,29 @@ class ProductTemplate(models.Model):
         if user._is_internal() or user._is_superuser():
             return Domain.TRUE
         # a website with gating switched off shows its visitors everything it publishes
-        website = getattr(request, "website", None) if request else None
-        if (
-            website is not None
-            and getattr(website, "_name", None) == "website"
-            and not website.flexnet_gating
-        ):
+        website = self._flexnet_request_website()
+        if website is not None and not website.flexnet_gating:
             return Domain.TRUE
         return self.sudo()._flexnet_gating_domain(user.sudo().partner_id)
+
+    @api.model
+    def _flexnet_request_website(self):
+        """The website serving the current web request, None outside one (RPC, crons, shell).
+
+        Odoo sets ``request.website`` only once the route's record arguments passed their
+        access check (a product page's ``product.template``): that check reads the website
+        the request was routed to (``request.website_routing``, chosen from the same session
+        and host as ``request.website``), or an ungated website would answer 404 on the
+        pages of products its visitor's account is not entitled to."""
+        if not request:
+            return None
+        website = getattr(request, "website", None)
+        if website is not None and getattr(website, "_name", None) == "website":
+            return website
+        website_id = getattr(request, "website_routing", None)
+        if website_id and getattr(request, "is_frontend", False):
+            return self.env["website"].sudo().browse(website_id)
+        return None
 
     @api.model_create_multi
     def create(self, vals_list):

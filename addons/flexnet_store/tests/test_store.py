@@ -7,7 +7,7 @@ from psycopg2 import IntegrityError
 from odoo import sql_db
 from odoo.exceptions import AccessDenied, AccessError, UserError, ValidationError
 from odoo.tests import JsonRpcException, new_test_user, tagged
-from odoo.tools import mute_logger
+from odoo.tools import config, mute_logger
 
 from .common import FlexnetStoreCase
 
@@ -53,6 +53,27 @@ class TestGating(FlexnetStoreCase):
         self.assertEqual(response.status_code, 404)
         self.authenticate("nw_member", "nw_member")
         self.assertEqual(self.url_open(render.website_url).status_code, 200)
+
+    def test_an_ungated_website_shows_every_product_page(self):
+        """A second website with gating off, beside the gated one: a signed-in member of an
+        account not entitled to a product opens its page there (the route's access check runs
+        before Odoo sets ``request.website``), and still not on the gated website."""
+        render = self.products["CADS-RENDER"].product_tmpl_id
+        open_host = f"localhost:{config['http_port']}"
+        self.env["website"].create(
+            {"name": "Open shop", "domain": f"http://{open_host}", "flexnet_gating": False}
+        )
+        self.authenticate("glx_member", "glx_member")
+        gated = self.url_open(render.website_url)
+        ungated = self.url_open(render.website_url, headers={"Host": open_host})
+        self.assertEqual((gated.status_code, ungated.status_code), (404, 200))
+        self.assertIn("CAD Studio Render Module", ungated.text)
+        listing = self.url_open("/shop?search=Render", headers={"Host": open_host}).text
+        self.assertIn("CAD Studio Render Module", listing)
+        self.assertNotIn("CAD Studio Render Module", self._shop("Render"))
+        # RPC outside any website keeps the gating: the products a member reads are their own
+        Template = self.env["product.template"].with_user(self.glx_user)
+        self.assertFalse(Template.search([("id", "=", render.id)]))
 
     def test_cart_add_of_a_gated_product_is_refused(self):
         render = self.products["CADS-RENDER"]
