@@ -109,10 +109,11 @@ class ProductTemplate(models.Model):
             return None
         website = getattr(request, "website", None)
         if website is not None and getattr(website, "_name", None) == "website":
-            return website
+            return website if len(website) == 1 else None
         website_id = getattr(request, "website_routing", None)
-        if website_id and getattr(request, "is_frontend", False):
-            return self.env["website"].sudo().browse(website_id)
+        if isinstance(website_id, int) and getattr(request, "is_frontend", False) is True:
+            # a website deleted meanwhile gates (None: as outside any website)
+            return self.env["website"].sudo().browse(website_id).exists() or None
         return None
 
     @api.model_create_multi

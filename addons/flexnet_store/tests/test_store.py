@@ -64,16 +64,32 @@ class TestGating(FlexnetStoreCase):
             {"name": "Open shop", "domain": f"http://{open_host}", "flexnet_gating": False}
         )
         self.authenticate("glx_member", "glx_member")
-        gated = self.url_open(render.website_url)
-        ungated = self.url_open(render.website_url, headers={"Host": open_host})
+
+        def on_open_shop(url):
+            # the session cookie is sent whatever the Host (the client files cookies by Host)
+            return self.url_open(url, headers={"Host": open_host}, cookies={"session_id": self.session.sid})
+
+        gated, ungated = self.url_open(render.website_url), on_open_shop(render.website_url)
         self.assertEqual((gated.status_code, ungated.status_code), (404, 200))
         self.assertIn("CAD Studio Render Module", ungated.text)
-        listing = self.url_open("/shop?search=Render", headers={"Host": open_host}).text
+        self.assertIn(f'"uid": {self.glx_user.id},', ungated.text)  # signed in, not a visitor
+        listing = on_open_shop("/shop?search=Render").text
         self.assertIn("CAD Studio Render Module", listing)
         self.assertNotIn("CAD Studio Render Module", self._shop("Render"))
-        # RPC outside any website keeps the gating: the products a member reads are their own
-        Template = self.env["product.template"].with_user(self.glx_user)
-        self.assertFalse(Template.search([("id", "=", render.id)]))
+        # RPC keeps the gating whatever the host it is sent to: it is served by no website
+        for host in (open_host, f"127.0.0.1:{config['http_port']}"):
+            found = self.make_jsonrpc_request(
+                "/web/dataset/call_kw/product.template/search_read",
+                {
+                    "model": "product.template",
+                    "method": "search_read",
+                    "args": [[("id", "=", render.id)], ["name"]],
+                    "kwargs": {},
+                },
+                headers={"Host": host},
+                cookies={"session_id": self.session.sid},
+            )
+            self.assertEqual(found, [], host)
 
     def test_cart_add_of_a_gated_product_is_refused(self):
         render = self.products["CADS-RENDER"]
