@@ -12,8 +12,11 @@ class Binder:
         keys = [k for k in set(keys) if k]
         if not keys:
             return {}
-        records = self.model.search(
-            [(self.backend_field, "=", self.backend.id), (self.key_field, "in", keys), *extra_domain]
+        # the key alone is fetched: the importers read what else they need of the records
+        # found, and most pages of a first synchronisation find none
+        records = self.model.search_fetch(
+            [(self.backend_field, "=", self.backend.id), (self.key_field, "in", keys), *extra_domain],
+            [self.key_field],
         )
         return {record[self.key_field]: record for record in records}
 

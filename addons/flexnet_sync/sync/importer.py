@@ -876,6 +876,7 @@ class LineImporter(Importer):
                 new_ents[li.entitlement_id] = {
                     "name": li.entitlement_id,
                     "backend_id": self.backend.id,
+                    "company_id": self.backend.company_id.id,
                     "partner_id": accounts[li.sold_to].id,
                     "account_id": li.sold_to,
                     "state": li.entitlement_state or False,

@@ -131,6 +131,24 @@ class TestSync(FlexnetSimulatorCase):
         self.assertEqual((acme.street, acme.zip, acme.state_id.code), ("400 West Lake Street", "60606", "IL"))
         self.assertEqual(acme.state_id.country_id.code, "US")
 
+    def test_entitlements_and_lines_belong_to_their_backends_company(self):
+        """The sync gives entitlements and lines their backend's company as it creates them
+        (the value of their related field, not computed record by record): the same value,
+        and still the related field's, which follows the backend."""
+        other = self.env["res.company"].create({"name": "FlexNet Europe"})
+        self.backend.company_id = other
+        runs = self.backend.sync_all()
+        self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
+        lines = self._lines() | self._lines("maintenance")
+        self.assertEqual(len(lines), self.demo_line_count() + self.demo_maintenance_count())
+        self.assertEqual((lines.company_id, lines.entitlement_id.company_id), (other, other))
+        again = self.backend.sync_all()
+        self.assertEqual(sum(again.mapped("updated_count")), 0)
+        self.backend.company_id = self.env.company
+        self.assertEqual(
+            (lines.company_id, lines.entitlement_id.company_id), (self.env.company, self.env.company)
+        )
+
     def test_second_run_changes_nothing(self):
         self.backend.sync_all()
         runs = self.backend.sync_all()

@@ -412,6 +412,8 @@ class MaintenanceRenewalTerm(models.Model):
                 found = pricelist._get_products_price(products, quantity=seats, currency=currency, date=today)
                 for product_id, price in found.items():
                     prices[(pricelist.id, seats, product_id)] = (price, currency)
+            # the amounts of a group are the same: rounded and converted once per group
+            amounts = {}
             for (
                 term_id,
                 _company,
@@ -423,9 +425,16 @@ class MaintenanceRenewalTerm(models.Model):
                 amount_company,
             ) in company_rows:
                 pricelist = pricelist_of[account_id]
-                price, currency = prices.get((pricelist.id, seats, product_id), (0.0, company.currency_id))
-                new_amount = currency.round(price * seats)
-                new_company = currency._convert(new_amount, company.currency_id, company, today)
+                group = (pricelist.id, seats, product_id)
+                if group not in amounts:
+                    price, currency = prices.get(group, (0.0, company.currency_id))
+                    rounded = currency.round(price * seats)
+                    amounts[group] = (
+                        rounded,
+                        currency,
+                        currency._convert(rounded, company.currency_id, company, today),
+                    )
+                new_amount, currency, new_company = amounts[group]
                 if (new_amount, currency.id, new_company) != (amount, currency_id, amount_company):
                     updates.append((term_id, new_amount, currency.id, new_company))
         for start in range(0, len(updates), _AMOUNT_BATCH):
