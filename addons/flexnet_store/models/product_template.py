@@ -4,6 +4,7 @@ from odoo.http import request
 from odoo.tools import SQL
 
 from odoo.addons.flexnet_sync.sync.mapper import CLOSED_LINE_STATES
+from odoo.addons.website.models import ir_http
 
 GATED_KINDS = ("addon", "seats", "maintenance", "media_kit")
 GATING_FIELDS = {
@@ -107,9 +108,8 @@ class ProductTemplate(models.Model):
         pages of products its visitor's account is not entitled to."""
         if not request:
             return None
-        website = getattr(request, "website", None)
-        if website is not None and getattr(website, "_name", None) == "website":
-            return website if len(website) == 1 else None
+        if website := ir_http.get_request_website():
+            return website
         website_id = getattr(request, "website_routing", None)
         if isinstance(website_id, int) and getattr(request, "is_frontend", False) is True:
             # a website deleted meanwhile gates (None: as outside any website)
