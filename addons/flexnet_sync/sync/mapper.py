@@ -125,7 +125,7 @@ def map_line(line, backend, entitlement, partner, product):
     return {
         "activation_id": line.activation_id,
         "backend_id": backend.id,
-        # the value of the related field: given, it is not precomputed record by record
+        # the backend's company: given, it is not computed record by record
         "company_id": backend.company_id.id,
         "entitlement_id": entitlement.id,
         "partner_id": partner.id,
@@ -154,7 +154,7 @@ def map_maintenance(item, backend, entitlement, partner, product, parent_id):
     return {
         "activation_id": item.activation_id,
         "backend_id": backend.id,
-        # the value of the related field: given, it is not precomputed record by record
+        # the backend's company: given, it is not computed record by record
         "company_id": backend.company_id.id,
         "entitlement_id": entitlement.id,
         "partner_id": partner.id,

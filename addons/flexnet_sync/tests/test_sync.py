@@ -1,6 +1,8 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -133,21 +135,48 @@ class TestSync(FlexnetSimulatorCase):
 
     def test_entitlements_and_lines_belong_to_their_backends_company(self):
         """The sync gives entitlements and lines their backend's company as it creates them
-        (the value of their related field, not computed record by record): the same value,
-        and still the related field's, which follows the backend."""
+        (not computed record by record): the same value, which follows the backend, and no
+        other company is accepted."""
+        computed = []
+
+        def count(model):
+            compute = model._compute_company_id
+
+            def counting(records):
+                computed.extend(records)
+                return compute(records)
+
+            return counting
+
         other = self.env["res.company"].create({"name": "FlexNet Europe"})
         self.backend.company_id = other
-        runs = self.backend.sync_all()
+        Entitlement, Line = self.registry["flexnet.entitlement"], self.registry["flexnet.entitlement.line"]
+        with (
+            patch.object(Entitlement, "_compute_company_id", count(Entitlement)),
+            patch.object(Line, "_compute_company_id", count(Line)),
+        ):
+            runs = self.backend.sync_all()
         self.assertEqual(runs.mapped("state"), ["done"] * 4, runs.mapped("error_log"))
         lines = self._lines() | self._lines("maintenance")
         self.assertEqual(len(lines), self.demo_line_count() + self.demo_maintenance_count())
         self.assertEqual((lines.company_id, lines.entitlement_id.company_id), (other, other))
+        self.assertEqual(computed, [], "the company is given at creation, not computed")
         again = self.backend.sync_all()
         self.assertEqual(sum(again.mapped("updated_count")), 0)
         self.backend.company_id = self.env.company
         self.assertEqual(
             (lines.company_id, lines.entitlement_id.company_id), (self.env.company, self.env.company)
         )
+        for record in (lines[0], lines.entitlement_id[0]):
+            with self.assertRaises(ValidationError) as raised:
+                record.company_id = other
+                record.flush_recordset()
+            self.assertIn("company of its FlexNet backend", str(raised.exception))
+        with self.assertRaises(ValidationError):
+            self.env["flexnet.entitlement.line"].create(
+                dict(lines[0].copy_data()[0], activation_id="ELSEWHERE-1", company_id=other.id)
+            )
+        self.assertEqual((lines.company_id, lines.entitlement_id.company_id), (self.env.company,) * 2)
 
     def test_second_run_changes_nothing(self):
         self.backend.sync_all()

@@ -220,9 +220,48 @@ class MaintenanceRenewalTerm(models.Model):
         return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
+    def _status_sql(self, date_end, renewed, line_state, lapse_days, grace_days, expiring_days, today):
+        """SQL of a term's status (see :meth:`_refresh`) from SQL expressions of its end, whether it
+        is renewed, its line's FlexNet state and its company's and backend's days."""
+        return SQL(
+            """CASE WHEN %(renewed)s THEN 'renewed'
+                    WHEN %(end)s < %(today)s::date - COALESCE(%(lapse)s, 365) THEN 'lapsed'
+                    WHEN COALESCE(%(line_state)s, '') IN %(closed)s THEN 'closed'
+                    WHEN %(end)s < %(today)s::date - COALESCE(%(grace)s, 30) THEN 'past_due'
+                    WHEN %(end)s < %(today)s::date THEN 'grace'
+                    WHEN %(end)s <= %(today)s::date + COALESCE(%(expiring)s, 60) THEN 'expiring'
+                    ELSE 'active' END""",
+            renewed=renewed,
+            end=date_end,
+            line_state=line_state,
+            lapse=lapse_days,
+            grace=grace_days,
+            expiring=expiring_days,
+            today=today,
+            closed=CLOSED_LINE_STATES,
+        )
+
+    @api.model
+    def _status_figures_sql(self, state, days):
+        """SQL of a term's days past due, age bucket and renewal rate (columns ``days``, ``bucket``
+        and ``rate``), from SQL expressions of its status and of the days since its end."""
+        return SQL(
+            """CASE WHEN %(state)s IN ('renewed', 'closed') THEN 0 ELSE %(days)s END AS days,
+               CASE WHEN %(state)s IN ('renewed', 'closed') OR %(days)s = 0 THEN 'not_due'
+                    WHEN %(days)s <= 30 THEN '0_30'
+                    WHEN %(days)s <= 60 THEN '31_60'
+                    WHEN %(days)s <= 90 THEN '61_90'
+                    ELSE '91_plus' END AS bucket,
+               CASE %(state)s WHEN 'renewed' THEN 1.0 WHEN 'lapsed' THEN 0.0 END AS rate""",
+            state=state,
+            days=days,
+        )
+
+    @api.model
     def _update_rows(self, line_ids=None):
         """Refresh step: the rows and values of the terms of :meth:`_refresh`, in two statements."""
         cr = self.env.cr
+        today = fields.Date.context_today(self)
         line_filter = SQL("AND l.id = ANY(%s)", line_ids) if line_ids is not None else SQL("")
         # terms whose line lost its maintenance, or whose end moved earlier (a correction)
         cr.execute(
@@ -262,9 +301,11 @@ class MaintenanceRenewalTerm(models.Model):
                            COALESCE(CASE WHEN lt.flexnet_kind = 'license' THEN lt.flexnet_product_name
                                          ELSE lt.flexnet_title END, l.product_name) AS title,
                            l.seats, l.maintenance_end, latest.product_id AS maintenance_product_id,
-                           latest.start_date, p.user_id, p.country_id, p.flexnet_account_type
+                           latest.start_date, p.user_id, p.country_id, p.flexnet_account_type,
+                           %(status)s AS state, GREATEST(%(today)s::date - l.maintenance_end, 0) AS days
                       FROM flexnet_entitlement_line l
                       JOIN flexnet_backend b ON b.id = l.backend_id
+                      JOIN res_company c ON c.id = b.company_id
                       JOIN res_partner p ON p.id = l.partner_id
                       LEFT JOIN product_product lp ON lp.id = l.product_id
                       LEFT JOIN product_template lt ON lt.id = lp.product_tmpl_id
@@ -274,12 +315,12 @@ class MaintenanceRenewalTerm(models.Model):
                 INSERT INTO maintenance_renewal_term AS t
                        (line_id, account_id, backend_id, company_id, entitlement_id, product_id, title,
                         maintenance_product_id, seats, date_start, date_end, user_id, country_id,
-                        account_type, state, age_bucket, days_past_due,
+                        account_type, state, days_past_due, age_bucket, renewal_rate,
                         create_uid, write_uid, create_date, write_date)
                 SELECT src.line_id, src.partner_id, src.backend_id, src.company_id, src.entitlement_id,
                        src.product_id, src.title, COALESCE(src.maintenance_product_id, sku.product_id),
                        GREATEST(COALESCE(src.seats, 0), 1), src.start_date, src.maintenance_end, src.user_id,
-                       src.country_id, src.flexnet_account_type, 'active', 'not_due', 0,
+                       src.country_id, src.flexnet_account_type, src.state, %(figures)s,
                        %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
                   FROM src LEFT JOIN sku ON sku.title = src.title
                 ON CONFLICT (line_id, date_end) DO UPDATE
@@ -301,6 +342,19 @@ class MaintenanceRenewalTerm(models.Model):
                 """,
                 filter=line_filter,
                 uid=self.env.uid,
+                # a new term starts with the status of the day: the states step then changes
+                # only the terms that were there (renewed ones among them)
+                status=self._status_sql(
+                    SQL("l.maintenance_end"),
+                    SQL("FALSE"),
+                    SQL("l.state"),
+                    SQL("c.renewal_lapse_days"),
+                    SQL("c.maintenance_grace_days"),
+                    SQL("b.expiring_days"),
+                    today,
+                ),
+                today=today,
+                figures=self._status_figures_sql(SQL("src.state"), SQL("src.days")),
                 repriced=SQL(
                     "(t.account_id, t.product_id, t.title, t.maintenance_product_id, t.seats) IS DISTINCT FROM "
                     "(EXCLUDED.account_id, EXCLUDED.product_id, EXCLUDED.title, EXCLUDED.maintenance_product_id, "
@@ -322,34 +376,21 @@ class MaintenanceRenewalTerm(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH s AS (
-                    SELECT t.id,
-                           CASE WHEN l.maintenance_end > t.date_end OR EXISTS (
-                                    SELECT 1 FROM sale_order_line sol
-                                      JOIN sale_order so ON so.id = sol.order_id
-                                     WHERE sol.renewal_term_id = t.id AND so.state = 'sale')
-                                THEN 'renewed'
-                                WHEN t.date_end < %(today)s::date - COALESCE(c.renewal_lapse_days, 365) THEN 'lapsed'
-                                WHEN COALESCE(l.state, '') IN %(closed)s THEN 'closed'
-                                WHEN t.date_end < %(today)s::date - COALESCE(c.maintenance_grace_days, 30) THEN 'past_due'
-                                WHEN t.date_end < %(today)s::date THEN 'grace'
-                                WHEN t.date_end <= %(today)s::date + COALESCE(b.expiring_days, 60) THEN 'expiring'
-                                ELSE 'active' END AS state,
-                           GREATEST(%(today)s::date - t.date_end, 0) AS days
+                WITH sold AS (
+                    SELECT DISTINCT sol.renewal_term_id AS term_id
+                      FROM sale_order_line sol
+                      JOIN sale_order so ON so.id = sol.order_id
+                     WHERE sol.renewal_term_id IS NOT NULL AND so.state = 'sale'
+                ), s AS MATERIALIZED (
+                    SELECT t.id, %(status)s AS state, GREATEST(%(today)s::date - t.date_end, 0) AS days
                       FROM maintenance_renewal_term t
                       JOIN flexnet_entitlement_line l ON l.id = t.line_id
                       JOIN flexnet_backend b ON b.id = t.backend_id
                       JOIN res_company c ON c.id = t.company_id
+                      LEFT JOIN sold ON sold.term_id = t.id
                      WHERE true %(filter)s
                 ), v AS (
-                    SELECT s.id, s.state,
-                           CASE WHEN s.state IN ('renewed', 'closed') THEN 0 ELSE s.days END AS days,
-                           CASE WHEN s.state IN ('renewed', 'closed') OR s.days = 0 THEN 'not_due'
-                                WHEN s.days <= 30 THEN '0_30'
-                                WHEN s.days <= 60 THEN '31_60'
-                                WHEN s.days <= 90 THEN '61_90'
-                                ELSE '91_plus' END AS bucket,
-                           CASE s.state WHEN 'renewed' THEN 1.0 WHEN 'lapsed' THEN 0.0 END AS rate
+                    SELECT s.id, s.state, %(figures)s
                       FROM s
                 )
                 UPDATE maintenance_renewal_term t
@@ -363,7 +404,16 @@ class MaintenanceRenewalTerm(models.Model):
                 """,
                 today=today,
                 filter=line_filter,
-                closed=CLOSED_LINE_STATES,
+                status=self._status_sql(
+                    SQL("t.date_end"),
+                    SQL("l.maintenance_end > t.date_end OR sold.term_id IS NOT NULL"),
+                    SQL("l.state"),
+                    SQL("c.renewal_lapse_days"),
+                    SQL("c.maintenance_grace_days"),
+                    SQL("b.expiring_days"),
+                    today,
+                ),
+                figures=self._status_figures_sql(SQL("s.state"), SQL("s.days")),
             )
         )
         self.invalidate_model(["state", "days_past_due", "age_bucket", "renewal_rate", "renewal_date"])
