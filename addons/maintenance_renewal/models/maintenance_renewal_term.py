@@ -259,7 +259,8 @@ class MaintenanceRenewalTerm(models.Model):
 
     @api.model
     def _update_rows(self, line_ids=None):
-        """Refresh step: the rows and values of the terms of :meth:`_refresh`, in two statements."""
+        """Refresh step: the rows and values of the terms of :meth:`_refresh`, new open terms
+        priced (the others: :meth:`_update_amounts`)."""
         cr = self.env.cr
         today = fields.Date.context_today(self)
         line_filter = SQL("AND l.id = ANY(%s)", line_ids) if line_ids is not None else SQL("")
@@ -278,51 +279,101 @@ class MaintenanceRenewalTerm(models.Model):
         )
         if cr.fetchall():  # the database unlinked them from campaigns (quotation lines: below)
             self.env["maintenance.renewal.campaign"].invalidate_model(["term_ids"])
-        # the current term of each line; a changed price key (account, product, title, SKU,
-        # seats) forgets the amount, priced again by the amounts step
+        # the current term of each line, as its line gives it (``wanted``)
+        wanted = SQL(
+            """
+            latest AS (
+                SELECT DISTINCT ON (m.parent_id) m.parent_id, m.product_id, m.start_date
+                  FROM flexnet_entitlement_line m
+                  JOIN flexnet_entitlement_line l ON l.id = m.parent_id
+                 WHERE m.line_type = 'maintenance' %(filter)s
+                 ORDER BY m.parent_id, m.expiration_date DESC NULLS LAST, m.id DESC
+            ), sku AS (
+                SELECT DISTINCT ON (t.flexnet_title) t.flexnet_title AS title, pp.id AS product_id
+                  FROM product_template t
+                  JOIN product_product pp ON pp.product_tmpl_id = t.id AND pp.active
+                 WHERE t.flexnet_kind = 'maintenance' AND t.active AND t.flexnet_title IS NOT NULL
+                 ORDER BY t.flexnet_title, t.id
+            ), src AS (
+                SELECT l.id AS line_id, l.partner_id, l.backend_id, b.company_id, l.entitlement_id,
+                       l.product_id,
+                       COALESCE(CASE WHEN lt.flexnet_kind = 'license' THEN lt.flexnet_product_name
+                                     ELSE lt.flexnet_title END, l.product_name) AS title,
+                       l.seats, l.maintenance_end, latest.product_id AS maintenance_product_id,
+                       latest.start_date, p.user_id, p.country_id, p.flexnet_account_type,
+                       %(status)s AS state, GREATEST(%(today)s::date - l.maintenance_end, 0) AS days
+                  FROM flexnet_entitlement_line l
+                  JOIN flexnet_backend b ON b.id = l.backend_id
+                  JOIN res_company c ON c.id = b.company_id
+                  JOIN res_partner p ON p.id = l.partner_id
+                  LEFT JOIN product_product lp ON lp.id = l.product_id
+                  LEFT JOIN product_template lt ON lt.id = lp.product_tmpl_id
+                  LEFT JOIN latest ON latest.parent_id = l.id
+                 WHERE l.line_type = 'entitlement' AND l.maintenance_end IS NOT NULL %(filter)s
+            ), wanted AS (
+                SELECT src.*, COALESCE(src.maintenance_product_id, sku.product_id) AS sku_id,
+                       GREATEST(COALESCE(src.seats, 0), 1) AS term_seats
+                  FROM src LEFT JOIN sku ON sku.title = src.title
+            )
+            """,
+            filter=line_filter,
+            # a new term starts with the status of the day: the states step then changes only
+            # the terms that were there (renewed ones among them)
+            status=self._status_sql(
+                SQL("l.maintenance_end"),
+                SQL("FALSE"),
+                SQL("l.state"),
+                SQL("c.renewal_lapse_days"),
+                SQL("c.maintenance_grace_days"),
+                SQL("b.expiring_days"),
+                today,
+            ),
+            today=today,
+        )
+        # a new open term is priced as it is inserted (the amounts step would rewrite the row
+        # it has just written); the amounts step prices the others, and the new ones without SKU
         cr.execute(
             SQL(
                 """
-                WITH latest AS (
-                    SELECT DISTINCT ON (m.parent_id) m.parent_id, m.product_id, m.start_date
-                      FROM flexnet_entitlement_line m
-                      JOIN flexnet_entitlement_line l ON l.id = m.parent_id
-                     WHERE m.line_type = 'maintenance' %(filter)s
-                     ORDER BY m.parent_id, m.expiration_date DESC NULLS LAST, m.id DESC
-                ), sku AS (
-                    SELECT DISTINCT ON (t.flexnet_title) t.flexnet_title AS title, pp.id AS product_id
-                      FROM product_template t
-                      JOIN product_product pp ON pp.product_tmpl_id = t.id AND pp.active
-                     WHERE t.flexnet_kind = 'maintenance' AND t.active AND t.flexnet_title IS NOT NULL
-                     ORDER BY t.flexnet_title, t.id
-                ), src AS (
-                    SELECT l.id AS line_id, l.partner_id, l.backend_id, b.company_id, l.entitlement_id,
-                           l.product_id,
-                           COALESCE(CASE WHEN lt.flexnet_kind = 'license' THEN lt.flexnet_product_name
-                                         ELSE lt.flexnet_title END, l.product_name) AS title,
-                           l.seats, l.maintenance_end, latest.product_id AS maintenance_product_id,
-                           latest.start_date, p.user_id, p.country_id, p.flexnet_account_type,
-                           %(status)s AS state, GREATEST(%(today)s::date - l.maintenance_end, 0) AS days
-                      FROM flexnet_entitlement_line l
-                      JOIN flexnet_backend b ON b.id = l.backend_id
-                      JOIN res_company c ON c.id = b.company_id
-                      JOIN res_partner p ON p.id = l.partner_id
-                      LEFT JOIN product_product lp ON lp.id = l.product_id
-                      LEFT JOIN product_template lt ON lt.id = lp.product_tmpl_id
-                      LEFT JOIN latest ON latest.parent_id = l.id
-                     WHERE l.line_type = 'entitlement' AND l.maintenance_end IS NOT NULL %(filter)s
+                WITH %s
+                SELECT DISTINCT cur.company_id, cur.partner_id, cur.sku_id, cur.term_seats
+                  FROM wanted cur
+                 WHERE cur.sku_id IS NOT NULL AND cur.state IN %s
+                   AND NOT EXISTS (SELECT 1 FROM maintenance_renewal_term t
+                                    WHERE t.line_id = cur.line_id AND t.date_end = cur.maintenance_end)
+                """,
+                wanted,
+                OPEN_STATES,
+            )
+        )
+        prices = self._prices(cr.fetchall())
+        keys, amounts = list(prices), list(prices.values())
+        # a changed price key (account, product, title, SKU, seats) forgets the amount of a term
+        # that was there, priced again by the amounts step
+        cr.execute(
+            SQL(
+                """
+                WITH %(wanted)s, prices AS (
+                    SELECT * FROM unnest(%(companies)s::int[], %(accounts)s::int[], %(skus)s::int[],
+                                         %(seats)s::int[], %(amounts)s::numeric[], %(currencies)s::int[],
+                                         %(amounts_company)s::numeric[])
+                        AS p(company_id, account_id, product_id, seats, amount, currency_id, amount_company)
                 )
                 INSERT INTO maintenance_renewal_term AS t
                        (line_id, account_id, backend_id, company_id, entitlement_id, product_id, title,
                         maintenance_product_id, seats, date_start, date_end, user_id, country_id,
                         account_type, state, days_past_due, age_bucket, renewal_rate,
+                        amount, currency_id, amount_company,
                         create_uid, write_uid, create_date, write_date)
-                SELECT src.line_id, src.partner_id, src.backend_id, src.company_id, src.entitlement_id,
-                       src.product_id, src.title, COALESCE(src.maintenance_product_id, sku.product_id),
-                       GREATEST(COALESCE(src.seats, 0), 1), src.start_date, src.maintenance_end, src.user_id,
-                       src.country_id, src.flexnet_account_type, src.state, %(figures)s,
+                SELECT cur.line_id, cur.partner_id, cur.backend_id, cur.company_id, cur.entitlement_id,
+                       cur.product_id, cur.title, cur.sku_id, cur.term_seats, cur.start_date,
+                       cur.maintenance_end, cur.user_id, cur.country_id, cur.flexnet_account_type,
+                       cur.state, %(figures)s, pr.amount, pr.currency_id, pr.amount_company,
                        %(uid)s, %(uid)s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'
-                  FROM src LEFT JOIN sku ON sku.title = src.title
+                  FROM wanted cur
+                  LEFT JOIN prices pr
+                    ON cur.state IN %(open)s AND pr.company_id = cur.company_id
+                   AND pr.account_id = cur.partner_id AND pr.product_id = cur.sku_id AND pr.seats = cur.term_seats
                 ON CONFLICT (line_id, date_end) DO UPDATE
                    SET account_id = EXCLUDED.account_id, entitlement_id = EXCLUDED.entitlement_id,
                        product_id = EXCLUDED.product_id, title = EXCLUDED.title,
@@ -340,21 +391,17 @@ class MaintenanceRenewalTerm(models.Model):
                                          COALESCE(EXCLUDED.date_start, t.date_start))
                 RETURNING t.id
                 """,
-                filter=line_filter,
+                wanted=wanted,
+                companies=[key[0] for key in keys],
+                accounts=[key[1] for key in keys],
+                skus=[key[2] for key in keys],
+                seats=[key[3] for key in keys],
+                amounts=[amount[0] for amount in amounts],
+                currencies=[amount[1] for amount in amounts],
+                amounts_company=[amount[2] for amount in amounts],
+                open=OPEN_STATES,
                 uid=self.env.uid,
-                # a new term starts with the status of the day: the states step then changes
-                # only the terms that were there (renewed ones among them)
-                status=self._status_sql(
-                    SQL("l.maintenance_end"),
-                    SQL("FALSE"),
-                    SQL("l.state"),
-                    SQL("c.renewal_lapse_days"),
-                    SQL("c.maintenance_grace_days"),
-                    SQL("b.expiring_days"),
-                    today,
-                ),
-                today=today,
-                figures=self._status_figures_sql(SQL("src.state"), SQL("src.days")),
+                figures=self._status_figures_sql(SQL("cur.state"), SQL("cur.days")),
                 repriced=SQL(
                     "(t.account_id, t.product_id, t.title, t.maintenance_product_id, t.seats) IS DISTINCT FROM "
                     "(EXCLUDED.account_id, EXCLUDED.product_id, EXCLUDED.title, EXCLUDED.maintenance_product_id, "
@@ -441,52 +488,17 @@ class MaintenanceRenewalTerm(models.Model):
         rows = self.env.cr.fetchall()
         if not rows:
             return 0
-        today = fields.Date.context_today(self)
-        by_company = defaultdict(list)
-        for row in rows:
-            by_company[row[1]].append(row)
+        prices = self._prices(
+            {
+                (company_id, account_id, product_id, seats)
+                for _id, company_id, account_id, product_id, seats, *_rest in rows
+            }
+        )
         updates = []
-        for company_id, company_rows in by_company.items():
-            company = self.env["res.company"].browse(company_id)
-            env = self.with_company(company).env
-            partners = env["res.partner"].browse({r[2] for r in company_rows})
-            pricelist_of = {p.id: p.property_product_pricelist for p in partners}
-            groups = defaultdict(set)
-            for r in company_rows:
-                if r[3]:
-                    groups[(pricelist_of[r[2]], r[4])].add(r[3])
-            prices = {}
-            for (pricelist, seats), product_ids in groups.items():
-                currency = pricelist.currency_id or company.currency_id
-                products = env["product.product"].browse(product_ids)
-                found = pricelist._get_products_price(products, quantity=seats, currency=currency, date=today)
-                for product_id, price in found.items():
-                    prices[(pricelist.id, seats, product_id)] = (price, currency)
-            # the amounts of a group are the same: rounded and converted once per group
-            amounts = {}
-            for (
-                term_id,
-                _company,
-                account_id,
-                product_id,
-                seats,
-                amount,
-                currency_id,
-                amount_company,
-            ) in company_rows:
-                pricelist = pricelist_of[account_id]
-                group = (pricelist.id, seats, product_id)
-                if group not in amounts:
-                    price, currency = prices.get(group, (0.0, company.currency_id))
-                    rounded = currency.round(price * seats)
-                    amounts[group] = (
-                        rounded,
-                        currency,
-                        currency._convert(rounded, company.currency_id, company, today),
-                    )
-                new_amount, currency, new_company = amounts[group]
-                if (new_amount, currency.id, new_company) != (amount, currency_id, amount_company):
-                    updates.append((term_id, new_amount, currency.id, new_company))
+        for term_id, company_id, account_id, product_id, seats, *current in rows:
+            new = prices[(company_id, account_id, product_id, seats)]
+            if new != tuple(current):
+                updates.append((term_id, *new))
         for start in range(0, len(updates), _AMOUNT_BATCH):
             chunk = updates[start : start + _AMOUNT_BATCH]
             self.env.cr.execute(
@@ -502,6 +514,48 @@ class MaintenanceRenewalTerm(models.Model):
             )
         self.invalidate_model(["amount", "currency_id", "amount_company"])
         return len(updates)
+
+    @api.model
+    def _prices(self, keys):
+        """The renewal amounts of maintenance terms: ``{(company id, account id, maintenance SKU
+        id, seats): (amount, currency id, amount in company currency)}`` for each such key of
+        ``keys`` (see *Amounts* in :meth:`_refresh`). One pricelist computation per (company,
+        pricelist, seats) group; each group's amount rounded and converted once."""
+        today = fields.Date.context_today(self)
+        by_company = defaultdict(set)
+        for key in keys:
+            by_company[key[0]].add(key)
+        result = {}
+        for company_id, company_keys in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            env = self.with_company(company).env
+            partners = env["res.partner"].browse({key[1] for key in company_keys})
+            pricelist_of = {p.id: p.property_product_pricelist for p in partners}
+            groups = defaultdict(set)
+            for _company, account_id, product_id, seats in company_keys:
+                if product_id:
+                    groups[(pricelist_of[account_id], seats)].add(product_id)
+            prices = {}
+            for (pricelist, seats), product_ids in groups.items():
+                currency = pricelist.currency_id or company.currency_id
+                products = env["product.product"].browse(product_ids)
+                found = pricelist._get_products_price(products, quantity=seats, currency=currency, date=today)
+                for product_id, price in found.items():
+                    prices[(pricelist.id, seats, product_id)] = (price, currency)
+            amounts = {}
+            for key in company_keys:
+                _company, account_id, product_id, seats = key
+                group = (pricelist_of[account_id].id, seats, product_id)
+                if group not in amounts:
+                    price, currency = prices.get(group, (0.0, company.currency_id))
+                    rounded = currency.round(price * seats)
+                    amounts[group] = (
+                        rounded,
+                        currency.id,
+                        currency._convert(rounded, company.currency_id, company, today),
+                    )
+                result[key] = amounts[group]
+        return result
 
     @api.model
     def _cron_refresh(self):
