@@ -16,7 +16,12 @@ class FlexnetEntitlement(models.Model):
     # the backend's company, always (checked); computed like a related field, but a creation
     # that gives it (the synchronisation does) keeps it instead of computing it entitlement by entitlement
     company_id = fields.Many2one(
-        "res.company", compute="_compute_company_id", store=True, readonly=False, precompute=True
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
     )
     partner_id = fields.Many2one(
         "res.partner", "Account", required=True, index=True, ondelete="restrict", readonly=True

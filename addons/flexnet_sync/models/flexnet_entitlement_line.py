@@ -59,7 +59,12 @@ class FlexnetEntitlementLine(models.Model):
     # the backend's company, always (checked); computed like a related field, but a creation
     # that gives it (the synchronisation does) keeps it instead of computing it line by line
     company_id = fields.Many2one(
-        "res.company", compute="_compute_company_id", store=True, readonly=False, precompute=True
+        "res.company",
+        compute="_compute_company_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        copy=False,
     )
     entitlement_id = fields.Many2one(
         "flexnet.entitlement", required=True, ondelete="cascade", index=True, readonly=True

@@ -186,9 +186,10 @@ class MaintenanceRenewalTerm(models.Model):
         self.env.flush_all()
         # only these accounts' overdue figures can change (before or after)
         accounts = self._accounts_of_lines(line_ids) if line_ids is not None else None
-        changed = self._update_rows(line_ids)
-        self._update_states(line_ids)
-        self._update_amounts(None if reprice else "missing", line_ids)
+        today = fields.Date.context_today(self)  # one day for every step
+        changed = self._update_rows(line_ids, today=today, reprice=reprice)
+        self._update_states(line_ids, today=today)
+        self._update_amounts(None if reprice else "missing", line_ids, today=today)
         self.env["res.partner"]._renewal_update_overdue(accounts)
         if line_ids is None:
             self.env["ir.config_parameter"].sudo().set_param(
@@ -258,11 +259,11 @@ class MaintenanceRenewalTerm(models.Model):
         )
 
     @api.model
-    def _update_rows(self, line_ids=None):
+    def _update_rows(self, line_ids=None, today=None, reprice=False):
         """Refresh step: the rows and values of the terms of :meth:`_refresh`, new open terms
-        priced (the others: :meth:`_update_amounts`)."""
+        priced unless ``reprice`` (the others: :meth:`_update_amounts`), as of ``today``."""
         cr = self.env.cr
-        today = fields.Date.context_today(self)
+        today = today or fields.Date.context_today(self)
         line_filter = SQL("AND l.id = ANY(%s)", line_ids) if line_ids is not None else SQL("")
         # terms whose line lost its maintenance, or whose end moved earlier (a correction)
         cr.execute(
@@ -332,9 +333,11 @@ class MaintenanceRenewalTerm(models.Model):
         )
         # a new open term is priced as it is inserted (the amounts step would rewrite the row
         # it has just written); the amounts step prices the others, and the new ones without SKU
-        cr.execute(
-            SQL(
-                """
+        prices = {}
+        if not reprice:  # else the amounts step prices every open term
+            cr.execute(
+                SQL(
+                    """
                 WITH %s
                 SELECT DISTINCT cur.company_id, cur.partner_id, cur.sku_id, cur.term_seats
                   FROM wanted cur
@@ -342,11 +345,11 @@ class MaintenanceRenewalTerm(models.Model):
                    AND NOT EXISTS (SELECT 1 FROM maintenance_renewal_term t
                                     WHERE t.line_id = cur.line_id AND t.date_end = cur.maintenance_end)
                 """,
-                wanted,
-                OPEN_STATES,
+                    wanted,
+                    OPEN_STATES,
+                )
             )
-        )
-        prices = self._prices(cr.fetchall())
+            prices = self._prices(cr.fetchall(), today)
         keys, amounts = list(prices), list(prices.values())
         # a changed price key (account, product, title, SKU, seats) forgets the amount of a term
         # that was there, priced again by the amounts step
@@ -414,10 +417,10 @@ class MaintenanceRenewalTerm(models.Model):
         return changed
 
     @api.model
-    def _update_states(self, line_ids=None):
+    def _update_states(self, line_ids=None, today=None):
         """Refresh step: status, days past due, age bucket, renewal rate and date of the terms
-        (of the lines ``line_ids``), as of today; see :meth:`_refresh`."""
-        today = fields.Date.context_today(self)
+        (of the lines ``line_ids``), as of ``today`` (default: today); see :meth:`_refresh`."""
+        today = today or fields.Date.context_today(self)
         line_filter = SQL("AND t.line_id = ANY(%s)", line_ids) if line_ids is not None else SQL("")
         self.env.flush_all()
         self.env.cr.execute(
@@ -427,7 +430,8 @@ class MaintenanceRenewalTerm(models.Model):
                     SELECT DISTINCT sol.renewal_term_id AS term_id
                       FROM sale_order_line sol
                       JOIN sale_order so ON so.id = sol.order_id
-                     WHERE sol.renewal_term_id IS NOT NULL AND so.state = 'sale'
+                     WHERE so.state = 'sale' AND sol.renewal_term_id IN (
+                               SELECT t.id FROM maintenance_renewal_term t WHERE true %(filter)s)
                 ), s AS MATERIALIZED (
                     SELECT t.id, %(status)s AS state, GREATEST(%(today)s::date - t.date_end, 0) AS days
                       FROM maintenance_renewal_term t
@@ -466,7 +470,7 @@ class MaintenanceRenewalTerm(models.Model):
         self.invalidate_model(["state", "days_past_due", "age_bucket", "renewal_rate", "renewal_date"])
 
     @api.model
-    def _update_amounts(self, which="missing", line_ids=None):
+    def _update_amounts(self, which="missing", line_ids=None, today=None):
         """Refresh step: price open terms, the maintenance SKU on the account's pricelist, per
         seat (see :meth:`_refresh`).
 
@@ -492,7 +496,8 @@ class MaintenanceRenewalTerm(models.Model):
             {
                 (company_id, account_id, product_id, seats)
                 for _id, company_id, account_id, product_id, seats, *_rest in rows
-            }
+            },
+            today,
         )
         updates = []
         for term_id, company_id, account_id, product_id, seats, *current in rows:
@@ -516,12 +521,13 @@ class MaintenanceRenewalTerm(models.Model):
         return len(updates)
 
     @api.model
-    def _prices(self, keys):
+    def _prices(self, keys, today=None):
         """The renewal amounts of maintenance terms: ``{(company id, account id, maintenance SKU
         id, seats): (amount, currency id, amount in company currency)}`` for each such key of
         ``keys`` (see *Amounts* in :meth:`_refresh`). One pricelist computation per (company,
-        pricelist, seats) group; each group's amount rounded and converted once."""
-        today = fields.Date.context_today(self)
+        pricelist, seats) group; each group's amount rounded and converted once. Prices and
+        rates of ``today`` (default: today)."""
+        today = today or fields.Date.context_today(self)
         by_company = defaultdict(set)
         for key in keys:
             by_company[key[0]].add(key)
