@@ -2,6 +2,7 @@ from . import (
     flexnet_account_match,
     flexnet_account_type,
     flexnet_backend,
+    flexnet_backend_company_mixin,
     flexnet_entitlement,
     flexnet_entitlement_line,
     flexnet_sync_retry,

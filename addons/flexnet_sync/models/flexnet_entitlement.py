@@ -1,27 +1,17 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 
 class FlexnetEntitlement(models.Model):
     """An entitlement of FlexNet Operations: what an account bought, as line items."""
 
     _name = "flexnet.entitlement"
+    _inherit = ["flexnet.backend.company.mixin"]
     _description = "FlexNet Entitlement"
     _order = "id desc"
 
     name = fields.Char("Entitlement ID", required=True, index=True, readonly=True)
     backend_id = fields.Many2one(
         "flexnet.backend", required=True, ondelete="restrict", index=True, readonly=True
-    )
-    # the backend's company, always (checked); computed like a related field, but a creation
-    # that gives it (the synchronisation does) keeps it instead of computing it entitlement by entitlement
-    company_id = fields.Many2one(
-        "res.company",
-        compute="_compute_company_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        copy=False,
     )
     partner_id = fields.Many2one(
         "res.partner", "Account", required=True, index=True, ondelete="restrict", readonly=True
@@ -52,23 +42,6 @@ class FlexnetEntitlement(models.Model):
         res = super().unlink()  # their lines go with them, in the database
         self.env["flexnet.entitled.product"]._sources_changed()
         return res
-
-    @api.depends("backend_id.company_id")
-    def _compute_company_id(self):
-        for record in self:
-            record.company_id = record.backend_id.company_id
-
-    @api.constrains("company_id", "backend_id")
-    def _check_company_id(self):
-        for record in self:
-            if record.company_id != record.backend_id.company_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(record)s must belong to the company of its FlexNet backend, %(company)s.",
-                        record=record.display_name,
-                        company=record.backend_id.company_id.display_name,
-                    )
-                )
 
     @api.depends("line_ids")
     def _compute_line_count(self):

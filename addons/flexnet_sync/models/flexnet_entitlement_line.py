@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 from odoo.fields import Domain
 
 # what flexnet.entitled.product reads of a line: a write of one of them changes it
@@ -50,22 +49,12 @@ class FlexnetEntitlementLine(models.Model):
     """A line item of a FlexNet entitlement (activation ID), or a maintenance line of one."""
 
     _name = "flexnet.entitlement.line"
+    _inherit = ["flexnet.backend.company.mixin"]
     _description = "FlexNet Entitlement Line"
     _order = "entitlement_id desc, id"
     _rec_name = "activation_id"
 
     activation_id = fields.Char("Activation ID", required=True, readonly=True)
-    backend_id = fields.Many2one("flexnet.backend", required=True, ondelete="restrict", readonly=True)
-    # the backend's company, always (checked); computed like a related field, but a creation
-    # that gives it (the synchronisation does) keeps it instead of computing it line by line
-    company_id = fields.Many2one(
-        "res.company",
-        compute="_compute_company_id",
-        store=True,
-        readonly=False,
-        precompute=True,
-        copy=False,
-    )
     entitlement_id = fields.Many2one(
         "flexnet.entitlement", required=True, ondelete="cascade", index=True, readonly=True
     )
@@ -103,23 +92,6 @@ class FlexnetEntitlementLine(models.Model):
         "UNIQUE(backend_id, activation_id)", "An activation ID appears once per FlexNet backend."
     )
     _partner_product_idx = models.Index("(partner_id, product_id) WHERE line_type = 'entitlement'")
-
-    @api.depends("backend_id.company_id")
-    def _compute_company_id(self):
-        for record in self:
-            record.company_id = record.backend_id.company_id
-
-    @api.constrains("company_id", "backend_id")
-    def _check_company_id(self):
-        for record in self:
-            if record.company_id != record.backend_id.company_id:
-                raise ValidationError(
-                    self.env._(
-                        "%(record)s must belong to the company of its FlexNet backend, %(company)s.",
-                        record=record.display_name,
-                        company=record.backend_id.company_id.display_name,
-                    )
-                )
 
     @api.model_create_multi
     def create(self, vals_list):
