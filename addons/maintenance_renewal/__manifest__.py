@@ -1,12 +1,12 @@
 {
     "name": "Maintenance Renewal",
     "summary": "Maintenance status, renewal campaigns to members, past-due follow-up, reports",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "category": "Sales/Sales",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",
     "license": "AGPL-3",
-    "depends": ["flexnet_sync", "mass_mailing", "sale_management"],
+    "depends": ["flexnet_sync", "mass_mailing", "queue_job", "sale_management"],
     "data": [
         "security/maintenance_renewal_groups.xml",
         "security/ir.model.access.csv",
@@ -14,6 +14,7 @@
         "data/mail_template_data.xml",
         "data/maintenance_renewal_followup_step_data.xml",
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "views/maintenance_renewal_term_views.xml",
         "views/maintenance_renewal_recipient_views.xml",
         "views/maintenance_renewal_campaign_views.xml",

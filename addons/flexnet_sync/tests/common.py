@@ -87,8 +87,15 @@ class FlexnetSimulatorMixin:
 
     # --- queue_job's runner --------------------------------------------------------------
 
-    def run_queued_jobs(self, channels="root:4,root.flexnet:4", until=None, max_rounds=500):
-        """Run the FlexNet jobs stored since the test began as queue_job's runner does.
+    def run_queued_jobs(
+        self,
+        channels="root:4,root.flexnet:4",
+        until=None,
+        max_rounds=500,
+        models=("flexnet.backend", "flexnet.sync.run"),
+    ):
+        """Run the jobs of ``models`` (the FlexNet ones by default) stored since the test began
+        as queue_job's runner does.
 
         Its channel manager, configured with ``channels`` (the ``[queue_job] channels``
         option), picks as many jobs as the channels' capacities allow; each runs as
@@ -104,9 +111,10 @@ class FlexnetSimulatorMixin:
             self.env.cr.execute(
                 SQL(
                     """SELECT channel, uuid, id, date_created, priority, EXTRACT(EPOCH FROM eta), state
-                         FROM queue_job WHERE id > %s AND model_name IN ('flexnet.backend', 'flexnet.sync.run')
+                         FROM queue_job WHERE id > %s AND model_name IN %s
                         ORDER BY id""",
                     self._jobs_before,
+                    tuple(models),
                 )
             )
             for row in self.env.cr.fetchall():

@@ -1,5 +1,6 @@
 import logging
 import uuid
+import zlib
 from collections import defaultdict
 from datetime import timedelta
 
@@ -8,13 +9,43 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import SQL
+
+from odoo.addons.queue_job.delay import chain, group
 
 from .maintenance_renewal_term import OVERDUE_STATES
 
 _logger = logging.getLogger(__name__)
 _CREATE_BATCH = 500
+# accounts one launch job quotes; a launch with no more is done in the request itself
+LAUNCH_BATCH_PARAM = "maintenance_renewal.launch_batch_accounts"
+LAUNCH_BATCH_DEFAULT = 250
+LAUNCH_CHANNEL = "root.maintenance_renewal"
+# jobs that put a launch's addresses on the mailing list, each its share of the addresses
+LAUNCH_LIST_PARTS = 4
+# queue_job states of a job that has not finished yet
+_JOB_UNFINISHED = ("wait_dependencies", "pending", "enqueued", "started")
 # records a campaign creates in bulk: no creation message, no follower, no tracking each
 _QUIET = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
+
+
+def _jobs_to_run(jobs):
+    """The ``jobs`` (queue.job) that have not run yet and will: each waiting one only if each
+    job it waits for is done or will run (none failed, was cancelled or is gone)."""
+    will_run = {}
+
+    def runs(job):
+        if job not in will_run:
+            will_run[job] = False  # a graph of jobs has no cycle; safe all the same
+            if job.state == "wait_dependencies":
+                wanted = set((job.dependencies or {}).get("depends_on", []))
+                found = job.dependency_ids
+                will_run[job] = len(found) == len(wanted) and all(runs(dep) for dep in found)
+            else:
+                will_run[job] = job.state in ("done", *_JOB_UNFINISHED)
+        return will_run[job]
+
+    return jobs.filtered(lambda job: job.state in _JOB_UNFINISHED and runs(job))
 
 
 class MaintenanceRenewalCampaign(models.Model):
@@ -31,7 +62,12 @@ class MaintenanceRenewalCampaign(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     user_id = fields.Many2one("res.users", "Responsible", default=lambda self: self.env.user)
     state = fields.Selection(
-        [("draft", "Draft"), ("previewed", "Previewed"), ("launched", "Launched")],
+        [
+            ("draft", "Draft"),
+            ("previewed", "Previewed"),
+            ("launching", "Launching"),
+            ("launched", "Launched"),
+        ],
         default="draft",
         required=True,
         readonly=True,
@@ -101,6 +137,10 @@ class MaintenanceRenewalCampaign(models.Model):
     recipient_ids = fields.One2many("maintenance.renewal.recipient", "campaign_id", readonly=True)
     mailing_list_id = fields.Many2one("mailing.list", readonly=True, copy=False)
     mailing_id = fields.Many2one("mailing.mailing", "Mass mailing", readonly=True, copy=False)
+    # a launch too large for one request runs as a graph of queue_job jobs
+    launch_graph_uuid = fields.Char(readonly=True, copy=False)
+    launch_jobs_pending = fields.Integer("Launch jobs to run", compute="_compute_launch_jobs")
+    launch_jobs_failed = fields.Integer("Launch jobs failed", compute="_compute_launch_jobs")
     # results
     recipient_count = fields.Integer(compute="_compute_results")
     opt_out_count = fields.Integer("Opted out", compute="_compute_opt_out_count")
@@ -164,9 +204,33 @@ class MaintenanceRenewalCampaign(models.Model):
             campaign.opened_count = mailing.opened if mailing else 0
             campaign.clicked_count = mailing.clicked if mailing else 0
 
+    @api.depends("launch_graph_uuid")
+    def _compute_launch_jobs(self):
+        """Jobs of each campaign's current launch that will still run, and failed ones (the
+        renewal groups have no access to queue_job's records: read as superuser). A job
+        waiting for others runs only if each of them is done or will run (none failed, was
+        cancelled or is gone, nor waits for such a job)."""
+        uuids = [uuid for uuid in self.mapped("launch_graph_uuid") if uuid]
+        jobs = self.env["queue.job"].sudo().search([("graph_uuid", "in", uuids)]) if uuids else None
+        by_graph = jobs.grouped("graph_uuid") if jobs else {}
+        for campaign in self:
+            graph = by_graph.get(campaign.launch_graph_uuid) or self.env["queue.job"]
+            campaign.launch_jobs_pending = len(_jobs_to_run(graph))
+            campaign.launch_jobs_failed = len(graph.filtered(lambda j: j.state == "failed"))
+
     def _compute_opt_out_count(self):
         for campaign in self:
             campaign.opt_out_count = len(campaign.recipient_ids._opt_out_reasons())
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_launching(self):
+        for campaign in self:
+            if campaign.launch_jobs_pending:
+                raise UserError(
+                    self.env._(
+                        "Campaign %s is being launched: wait for its background jobs to end.", campaign.name
+                    )
+                )
 
     # --- targeting ---------------------------------------------------------------------------
 
@@ -191,8 +255,12 @@ class MaintenanceRenewalCampaign(models.Model):
             domain &= Domain("account_type", "in", self.account_type_ids.mapped("code"))
         if self.country_ids:
             domain &= Domain("country_id", "in", self.country_ids.ids)
-        # maintenance already quoted elsewhere (another campaign or by hand) is not quoted twice
+        # maintenance already quoted elsewhere (another campaign or by hand) is not quoted twice,
+        # nor that of another campaign whose launch is quoting it in the background
         domain &= Domain("renewal_line_ids", "not any", self._foreign_quote_domain())
+        launching = self.search([("state", "=", "launching"), ("id", "!=", self.id)])
+        if launching:
+            domain &= Domain("id", "not in", launching.term_ids.ids)
         return domain
 
     def _foreign_quote_domain(self):
@@ -217,7 +285,7 @@ class MaintenanceRenewalCampaign(models.Model):
         their own refresh: see ``maintenance.renewal.term._refresh``), by today's status."""
         self.env["maintenance.renewal.term"]._refresh_if_stale()
         for campaign in self:
-            if campaign.state == "launched":
+            if campaign.state in ("launching", "launched"):
                 raise UserError(
                     self.env._("Campaign %s is launched: launch it again to add what is new.", campaign.name)
                 )
@@ -236,12 +304,28 @@ class MaintenanceRenewalCampaign(models.Model):
     def action_launch(self):
         """Quote each targeted account, list its members and prepare the mass mailing.
 
+        The accounts are taken in batches (``maintenance_renewal.launch_batch_accounts``, 250
+        by default): a launch of one batch is done at once; a larger one runs as queue_job
+        jobs, one per batch (as many at a time as the ``root.maintenance_renewal`` channel
+        allows), then jobs that put the recipients' addresses on the mailing list (each its
+        share of the addresses), then a last one that prepares the mass mailing and marks the
+        campaign launched. Until then the campaign is *Launching*.
+
         Safe to run again: an account is quoted once per campaign (new terms are added to its
         quotation while it is a draft), a contact is listed once, and the mailing's own
-        bookkeeping sends nobody the same campaign twice.
+        bookkeeping sends nobody the same campaign twice. A launch whose jobs still run
+        cannot be started again; one whose jobs failed can, and its former jobs then do
+        nothing if they are run again.
         """
         self.env["maintenance.renewal.term"]._refresh_if_stale()
         for campaign in self:
+            if campaign.launch_jobs_pending:
+                raise UserError(
+                    self.env._(
+                        "Campaign %s is being launched: its quotations are still being created.",
+                        campaign.name,
+                    )
+                )
             terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
             campaign.term_ids = [fields.Command.link(t) for t in terms.ids]
             if not campaign.term_ids:
@@ -250,14 +334,156 @@ class MaintenanceRenewalCampaign(models.Model):
                         "Campaign %s targets no maintenance: widen its window or filters.", campaign.name
                     )
                 )
-            campaign._launch_quotations()
-            campaign._launch_recipients()
-            campaign._launch_mailing()
-            campaign.state = "launched"
+            campaign._ensure_mailing_list()
+            campaign._launch_supersede()
+            batches = campaign._launch_batches()
+            if len(batches) == 1:
+                campaign._launch_accounts(batches[0])
+                campaign._launch_finish()
+                continue
+            if campaign.state != "launched":  # adding what is new keeps a campaign launched
+                campaign.state = "launching"
+            options = {"channel": LAUNCH_CHANNEL}
+            parts = min(len(batches), LAUNCH_LIST_PARTS)
+            finish = campaign.delayable(
+                **options, description=self.env._("Renewal campaign %s: mass mailing", campaign.name)
+            )._job_launch_finish()
+            chain(
+                group(
+                    *(
+                        campaign.delayable(
+                            **options,
+                            description=self.env._(
+                                "Renewal campaign %(name)s: accounts, batch %(batch)s of %(count)s",
+                                name=campaign.name,
+                                batch=number,
+                                count=len(batches),
+                            ),
+                        )._job_launch_accounts(batch.ids)
+                        for number, batch in enumerate(batches, start=1)
+                    )
+                ),
+                group(
+                    *(
+                        campaign.delayable(
+                            **options,
+                            description=self.env._(
+                                "Renewal campaign %(name)s: mailing list, part %(part)s of %(count)s",
+                                name=campaign.name,
+                                part=part + 1,
+                                count=parts,
+                            ),
+                        )._job_launch_list(part, parts)
+                        for part in range(parts)
+                    )
+                ),
+                finish,
+            ).delay()
+            job = finish._generated_job
+            if job.graph_uuid and self.env["queue.job"].sudo().search_count([("uuid", "=", job.uuid)]):
+                campaign.launch_graph_uuid = job.graph_uuid  # stored: run by the job runner
         return True
 
-    def _launch_quotations(self):
-        """Quote the campaign's terms not quoted yet: one quotation per account, a line per term.
+    def _launch_batches(self):
+        """The accounts of the campaign's terms, in batches of the configured size."""
+        self.ensure_one()
+        size = int(
+            self.env["ir.config_parameter"].sudo().get_param(LAUNCH_BATCH_PARAM, LAUNCH_BATCH_DEFAULT) or 0
+        )
+        accounts = self.term_ids.account_id.sorted("id")
+        size = max(size, 1)
+        return [accounts[start : start + size] for start in range(0, len(accounts), size)] or [accounts]
+
+    def _launch_supersede(self):
+        """A new launch: the former launch's jobs that did not run are cancelled, and any of
+        them run all the same (requeued by hand) does nothing (:meth:`_is_current_launch_job`)."""
+        self.ensure_one()
+        if self.launch_graph_uuid:
+            self.env["queue.job"].sudo().search(
+                [
+                    ("graph_uuid", "=", self.launch_graph_uuid),
+                    ("state", "in", ("failed", "wait_dependencies")),
+                ]
+            ).button_cancelled()
+        self.launch_graph_uuid = False
+
+    def _launch_accounts(self, accounts):
+        """Quote the campaign's terms of ``accounts`` and make their people recipients."""
+        self.ensure_one()
+        self._launch_quotations(accounts)
+        self._launch_recipients(accounts)
+
+    def _launch_finish(self, listed=False):
+        """The end of a launch: what no batch quoted (a batch job set to done by hand without
+        running) is quoted now, the recipients' addresses join the mailing list unless
+        ``listed`` (by :meth:`_job_launch_list`) and the mass mailing is prepared."""
+        self.ensure_one()
+        quoted = (
+            self.env["sale.order.line"]
+            .search_fetch(
+                [("renewal_term_id", "in", self.term_ids.ids), ("order_id.state", "!=", "cancel")],
+                ["renewal_term_id"],
+            )
+            .renewal_term_id
+        )
+        left = (self.term_ids - quoted).account_id
+        if left:
+            self._launch_accounts(left)
+        if left or not listed:
+            self.invalidate_recordset(["recipient_ids"])
+            self._sync_mailing_list(self.recipient_ids)
+        self._launch_mailing()
+        self.state = "launched"
+
+    def _is_current_launch_job(self):
+        """Whether the job running this code is one of the campaign's current launch (always
+        true outside a stored job): a job of a launch started again since is superseded.
+
+        The campaign's row is share-locked for the job's transaction: a new launch (which
+        writes the row) waits for a job of the former one to end, and a job that starts after
+        it sees its graph (or fails on the concurrent update and is tried again)."""
+        self.env.cr.execute(
+            SQL("SELECT 1 FROM %s WHERE id = %s FOR SHARE", SQL.identifier(self._table), self.id)
+        )
+        job_uuid = self.env.context.get("job_uuid")
+        job = self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)], limit=1) if job_uuid else None
+        return not job or job.graph_uuid == self.launch_graph_uuid
+
+    def _job_launch_accounts(self, account_ids):
+        """Job: one batch of a launch (see :meth:`action_launch`)."""
+        self.ensure_one()
+        if not self._is_current_launch_job():
+            return "superseded by a later launch of the campaign"
+        accounts = self.env["res.partner"].browse(account_ids).exists()
+        self._launch_accounts(accounts)
+        return f"{len(accounts)} account(s)"
+
+    def _job_launch_list(self, part, parts):
+        """Job: the addresses of the campaign's recipients that fall in share ``part`` of
+        ``parts`` (by a checksum of the address) join its mailing list, once every batch is
+        done. The shares run at the same time: an address (shared by people of accounts of two
+        batches, or on a contact already) is always in the same one, so listed once."""
+        self.ensure_one()
+        if not self._is_current_launch_job():
+            return "superseded by a later launch of the campaign"
+        everyone = self.env["maintenance.renewal.recipient"].search_fetch(
+            [("campaign_id", "=", self.id), ("email_normalized", "!=", False)], ["email_normalized"]
+        )
+        recipients = everyone.filtered(lambda r: zlib.crc32(r.email_normalized.encode()) % parts == part)
+        self._sync_mailing_list(recipients.with_prefetch(recipients.ids))
+        return f"{len(recipients)} recipient(s)"
+
+    def _job_launch_finish(self):
+        """Job: the last of a launch, once the mailing list is done (see :meth:`action_launch`)."""
+        self.ensure_one()
+        if not self._is_current_launch_job():
+            return "superseded by a later launch of the campaign"
+        self._launch_finish(listed=True)
+        return "launched"
+
+    def _launch_quotations(self, accounts):
+        """Quote the campaign's terms of ``accounts`` not quoted yet: one quotation per
+        account, a line per term.
 
         A new quotation is created through the ORM in batches, with the values the campaign
         decides (account, salesperson, origin, validity, access token, lines) and everything
@@ -270,17 +496,26 @@ class MaintenanceRenewalCampaign(models.Model):
         self.ensure_one()
         today = fields.Date.context_today(self)
         Line = self.env["sale.order.line"]
+        terms = self.env["maintenance.renewal.term"].search(
+            [("id", "in", self.term_ids.ids), ("account_id", "in", accounts.ids)]
+        )
         quoted = Line.search_fetch(
-            [("renewal_term_id", "in", self.term_ids.ids), ("order_id.state", "!=", "cancel")],
+            [("renewal_term_id", "in", terms.ids), ("order_id.state", "!=", "cancel")],
             ["renewal_term_id"],
         ).renewal_term_id
-        todo = self.term_ids - quoted
+        todo = terms - quoted
         if not todo:
             return self.env["sale.order"]
         self._prefetch_quotation_values(todo)
         existing = {
             order.partner_id: order
-            for order in self.order_ids.filtered(lambda o: o.state in ("draft", "sent"))
+            for order in self.env["sale.order"].search(
+                [
+                    ("renewal_campaign_id", "=", self.id),
+                    ("partner_id", "in", accounts.ids),
+                    ("state", "in", ("draft", "sent")),
+                ]
+            )
         }
         by_account = defaultdict(list)
         for term in todo:
@@ -353,14 +588,27 @@ class MaintenanceRenewalCampaign(models.Model):
             ),
         }
 
-    def _launch_recipients(self):
+    def _launch_recipients(self, accounts):
+        """The campaign's recipients among the people of ``accounts``, each with their
+        account's quotation (their addresses join the mailing list at the launch's end)."""
         self.ensure_one()
-        accounts = self.term_ids.account_id
         wanted = self._recipient_partners(accounts)
         orders = {
-            order.partner_id.id: order.id for order in self.order_ids.filtered(lambda o: o.state != "cancel")
+            order.partner_id.id: order.id
+            for order in self.env["sale.order"].search(
+                [
+                    ("renewal_campaign_id", "=", self.id),
+                    ("partner_id", "in", accounts.ids),
+                    ("state", "!=", "cancel"),
+                ]
+            )
         }
-        known = {r.partner_id.id: r for r in self.recipient_ids}
+        known = {
+            r.partner_id.id: r
+            for r in self.env["maintenance.renewal.recipient"].search(
+                [("campaign_id", "=", self.id), ("partner_id", "in", [p.id for p in wanted])]
+            )
+        }
         values = []
         for partner, (account, role) in wanted.items():
             if partner.id in known:
@@ -379,19 +627,21 @@ class MaintenanceRenewalCampaign(models.Model):
                     "order_id": orders.get(account.id),
                 }
             )
-        created = self.env["maintenance.renewal.recipient"].with_context(**_QUIET).create(values)
-        self._sync_mailing_list(created)
-        return created
+        return self.env["maintenance.renewal.recipient"].with_context(**_QUIET).create(values)
 
-    def _sync_mailing_list(self, recipients):
-        """The campaign's mailing list: one mailing contact per address (existing ones reused,
-        their opt-outs kept); new contacts are created already subscribed."""
+    def _ensure_mailing_list(self):
         self.ensure_one()
         if not self.mailing_list_id:
             self.mailing_list_id = self.env["mailing.list"].create(
                 {"name": self.env._("Renewals: %s", self.name), "is_public": False}
             )
-        mailing_list = self.mailing_list_id
+        return self.mailing_list_id
+
+    def _sync_mailing_list(self, recipients):
+        """The campaign's mailing list: one mailing contact per address (existing ones reused,
+        their opt-outs kept); new contacts are created already subscribed."""
+        self.ensure_one()
+        mailing_list = self._ensure_mailing_list()
         emails = {r.email_normalized: r for r in recipients if r.email_normalized}
         if not emails:
             return
