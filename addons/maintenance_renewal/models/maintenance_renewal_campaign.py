@@ -258,10 +258,15 @@ class MaintenanceRenewalCampaign(models.Model):
         # maintenance already quoted elsewhere (another campaign or by hand) is not quoted twice,
         # nor that of another campaign whose launch is quoting it in the background
         domain &= Domain("renewal_line_ids", "not any", self._foreign_quote_domain())
-        launching = self.search([("state", "=", "launching"), ("id", "!=", self.id)])
-        if launching:
-            domain &= Domain("id", "not in", launching.term_ids.ids)
+        quoting = self._other_launches_quoting()
+        if quoting:
+            domain &= Domain("id", "not in", quoting.ids)
         return domain
+
+    def _other_launches_quoting(self):
+        """Terms of the other campaigns whose launch runs in the background."""
+        running = self.search([("launch_graph_uuid", "!=", False), ("id", "not in", self.ids)])
+        return running.filtered("launch_jobs_pending").term_ids
 
     def _foreign_quote_domain(self):
         return Domain("order_id.state", "in", ("draft", "sent", "sale")) & Domain(
@@ -328,6 +333,10 @@ class MaintenanceRenewalCampaign(models.Model):
                 )
             terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
             campaign.term_ids = [fields.Command.link(t) for t in terms.ids]
+            # terms previewed before another campaign's launch took them
+            taken = campaign.term_ids & campaign._other_launches_quoting()
+            if taken:
+                campaign.term_ids = [fields.Command.unlink(t) for t in taken.ids]
             if not campaign.term_ids:
                 raise UserError(
                     self.env._(
@@ -335,6 +344,10 @@ class MaintenanceRenewalCampaign(models.Model):
                     )
                 )
             campaign._ensure_mailing_list()
+            # made once here, not by two jobs creating a database's first mailing contacts
+            self.env["properties.base.definition"]._get_definition_id_for_property_field(
+                "mailing.contact", "properties"
+            )
             campaign._launch_supersede()
             batches = campaign._launch_batches()
             if len(batches) == 1:
@@ -433,7 +446,7 @@ class MaintenanceRenewalCampaign(models.Model):
             self.invalidate_recordset(["recipient_ids"])
             self._sync_mailing_list(self.recipient_ids)
         self._launch_mailing()
-        self.state = "launched"
+        self.write({"state": "launched", "launch_graph_uuid": False})
 
     def _is_current_launch_job(self):
         """Whether the job running this code is one of the campaign's current launch (always
@@ -641,7 +654,13 @@ class MaintenanceRenewalCampaign(models.Model):
         """The campaign's mailing list: one mailing contact per address (existing ones reused,
         their opt-outs kept); new contacts are created already subscribed."""
         self.ensure_one()
-        mailing_list = self._ensure_mailing_list()
+        mailing_list = (
+            self.mailing_list_id if self.env.context.get("job_uuid") else self._ensure_mailing_list()
+        )
+        if not mailing_list:
+            raise UserError(
+                self.env._("The mailing list of campaign %s was deleted: launch it again.", self.name)
+            )
         emails = {r.email_normalized: r for r in recipients if r.email_normalized}
         if not emails:
             return

@@ -83,7 +83,8 @@ class TestRenewalLaunchJobs(RenewalCase):
         campaign.invalidate_recordset()
         self.assertEqual(campaign.state, "launched")
         self.assertEqual(campaign.launch_jobs_pending, 0)
-        self.assertEqual(set(self._jobs(campaign).mapped("state")), {"done"})
+        self.assertEqual(set(jobs.mapped("state")), {"done"})
+        self.assertFalse(campaign.launch_graph_uuid, "no launch runs any more")
         self.assertEqual(campaign.order_ids.partner_id, accounts)
         self.assertEqual(len(campaign.order_ids.order_line), len(campaign.term_ids))
         self.assertEqual(campaign.order_ids.order_line.renewal_term_id, campaign.term_ids)
@@ -168,14 +169,15 @@ class TestRenewalLaunchJobs(RenewalCase):
         self.assertEqual(len(campaign.order_ids), 3)
 
     def test_terms_being_quoted_by_a_launch_are_targeted_by_no_other_campaign(self):
+        window = {"expiring_from": self.today, "expiring_to": self.today + timedelta(days=90)}
+        earlier = self.Campaign.create({"name": "Previewed before", **window})
+        earlier.action_preview()
         campaign = self._launched()
-        other = self.Campaign.create(
-            {
-                "name": "Same quarter, again",
-                "expiring_from": self.today,
-                "expiring_to": self.today + timedelta(days=90),
-            }
-        )
+        self.assertTrue(earlier.term_ids & campaign.term_ids)
+        # its preview is older than the launch: launching it quotes none of those terms
+        with self.assertRaisesRegex(UserError, "targets no maintenance"):
+            earlier.action_launch()
+        other = self.Campaign.create({"name": "Same quarter, again", **window})
         other.action_preview()
         self.assertFalse(other.term_ids & campaign.term_ids)
         with self.assertRaisesRegex(UserError, "being launched"):
