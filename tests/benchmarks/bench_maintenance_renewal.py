@@ -18,7 +18,9 @@ copied once more, so that both measures below start from the same committed data
   half of the same quotations (same accounts, salespeople, products, quantities and line
   texts) with batched ``sale.order.create`` and half of the same contacts with batched
   ``mailing.contact.create`` on one mailing list, as the same user, without any campaign
-  logic (no targeting, no recipients, no mailing), each committed.
+  logic (no targeting, no recipients, no mailing), each committed. It prints its CPU time,
+  the processes' and their PostgreSQL backends': divided by the machine's cores, the least
+  wall time in which anything making the same creations through Odoo can end here.
 
 Goals: the campaign in <= 60 s, and its rate at least half of the baseline's (ratio of the
 baseline's time to the campaign's >= 0.5). Both throw-away databases are dropped at the end.
@@ -286,13 +288,14 @@ def run_campaign(registry, uid):
         env = odoo.api.Environment(cr, uid, {})
         campaign = env["maintenance.renewal.campaign"].browse(campaign_id)
         campaign.action_launch()
+        graph = campaign.launch_graph_uuid  # cleared once launched
         cr.commit()
         clicked = time.perf_counter() - began
         while True:
             cr.execute(
-                "SELECT c.state, (SELECT count(*) FROM queue_job j WHERE j.graph_uuid = c.launch_graph_uuid"
+                "SELECT c.state, (SELECT count(*) FROM queue_job j WHERE j.graph_uuid = %s"
                 " AND j.state = 'failed') FROM maintenance_renewal_campaign c WHERE c.id = %s",
-                [campaign_id],
+                [graph, campaign_id],
             )
             state, failed = cr.fetchone()
             cr.commit()  # a snapshot of its own each time
@@ -303,7 +306,7 @@ def run_campaign(registry, uid):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, uid, {})
         campaign = env["maintenance.renewal.campaign"].browse(campaign_id)
-        jobs = env["queue.job"].sudo().search([("graph_uuid", "=", campaign.launch_graph_uuid or "-")])
+        jobs = env["queue.job"].sudo().search([("graph_uuid", "=", graph or "-")])
         span = (
             (max(jobs.mapped("date_done")) - min(jobs.mapped("date_started"))).total_seconds()
             if jobs and all(jobs.mapped("date_done"))
@@ -314,6 +317,10 @@ def run_campaign(registry, uid):
             "jobs": len(jobs),
             "job_seconds": sum(jobs.mapped("exec_time")),
             "job_span": span,
+            "job_kinds": ", ".join(
+                f"{len(kind)} {method.removeprefix('_job_launch_')} {sum(kind.mapped('exec_time')):.1f} s"
+                for method, kind in jobs.grouped("method_name").items()
+            ),
             "quotations": len(campaign.order_ids),
             "lines": len(campaign.order_ids.order_line),
             "recipients": len(campaign.recipient_ids),
@@ -368,13 +375,17 @@ def run_baseline(registry, uid):
         cr.commit()
     odoo.sql_db.close_all()  # no connection shared with the processes below
     began = time.perf_counter()
-    children = []
+    children = {}
     for share in range(PARALLEL):
+        read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover (a child)
             code = 1
             try:
+                os.close(read_end)
                 with Registry(registry.db_name).cursor() as cr:
+                    cr.execute("SELECT pg_backend_pid()")
+                    backend = cr.fetchone()[0]
                     env = odoo.api.Environment(cr, uid, QUIET)
                     mine = orders[share::PARALLEL]
                     for start in range(0, len(mine), CREATE_BATCH):
@@ -385,15 +396,40 @@ def run_baseline(registry, uid):
                             [{**c, "list_ids": link} for c in mine[start : start + CREATE_BATCH * 10]]
                         )
                     cr.commit()
+                    cpu = _cpu_seconds(backend)
+                    os.write(write_end, b"" if cpu is None else str(cpu).encode())
                 code = 0
             finally:
                 os._exit(code)
-        children.append(pid)
-    failed = [pid for pid in children if os.waitpid(pid, 0)[1]]
+        os.close(write_end)
+        children[pid] = read_end
+    odoo_cpu = postgres_cpu = 0.0
+    failed = 0
+    for pid, read_end in children.items():
+        _pid, status, usage = os.wait4(pid, 0)
+        with os.fdopen(read_end) as pipe:
+            backend_cpu = pipe.read()
+        # None when PostgreSQL runs on another machine
+        postgres_cpu = postgres_cpu + float(backend_cpu) if backend_cpu and postgres_cpu is not None else None
+        odoo_cpu += usage.ru_utime + usage.ru_stime
+        failed += bool(status)
     elapsed = time.perf_counter() - began
     if failed:
-        raise SystemExit(f"{len(failed)} baseline process(es) failed")
-    return elapsed, len(orders), len(contacts)
+        raise SystemExit(f"{failed} baseline process(es) failed")
+    return elapsed, len(orders), len(contacts), odoo_cpu, postgres_cpu
+
+
+def _cpu_seconds(pid):
+    """CPU time (user + system) a PostgreSQL backend of this machine has used so far
+    (``/proc``), or None when it is not one of this machine's processes."""
+    try:
+        name, fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
+    except OSError:
+        return None
+    if not name.split("(", 1)[1].startswith("postgres"):
+        return None
+    fields = fields.split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def campaign_server(db, log):
@@ -440,7 +476,7 @@ def main():
         )
         copy_database(CAMPAIGN_DB, BASELINE_DB)
 
-        raw, raw_orders, raw_contacts = run_baseline(Registry(BASELINE_DB), uid)
+        raw, raw_orders, raw_contacts, raw_odoo_cpu, raw_pg_cpu = run_baseline(Registry(BASELINE_DB), uid)
         Registry.delete(BASELINE_DB)
         odoo.sql_db.close_db(BASELINE_DB)
         server = campaign_server(CAMPAIGN_DB, pathlib.Path(tempfile.gettempdir()) / f"{CAMPAIGN_DB}.log")
@@ -464,10 +500,18 @@ def main():
         f"baseline, batched sale.order + mailing.contact creation by {PARALLEL} processes: {raw:.1f} s for "
         f"{raw_orders:,} quotations and {raw_contacts:,} contacts ({raw_orders / raw:.1f} accounts/s)"
     )
+    cores = len(os.sched_getaffinity(0))
+    if raw_pg_cpu is None:
+        print(f"baseline CPU: Odoo {raw_odoo_cpu:.1f} s (PostgreSQL runs on another machine)")
+    else:
+        print(
+            f"baseline CPU: Odoo {raw_odoo_cpu:.1f} s + PostgreSQL {raw_pg_cpu:.1f} s on {cores} core(s): "
+            f"the same creations take at least {(raw_odoo_cpu + raw_pg_cpu) / cores:.1f} s of wall time here"
+        )
     print(
         f"campaign: preview {previewed:.1f} s, launch clicked at {clicked:.1f} s, launched at {build:.1f} s "
         f"({made['jobs']} jobs, {PARALLEL} at a time, {made['job_seconds']:.1f} s of work in "
-        f"{made['job_span']:.1f} s): {made['quotations']:,} quotations, "
+        f"{made['job_span']:.1f} s; {made['job_kinds']}): {made['quotations']:,} quotations, "
         f"{made['recipients']:,} recipients, {made['contacts']:,} contacts ({made['quotations'] / build:.1f} accounts/s)"
     )
     print(f"campaign rate / baseline rate: {ratio:.2f} (goal >= {GOAL_RATIO})")

@@ -321,3 +321,89 @@ def test_station_crash_mid_job(world, request):
         request,
         "station crash mid-job: lease expired, claimed again by eu1-b, stale report refused, done once",
     )
+
+
+def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
+    """Two campaigns launched together target the same terms (neither launch sees the other's):
+    each quotes them in its own transaction. The second to write the terms fails on the
+    concurrent update and, run again as queue_job or Odoo runs it again, quotes none of them."""
+    world["admin"]("flexnet.backend", "sync_all", ids=[backend_id])  # the terms of FlexNet's lines
+    registry = Registry(DB)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        manager = env.ref("maintenance_renewal.user_demo_manager")
+        free = env["maintenance.renewal.term"].search(
+            [
+                ("state", "in", ("active", "expiring")),
+                ("maintenance_product_id", "!=", False),
+                ("renewal_line_ids", "=", False),
+            ],
+            order="date_end desc",
+            limit=1,
+        )
+        assert free, "the demo has maintenance nobody quoted"
+        window = {"expiring_from": free.date_end, "expiring_to": free.date_end}
+        campaigns = (
+            env["maintenance.renewal.campaign"]
+            .with_user(manager)
+            .create([{"name": f"Launched together {n}", **window} for n in ("A", "B")])
+        )
+        campaigns.action_preview()
+        assert campaigns[0].term_ids and campaigns[0].term_ids == campaigns[1].term_ids
+        term_ids, account_ids = campaigns[0].term_ids.ids, campaigns[0].term_ids.account_id.ids
+        cr.commit()
+
+    def launch(cr, campaign):
+        env = odoo.api.Environment(cr, manager.id, {})
+        return (
+            env["maintenance.renewal.campaign"]
+            .browse(campaign)
+            ._launch_quotations(env["res.partner"].browse(account_ids))
+        )
+
+    outcome = {}
+    with registry.cursor() as cr_a, registry.cursor() as cr_b:
+        # B's snapshot is taken before A's quotations are committed
+        cr_b.execute("SELECT count(*) FROM sale_order_line WHERE renewal_term_id IN %s", [tuple(term_ids)])
+        assert launch(cr_a, campaigns[0].id)
+
+        def launch_b():
+            try:
+                outcome["orders"] = launch(cr_b, campaigns[1].id).ids
+            except Exception as error:  # what the second launch met is the result
+                outcome["error"] = error
+
+        second = threading.Thread(target=launch_b)
+        second.start()
+        second.join(timeout=3)
+        waited = second.is_alive()
+        cr_a.commit()
+        second.join(timeout=60)
+        cr_b.rollback()
+    try:
+        assert waited, f"the second launch waits for the first one's terms: {outcome}"
+        error = outcome.get("error")
+        assert getattr(error, "pgcode", None) == "40001", outcome  # serialization_failure
+        with registry.cursor() as cr:
+            again = launch(cr, campaigns[1].id)
+            cr.commit()
+    finally:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            lines = env["sale.order.line"].search(
+                [("renewal_term_id", "in", term_ids), ("order_id.state", "!=", "cancel")]
+            )
+            quoted = sorted(lines.renewal_term_id.ids)
+            by = lines.order_id.renewal_campaign_id
+            # leave the world as it was for the scenarios after this one
+            lines.order_id.unlink()
+            env["maintenance.renewal.campaign"].browse(campaigns.ids).unlink()
+            cr.commit()
+    assert not again, "run again, the second launch quotes nothing"
+    assert quoted == sorted(term_ids) and len(lines) == len(term_ids), "each term quoted once"
+    assert by.ids == [campaigns[0].id]
+    _say(
+        request,
+        f"two launches quoting the same {len(term_ids)} term(s) at once: the second waited, failed "
+        f"on the concurrent update, quoted nothing when run again; each term quoted once",
+    )

@@ -426,10 +426,10 @@ class MaintenanceRenewalCampaign(models.Model):
         self._launch_quotations(accounts)
         self._launch_recipients(accounts)
 
-    def _launch_finish(self, listed=False):
-        """The end of a launch: what no batch quoted (a batch job set to done by hand without
-        running) is quoted now, the recipients' addresses join the mailing list unless
-        ``listed`` (by :meth:`_job_launch_list`) and the mass mailing is prepared."""
+    def _launch_finish(self):
+        """The end of a launch: what no job did (a job set to done by hand without running)
+        is done now: accounts with terms not quoted or nobody written to are launched,
+        addresses not on the mailing list join it; then the mass mailing is prepared."""
         self.ensure_one()
         quoted = (
             self.env["sale.order.line"]
@@ -439,14 +439,48 @@ class MaintenanceRenewalCampaign(models.Model):
             )
             .renewal_term_id
         )
-        left = (self.term_ids - quoted).account_id
+        written_to = self.env["res.partner"].union(
+            *(
+                account
+                for (account,) in self.env["maintenance.renewal.recipient"]._read_group(
+                    [("campaign_id", "=", self.id)], ["account_id"]
+                )
+            )
+        )
+        left = (self.term_ids - quoted).account_id | (self.term_ids.account_id - written_to)
         if left:
             self._launch_accounts(left)
-        if left or not listed:
-            self.invalidate_recordset(["recipient_ids"])
-            self._sync_mailing_list(self.recipient_ids)
+        missing = self._recipients_not_listed()
+        if missing:
+            self._sync_mailing_list(missing)
         self._launch_mailing()
         self.write({"state": "launched", "launch_graph_uuid": False})
+
+    def _recipients_not_listed(self):
+        """The recipients (with an address) whose address has no contact on the mailing list."""
+        self.ensure_one()
+        for model in ("maintenance.renewal.recipient", "mailing.contact", "mailing.subscription"):
+            self.env[model].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT r.id
+                  FROM maintenance_renewal_recipient r
+                 WHERE r.campaign_id = %(campaign)s
+                   AND r.email_normalized IS NOT NULL
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM mailing_subscription s
+                         JOIN mailing_contact c ON c.id = s.contact_id
+                        WHERE s.list_id = %(list)s AND c.email_normalized = r.email_normalized
+                   )
+                """,
+                campaign=self.id,
+                list=self.mailing_list_id.id or None,
+            )
+        )
+        recipients = self.env["maintenance.renewal.recipient"].browse([id_ for (id_,) in rows])
+        return recipients.with_prefetch(recipients.ids)
 
     def _is_current_launch_job(self):
         """Whether the job running this code is one of the campaign's current launch (always
@@ -491,7 +525,7 @@ class MaintenanceRenewalCampaign(models.Model):
         self.ensure_one()
         if not self._is_current_launch_job():
             return "superseded by a later launch of the campaign"
-        self._launch_finish(listed=True)
+        self._launch_finish()
         return "launched"
 
     def _launch_quotations(self, accounts):
@@ -519,6 +553,7 @@ class MaintenanceRenewalCampaign(models.Model):
         todo = terms - quoted
         if not todo:
             return self.env["sale.order"]
+        self._claim_terms(todo)
         self._prefetch_quotation_values(todo)
         existing = {
             order.partner_id: order
@@ -567,6 +602,25 @@ class MaintenanceRenewalCampaign(models.Model):
             len(new_lines),
         )
         return orders
+
+    def _claim_terms(self, terms):
+        """Mark ``terms`` as written by the launch about to quote them.
+
+        Two launches may quote the same terms at once (two campaigns launched together, each
+        seeing the other's terms as not quoted yet). The second to write the terms' rows fails
+        on the concurrent update (Odoo's transactions are REPEATABLE READ) and is run again,
+        by queue_job for a job or by Odoo for a request; it then sees the first one's
+        quotations and quotes those terms no more."""
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_uid = %s, write_date = %s WHERE id IN %s",
+                SQL.identifier(terms._table),
+                self.env.uid,
+                self.env.cr.now(),
+                tuple(terms.ids),
+            )
+        )
+        terms.invalidate_recordset(["write_uid", "write_date"])
 
     @api.model
     def _prefetch_quotation_values(self, terms):
