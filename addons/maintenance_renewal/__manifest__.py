@@ -1,7 +1,7 @@
 {
     "name": "Maintenance Renewal",
     "summary": "Maintenance status, renewal campaigns to members, past-due follow-up, reports",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Sales/Sales",
     "website": "https://github.com/flexnet-odoo/flexnet-odoo",
     "author": "FlexNet Odoo Fulfilment",

@@ -325,8 +325,9 @@ def test_station_crash_mid_job(world, request):
 
 def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
     """Two campaigns launched together target the same terms (neither launch sees the other's):
-    each quotes them in its own transaction. The second to write the terms fails on the
-    concurrent update and, run again as queue_job or Odoo runs it again, quotes none of them."""
+    each launches the accounts in its own transaction. The second to claim the terms waits for
+    the first, fails on the concurrent update and, run again as queue_job or Odoo runs it
+    again, quotes none of them, writes to nobody and no longer targets them."""
     world["admin"]("flexnet.backend", "sync_all", ids=[backend_id])  # the terms of FlexNet's lines
     registry = Registry(DB)
     with registry.cursor() as cr:
@@ -349,44 +350,60 @@ def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
             .create([{"name": f"Launched together {n}", **window} for n in ("A", "B")])
         )
         campaigns.action_preview()
-        assert campaigns[0].term_ids and campaigns[0].term_ids == campaigns[1].term_ids
         term_ids, account_ids = campaigns[0].term_ids.ids, campaigns[0].term_ids.account_id.ids
+        targeted_alike = campaigns[1].term_ids.ids == term_ids
         cr.commit()
 
     def launch(cr, campaign):
         env = odoo.api.Environment(cr, manager.id, {})
-        return (
-            env["maintenance.renewal.campaign"]
-            .browse(campaign)
-            ._launch_quotations(env["res.partner"].browse(account_ids))
+        env["maintenance.renewal.campaign"].browse(campaign)._launch_accounts(
+            env["res.partner"].browse(account_ids)
         )
 
-    outcome = {}
-    with registry.cursor() as cr_a, registry.cursor() as cr_b:
-        # B's snapshot is taken before A's quotations are committed
-        cr_b.execute("SELECT count(*) FROM sale_order_line WHERE renewal_term_id IN %s", [tuple(term_ids)])
-        assert launch(cr_a, campaigns[0].id)
-
-        def launch_b():
-            try:
-                outcome["orders"] = launch(cr_b, campaigns[1].id).ids
-            except Exception as error:  # what the second launch met is the result
-                outcome["error"] = error
-
-        second = threading.Thread(target=launch_b)
-        second.start()
-        second.join(timeout=3)
-        waited = second.is_alive()
-        cr_a.commit()
-        second.join(timeout=60)
-        cr_b.rollback()
-    try:
-        assert waited, f"the second launch waits for the first one's terms: {outcome}"
-        error = outcome.get("error")
-        assert getattr(error, "pgcode", None) == "40001", outcome  # serialization_failure
+    def made(campaign):
         with registry.cursor() as cr:
-            again = launch(cr, campaigns[1].id)
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            found = env["maintenance.renewal.campaign"].browse(campaign)
+            return len(found.order_ids), len(found.recipient_ids), sorted(found.term_ids.ids)
+
+    first, second = campaigns.ids
+    outcome = {}
+    try:
+        assert targeted_alike
+        with registry.cursor() as cr_a, registry.cursor() as cr_b:
+            # B's snapshot is taken before A's quotations are committed
+            cr_b.execute("SELECT pg_backend_pid()")
+            b_pid = cr_b.fetchone()[0]
+            launch(cr_a, first)
+
+            def launch_b():
+                try:
+                    launch(cr_b, second)
+                    outcome["done"] = True
+                except Exception as error:  # what the second launch met is the result
+                    outcome["error"] = error
+
+            thread = threading.Thread(target=launch_b, daemon=True)
+            thread.start()
+
+            def b_waits_for_a_lock():
+                with registry.cursor() as cr:  # the activity as of now (a snapshot per transaction)
+                    cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [b_pid])
+                    return cr.fetchone()[0] == "Lock" or outcome
+
+            wait_for("the second launch waiting for the first one's claim", b_waits_for_a_lock, timeout=60)
+            waited = not outcome
+            cr_a.commit()
+            thread.join(timeout=60)
+            assert not thread.is_alive(), "the second launch ends once the first one is committed"
+            cr_b.rollback()
+        assert waited, f"the second launch waits for the first one's claim: {outcome}"
+        assert getattr(outcome.get("error"), "pgcode", None) == "40001", outcome  # serialization_failure
+        with registry.cursor() as cr:
+            launch(cr, second)  # run again
             cr.commit()
+        orders_a, recipients_a, terms_a = made(first)
+        orders_b, recipients_b, terms_b = made(second)
     finally:
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -394,16 +411,73 @@ def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
                 [("renewal_term_id", "in", term_ids), ("order_id.state", "!=", "cancel")]
             )
             quoted = sorted(lines.renewal_term_id.ids)
-            by = lines.order_id.renewal_campaign_id
             # leave the world as it was for the scenarios after this one
             lines.order_id.unlink()
             env["maintenance.renewal.campaign"].browse(campaigns.ids).unlink()
             cr.commit()
-    assert not again, "run again, the second launch quotes nothing"
     assert quoted == sorted(term_ids) and len(lines) == len(term_ids), "each term quoted once"
-    assert by.ids == [campaigns[0].id]
+    assert (orders_a, terms_a) == (len(account_ids), sorted(term_ids)) and recipients_a
+    assert (orders_b, recipients_b, terms_b) == (0, 0, []), "the second launch left them to the first"
     _say(
         request,
-        f"two launches quoting the same {len(term_ids)} term(s) at once: the second waited, failed "
-        f"on the concurrent update, quoted nothing when run again; each term quoted once",
+        f"two launches quoting the same {len(term_ids)} term(s) at once: the second waited, failed on the "
+        f"concurrent update and, run again, quoted nothing, wrote to nobody and dropped the terms; "
+        f"each term quoted once",
     )
+
+
+def test_a_term_refresh_beside_a_launch(world, backend_id, request):
+    """The daily refresh of the maintenance terms, started before a launch commits, ends as
+    usual once it has: a launch writes its claims, not the terms it quotes."""
+    world["admin"]("flexnet.backend", "sync_all", ids=[backend_id])
+    registry = Registry(DB)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        manager = env.ref("maintenance_renewal.user_demo_manager")
+        free = env["maintenance.renewal.term"].search(
+            [
+                ("state", "in", ("active", "expiring")),
+                ("maintenance_product_id", "!=", False),
+                ("renewal_line_ids", "=", False),
+            ],
+            order="date_end desc",
+            limit=1,
+        )
+        assert free, "the demo has maintenance nobody quoted"
+        campaign = (
+            env["maintenance.renewal.campaign"]
+            .with_user(manager)
+            .create(
+                {
+                    "name": "Launched beside a refresh",
+                    "expiring_from": free.date_end,
+                    "expiring_to": free.date_end,
+                }
+            )
+        )
+        campaign.action_preview()
+        campaign_id, term_ids = campaign.id, campaign.term_ids.ids
+        cr.commit()
+    try:
+        with registry.cursor() as cr_refresh, registry.cursor() as cr_launch:
+            cr_refresh.execute("SELECT 1")  # the refresh's snapshot: before the launch commits
+            env = odoo.api.Environment(cr_launch, manager.id, {})
+            campaign = env["maintenance.renewal.campaign"].browse(campaign_id)
+            campaign._launch_accounts(campaign.term_ids.account_id)
+            cr_launch.commit()
+            odoo.api.Environment(cr_refresh, odoo.SUPERUSER_ID, {})["maintenance.renewal.term"]._refresh()
+            cr_refresh.commit()
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            quoted = (
+                env["maintenance.renewal.campaign"].browse(campaign_id).order_ids.order_line.renewal_term_id
+            )
+            assert sorted(quoted.ids) == sorted(term_ids)
+    finally:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            campaign = env["maintenance.renewal.campaign"].browse(campaign_id)
+            campaign.order_ids.unlink()
+            campaign.unlink()
+            cr.commit()
+    _say(request, f"a term refresh beside a launch: refreshed as usual; {len(term_ids)} term(s) quoted")

@@ -8,6 +8,7 @@ from . import (
     maintenance_renewal_followup_step,
     maintenance_renewal_recipient,
     maintenance_renewal_term,
+    maintenance_renewal_term_claim,
     res_company,
     res_config_settings,
     res_partner,

@@ -428,8 +428,8 @@ class MaintenanceRenewalCampaign(models.Model):
 
     def _launch_finish(self):
         """The end of a launch: what no job did (a job set to done by hand without running)
-        is done now: accounts with terms not quoted or nobody written to are launched,
-        addresses not on the mailing list join it; then the mass mailing is prepared."""
+        is done now: accounts with terms not quoted are launched, addresses not on the mailing
+        list join it; then the mass mailing is prepared."""
         self.ensure_one()
         quoted = (
             self.env["sale.order.line"]
@@ -439,15 +439,7 @@ class MaintenanceRenewalCampaign(models.Model):
             )
             .renewal_term_id
         )
-        written_to = self.env["res.partner"].union(
-            *(
-                account
-                for (account,) in self.env["maintenance.renewal.recipient"]._read_group(
-                    [("campaign_id", "=", self.id)], ["account_id"]
-                )
-            )
-        )
-        left = (self.term_ids - quoted).account_id | (self.term_ids.account_id - written_to)
+        left = (self.term_ids - quoted).account_id
         if left:
             self._launch_accounts(left)
         missing = self._recipients_not_listed()
@@ -546,10 +538,13 @@ class MaintenanceRenewalCampaign(models.Model):
         terms = self.env["maintenance.renewal.term"].search(
             [("id", "in", self.term_ids.ids), ("account_id", "in", accounts.ids)]
         )
-        quoted = Line.search_fetch(
+        lines = Line.search_fetch(
             [("renewal_term_id", "in", terms.ids), ("order_id.state", "!=", "cancel")],
-            ["renewal_term_id"],
-        ).renewal_term_id
+            ["renewal_term_id", "order_id"],
+        )
+        quoted = lines.renewal_term_id
+        ours = lines.filtered(lambda line: line.order_id.renewal_campaign_id == self).renewal_term_id
+        self._drop_terms(quoted - ours)
         todo = terms - quoted
         if not todo:
             return self.env["sale.order"]
@@ -604,23 +599,42 @@ class MaintenanceRenewalCampaign(models.Model):
         return orders
 
     def _claim_terms(self, terms):
-        """Mark ``terms`` as written by the launch about to quote them.
-
-        Two launches may quote the same terms at once (two campaigns launched together, each
-        seeing the other's terms as not quoted yet). The second to write the terms' rows fails
-        on the concurrent update (Odoo's transactions are REPEATABLE READ) and is run again,
-        by queue_job for a job or by Odoo for a request; it then sees the first one's
-        quotations and quotes those terms no more."""
+        """Claim ``terms`` for this launch before quoting them: two launches quoting the same
+        terms at once (two campaigns launched together, neither seeing the other's quotations)
+        both write their claims, and the second to write fails on the concurrent update
+        (Odoo's transactions are REPEATABLE READ). It is run again, by queue_job for a job or
+        by Odoo for a request, and then sees the first one's quotations. Claims are written
+        in the order of the terms, so that two launches never wait for each other in turn."""
         self.env.cr.execute(
             SQL(
-                "UPDATE %s SET write_uid = %s, write_date = %s WHERE id IN %s",
-                SQL.identifier(terms._table),
-                self.env.uid,
+                """
+                INSERT INTO maintenance_renewal_term_claim (term_id, campaign_id, date)
+                SELECT term_id, %s, %s FROM unnest(%s::int[]) AS term_id ORDER BY term_id
+                ON CONFLICT (term_id) DO UPDATE
+                   SET campaign_id = EXCLUDED.campaign_id, date = EXCLUDED.date
+                """,
+                self.id,
                 self.env.cr.now(),
-                tuple(terms.ids),
+                sorted(terms.ids),
             )
         )
-        terms.invalidate_recordset(["write_uid", "write_date"])
+
+    def _drop_terms(self, terms):
+        """Targeted ``terms`` that another quotation renews now (quoted by hand, or by another
+        campaign's launch that ran at the same time) are no longer this campaign's. The
+        relation is written directly: a launch's jobs run side by side, and writing the
+        campaign's row from each would make them conflict."""
+        terms &= self.term_ids
+        if terms:
+            self.flush_recordset(["term_ids"])
+            self.env.cr.execute(
+                SQL(
+                    "DELETE FROM maintenance_renewal_campaign_term_rel WHERE campaign_id = %s AND term_id IN %s",
+                    self.id,
+                    tuple(terms.ids),
+                )
+            )
+            self.invalidate_recordset(["term_ids"])
 
     @api.model
     def _prefetch_quotation_values(self, terms):
@@ -656,10 +670,10 @@ class MaintenanceRenewalCampaign(models.Model):
         }
 
     def _launch_recipients(self, accounts):
-        """The campaign's recipients among the people of ``accounts``, each with their
-        account's quotation (their addresses join the mailing list at the launch's end)."""
+        """The campaign's recipients among the people of ``accounts`` that have its quotation,
+        each with their account's quotation (their addresses join the mailing list at the
+        launch's end). An account whose terms another quotation renews gets no e-mail."""
         self.ensure_one()
-        wanted = self._recipient_partners(accounts)
         orders = {
             order.partner_id.id: order.id
             for order in self.env["sale.order"].search(
@@ -670,6 +684,7 @@ class MaintenanceRenewalCampaign(models.Model):
                 ]
             )
         }
+        wanted = self._recipient_partners(accounts.filtered(lambda account: account.id in orders))
         known = {
             r.partner_id.id: r
             for r in self.env["maintenance.renewal.recipient"].search(

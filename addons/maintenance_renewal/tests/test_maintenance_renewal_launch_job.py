@@ -5,6 +5,7 @@ import zlib
 from datetime import timedelta
 
 from odoo.exceptions import UserError
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from ..models.maintenance_renewal_campaign import LAUNCH_BATCH_PARAM, LAUNCH_CHANNEL
@@ -236,6 +237,44 @@ class TestRenewalLaunchJobs(RenewalCase):
         self.assertIn(
             "nia@northwind.example.com", campaign.mailing_list_id.contact_ids.mapped("email_normalized")
         )
+
+    def test_maintenance_quoted_by_hand_before_the_launch_leaves_the_campaign(self):
+        account = self.accounts["NW-0042"]
+        campaign = self.Campaign.create(
+            {
+                "name": "Quoted by hand meanwhile",
+                "expiring_from": self.today,
+                "expiring_to": self.today + timedelta(days=90),
+            }
+        )
+        campaign.action_preview()
+        by_hand = campaign.term_ids.filtered(lambda term: term.account_id == account)
+        self.assertTrue(by_hand)
+        # between the preview and the launch, a salesperson quotes that account's maintenance
+        self.env["sale.order"].with_user(self.salesman).create(
+            {
+                "partner_id": account.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": term.maintenance_product_id.id,
+                            "product_uom_qty": term.seats,
+                            "renewal_term_id": term.id,
+                        }
+                    )
+                    for term in by_hand
+                ],
+            }
+        )
+        campaign.action_launch()
+        self.run_queued_jobs(channels=CHANNELS, models=CAMPAIGN)
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.state, "launched")
+        self.assertFalse(campaign.term_ids & by_hand, "no longer the campaign's maintenance")
+        self.assertTrue(campaign.order_ids)
+        self.assertNotIn(account, campaign.order_ids.partner_id)
+        self.assertNotIn(account, campaign.recipient_ids.account_id, "nobody there is written to about it")
+        self.assertEqual(campaign.recipient_ids.account_id, campaign.order_ids.partner_id)
 
     def test_a_launch_of_one_batch_is_done_at_once(self):
         self.env["ir.config_parameter"].set_param(LAUNCH_BATCH_PARAM, 250)
