@@ -323,11 +323,12 @@ def test_station_crash_mid_job(world, request):
     )
 
 
-def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
+@pytest.mark.parametrize("second_starts", ["while the first runs", "once the first committed"])
+def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request, second_starts):
     """Two campaigns launched together target the same terms (neither launch sees the other's):
-    each launches the accounts in its own transaction. The second to claim the terms waits for
-    the first, fails on the concurrent update and, run again as queue_job or Odoo runs it
-    again, quotes none of them, writes to nobody and no longer targets them."""
+    each launches the accounts in its own transaction. The second to claim the terms (waiting
+    for the first if it still runs) fails on the concurrent update and, run again as queue_job
+    or Odoo runs it again, quotes none of them, writes to nobody and no longer targets them."""
     world["admin"]("flexnet.backend", "sync_all", ids=[backend_id])  # the terms of FlexNet's lines
     registry = Registry(DB)
     with registry.cursor() as cr:
@@ -383,19 +384,26 @@ def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
                 except Exception as error:  # what the second launch met is the result
                     outcome["error"] = error
 
-            thread = threading.Thread(target=launch_b, daemon=True)
-            thread.start()
+            if second_starts == "once the first committed":
+                cr_a.commit()
+                launch_b()
+                waited = True  # nothing to wait for
+            else:
+                thread = threading.Thread(target=launch_b, daemon=True)
+                thread.start()
 
-            def b_waits_for_a_lock():
-                with registry.cursor() as cr:  # the activity as of now (a snapshot per transaction)
-                    cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [b_pid])
-                    return cr.fetchone()[0] == "Lock" or outcome
+                def b_waits_for_a_lock():
+                    with registry.cursor() as cr:  # the activity as of now (a snapshot per transaction)
+                        cr.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", [b_pid])
+                        return cr.fetchone()[0] == "Lock" or outcome
 
-            wait_for("the second launch waiting for the first one's claim", b_waits_for_a_lock, timeout=60)
-            waited = not outcome
-            cr_a.commit()
-            thread.join(timeout=60)
-            assert not thread.is_alive(), "the second launch ends once the first one is committed"
+                wait_for(
+                    "the second launch waiting for the first one's claim", b_waits_for_a_lock, timeout=60
+                )
+                waited = not outcome
+                cr_a.commit()
+                thread.join(timeout=60)
+                assert not thread.is_alive(), "the second launch ends once the first one is committed"
             cr_b.rollback()
         assert waited, f"the second launch waits for the first one's claim: {outcome}"
         assert getattr(outcome.get("error"), "pgcode", None) == "40001", outcome  # serialization_failure
@@ -420,9 +428,9 @@ def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request):
     assert (orders_b, recipients_b, terms_b) == (0, 0, []), "the second launch left them to the first"
     _say(
         request,
-        f"two launches quoting the same {len(term_ids)} term(s) at once: the second waited, failed on the "
-        f"concurrent update and, run again, quoted nothing, wrote to nobody and dropped the terms; "
-        f"each term quoted once",
+        f"two launches quoting the same {len(term_ids)} term(s), the second starting {second_starts}: it "
+        f"failed on the concurrent update and, run again, quoted nothing, wrote to nobody and dropped "
+        f"the terms; each term quoted once",
     )
 
 

@@ -25,6 +25,8 @@ LAUNCH_CHANNEL = "root.maintenance_renewal"
 LAUNCH_LIST_PARTS = 4
 # queue_job states of a job that has not finished yet
 _JOB_UNFINISHED = ("wait_dependencies", "pending", "enqueued", "started")
+# how a launch's batch job that ran to its end reports (a job set to done by hand does not)
+_BATCH_DONE = "accounts launched:"
 # records a campaign creates in bulk: no creation message, no follower, no tracking each
 _QUIET = {"mail_create_nolog": True, "mail_create_nosubscribe": True, "tracking_disable": True}
 
@@ -333,8 +335,15 @@ class MaintenanceRenewalCampaign(models.Model):
                 )
             terms = self.env["maintenance.renewal.term"].search(campaign._target_domain())
             campaign.term_ids = [fields.Command.link(t) for t in terms.ids]
-            # terms previewed before another campaign's launch took them
-            taken = campaign.term_ids & campaign._other_launches_quoting()
+            # terms previewed before another campaign's launch took them, or quoted since
+            taken = (campaign.term_ids & campaign._other_launches_quoting()) | self.env[
+                "maintenance.renewal.term"
+            ].search(
+                [
+                    ("id", "in", campaign.term_ids.ids),
+                    ("renewal_line_ids", "any", campaign._foreign_quote_domain()),
+                ]
+            )
             if taken:
                 campaign.term_ids = [fields.Command.unlink(t) for t in taken.ids]
             if not campaign.term_ids:
@@ -439,7 +448,7 @@ class MaintenanceRenewalCampaign(models.Model):
             )
             .renewal_term_id
         )
-        left = (self.term_ids - quoted).account_id
+        left = (self.term_ids - quoted).account_id | self._launch_skipped_accounts()
         if left:
             self._launch_accounts(left)
         missing = self._recipients_not_listed()
@@ -447,6 +456,31 @@ class MaintenanceRenewalCampaign(models.Model):
             self._sync_mailing_list(missing)
         self._launch_mailing()
         self.write({"state": "launched", "launch_graph_uuid": False})
+
+    def _launch_skipped_accounts(self):
+        """The accounts of the current launch's batch jobs that are done without having run
+        to their end (set to done by hand): their people may be new since an earlier launch."""
+        self.ensure_one()
+        if not self.launch_graph_uuid:
+            return self.env["res.partner"]
+        jobs = (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("graph_uuid", "=", self.launch_graph_uuid),
+                    ("method_name", "=", "_job_launch_accounts"),
+                    ("state", "=", "done"),
+                ]
+            )
+        )
+        skipped = [
+            account_id
+            for job in jobs
+            if not (job.result or "").startswith(_BATCH_DONE)
+            for account_id in job.args[0]
+        ]
+        return self.env["res.partner"].browse(skipped).exists()
 
     def _recipients_not_listed(self):
         """The recipients (with an address) whose address has no contact on the mailing list."""
@@ -495,7 +529,7 @@ class MaintenanceRenewalCampaign(models.Model):
             return "superseded by a later launch of the campaign"
         accounts = self.env["res.partner"].browse(account_ids).exists()
         self._launch_accounts(accounts)
-        return f"{len(accounts)} account(s)"
+        return f"{_BATCH_DONE} {len(accounts)}"
 
     def _job_launch_list(self, part, parts):
         """Job: the addresses of the campaign's recipients that fall in share ``part`` of
@@ -604,7 +638,9 @@ class MaintenanceRenewalCampaign(models.Model):
         both write their claims, and the second to write fails on the concurrent update
         (Odoo's transactions are REPEATABLE READ). It is run again, by queue_job for a job or
         by Odoo for a request, and then sees the first one's quotations. Claims are written
-        in the order of the terms, so that two launches never wait for each other in turn."""
+        in the order of the terms, so that two launches never wait for each other in turn.
+        A quotation made by hand claims nothing: it may still renew a term a launch quotes
+        at the same moment."""
         self.env.cr.execute(
             SQL(
                 """
@@ -627,6 +663,7 @@ class MaintenanceRenewalCampaign(models.Model):
         terms &= self.term_ids
         if terms:
             self.flush_recordset(["term_ids"])
+            self.modified(["term_ids"])  # the preview's figures, the recipients' terms
             self.env.cr.execute(
                 SQL(
                     "DELETE FROM maintenance_renewal_campaign_term_rel WHERE campaign_id = %s AND term_id IN %s",

@@ -2,13 +2,15 @@ from odoo import fields, models
 
 
 class MaintenanceRenewalTermClaim(models.Model):
-    """The campaign launch that last quoted a maintenance term.
+    """The campaign launch that last set out to quote a maintenance term, and when (kept for
+    diagnosis; the quotation itself may have been cancelled since).
 
     A launch writes the row of each term it is about to quote (see
     ``maintenance.renewal.campaign._claim_terms``) in its own transaction: of two launches
     quoting the same term at once, the second to write fails on the concurrent update (Odoo's
     transactions are REPEATABLE READ), is run again and then sees the first one's quotation.
-    The terms' own rows are left alone, so their refresh never conflicts with a launch.
+    The terms' own rows are left alone: a refresh updating them does not conflict with a
+    launch (one deleting a term a launch has just claimed is run again, as for its lines).
     """
 
     _name = "maintenance.renewal.term.claim"

@@ -181,6 +181,33 @@ class TestRenewalLaunchJobs(RenewalCase):
             "the skipped share's addresses are listed all the same",
         )
 
+    def test_a_batch_set_to_done_by_hand_on_a_relaunch_writes_to_its_new_members(self):
+        campaign = self._launched()
+        self.run_queued_jobs(channels=CHANNELS, models=CAMPAIGN)
+        account = self.accounts["NW-0042"]
+        newcomer = self.env["res.partner"].create(
+            {
+                "name": "Nia New",
+                "parent_id": account.id,
+                "email": "nia@northwind.example.com",
+                "flexnet_user_name": "nia@northwind.example.com",
+                "flexnet_backend_id": self.backend.id,
+                "flexnet_can_login": True,
+            }
+        )
+        campaign.action_launch()  # Add what is new
+        batch = self._jobs(campaign).filtered(
+            lambda j: j.method_name == "_job_launch_accounts" and j.args[0] == [account.id]
+        )
+        batch.button_done()  # what a queue_job manager may do
+        self.run_queued_jobs(channels=CHANNELS, models=CAMPAIGN)
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.launch_jobs_pending, 0)
+        self.assertIn(newcomer, campaign.recipient_ids.partner_id, "written to by the last job")
+        self.assertIn(
+            "nia@northwind.example.com", campaign.mailing_list_id.contact_ids.mapped("email_normalized")
+        )
+
     def test_a_deleted_failed_job_leaves_the_launch_to_launch_again(self):
         campaign, _jobs, failed = self._launched_with_a_failed_batch()
         failed.unlink()
@@ -266,11 +293,13 @@ class TestRenewalLaunchJobs(RenewalCase):
                 ],
             }
         )
+        previewed = campaign.term_count
         campaign.action_launch()
+        self.assertFalse(campaign.term_ids & by_hand, "no longer the campaign's maintenance")
+        self.assertEqual(campaign.term_count, previewed - len(by_hand))
         self.run_queued_jobs(channels=CHANNELS, models=CAMPAIGN)
         campaign.invalidate_recordset()
         self.assertEqual(campaign.state, "launched")
-        self.assertFalse(campaign.term_ids & by_hand, "no longer the campaign's maintenance")
         self.assertTrue(campaign.order_ids)
         self.assertNotIn(account, campaign.order_ids.partner_id)
         self.assertNotIn(account, campaign.recipient_ids.account_id, "nobody there is written to about it")
