@@ -323,6 +323,22 @@ def test_station_crash_mid_job(world, request):
     )
 
 
+def _unquoted_term(env):
+    """The open maintenance term ending last that nothing quotes (the demo has some beyond the
+    end-to-end story's campaign window)."""
+    term = env["maintenance.renewal.term"].search(
+        [
+            ("state", "in", ("active", "expiring")),
+            ("maintenance_product_id", "!=", False),
+            ("renewal_line_ids", "=", False),
+        ],
+        order="date_end desc",
+        limit=1,
+    )
+    assert term, "the demo has maintenance nobody quoted"
+    return term
+
+
 @pytest.mark.parametrize("second_starts", ["while the first runs", "once the first committed"])
 def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request, second_starts):
     """Two campaigns launched together target the same terms (neither launch sees the other's):
@@ -334,16 +350,7 @@ def test_two_launches_quote_the_same_terms_at_once(world, backend_id, request, s
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         manager = env.ref("maintenance_renewal.user_demo_manager")
-        free = env["maintenance.renewal.term"].search(
-            [
-                ("state", "in", ("active", "expiring")),
-                ("maintenance_product_id", "!=", False),
-                ("renewal_line_ids", "=", False),
-            ],
-            order="date_end desc",
-            limit=1,
-        )
-        assert free, "the demo has maintenance nobody quoted"
+        free = _unquoted_term(env)
         window = {"expiring_from": free.date_end, "expiring_to": free.date_end}
         campaigns = (
             env["maintenance.renewal.campaign"]
@@ -442,16 +449,7 @@ def test_a_term_refresh_beside_a_launch(world, backend_id, request):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         manager = env.ref("maintenance_renewal.user_demo_manager")
-        free = env["maintenance.renewal.term"].search(
-            [
-                ("state", "in", ("active", "expiring")),
-                ("maintenance_product_id", "!=", False),
-                ("renewal_line_ids", "=", False),
-            ],
-            order="date_end desc",
-            limit=1,
-        )
-        assert free, "the demo has maintenance nobody quoted"
+        free = _unquoted_term(env)
         campaign = (
             env["maintenance.renewal.campaign"]
             .with_user(manager)
