@@ -420,13 +420,7 @@ class MaintenanceRenewalCampaign(models.Model):
         """A new launch: the former launch's jobs that did not run are cancelled, and any of
         them run all the same (requeued by hand) does nothing (:meth:`_is_current_launch_job`)."""
         self.ensure_one()
-        if self.launch_graph_uuid:
-            self.env["queue.job"].sudo().search(
-                [
-                    ("graph_uuid", "=", self.launch_graph_uuid),
-                    ("state", "in", ("failed", "wait_dependencies")),
-                ]
-            ).button_cancelled()
+        self._launch_jobs([("state", "in", ("failed", "wait_dependencies"))]).button_cancelled()
         self.launch_graph_uuid = False
 
     def _launch_accounts(self, accounts):
@@ -440,14 +434,7 @@ class MaintenanceRenewalCampaign(models.Model):
         is done now: accounts with terms not quoted are launched, addresses not on the mailing
         list join it; then the mass mailing is prepared."""
         self.ensure_one()
-        quoted = (
-            self.env["sale.order.line"]
-            .search_fetch(
-                [("renewal_term_id", "in", self.term_ids.ids), ("order_id.state", "!=", "cancel")],
-                ["renewal_term_id"],
-            )
-            .renewal_term_id
-        )
+        quoted = self._renewing_lines(self.term_ids).renewal_term_id
         left = (self.term_ids - quoted).account_id | self._launch_skipped_accounts()
         if left:
             self._launch_accounts(left)
@@ -457,23 +444,18 @@ class MaintenanceRenewalCampaign(models.Model):
         self._launch_mailing()
         self.write({"state": "launched", "launch_graph_uuid": False})
 
+    def _launch_jobs(self, domain):
+        """The jobs of the campaign's current launch matching ``domain`` (the renewal groups
+        have no access to queue_job's records: read as superuser); none without a launch."""
+        self.ensure_one()
+        if not self.launch_graph_uuid:
+            return self.env["queue.job"].sudo()
+        return self.env["queue.job"].sudo().search([("graph_uuid", "=", self.launch_graph_uuid), *domain])
+
     def _launch_skipped_accounts(self):
         """The accounts of the current launch's batch jobs that are done without having run
         to their end (set to done by hand): their people may be new since an earlier launch."""
-        self.ensure_one()
-        if not self.launch_graph_uuid:
-            return self.env["res.partner"]
-        jobs = (
-            self.env["queue.job"]
-            .sudo()
-            .search(
-                [
-                    ("graph_uuid", "=", self.launch_graph_uuid),
-                    ("method_name", "=", "_job_launch_accounts"),
-                    ("state", "=", "done"),
-                ]
-            )
-        )
+        jobs = self._launch_jobs([("method_name", "=", "_job_launch_accounts"), ("state", "=", "done")])
         skipped = [
             account_id
             for job in jobs
@@ -505,8 +487,7 @@ class MaintenanceRenewalCampaign(models.Model):
                 list=self.mailing_list_id.id or None,
             )
         )
-        recipients = self.env["maintenance.renewal.recipient"].browse([id_ for (id_,) in rows])
-        return recipients.with_prefetch(recipients.ids)
+        return self.env["maintenance.renewal.recipient"].browse([id_ for (id_,) in rows])
 
     def _is_current_launch_job(self):
         """Whether the job running this code is one of the campaign's current launch (always
@@ -572,10 +553,7 @@ class MaintenanceRenewalCampaign(models.Model):
         terms = self.env["maintenance.renewal.term"].search(
             [("id", "in", self.term_ids.ids), ("account_id", "in", accounts.ids)]
         )
-        lines = Line.search_fetch(
-            [("renewal_term_id", "in", terms.ids), ("order_id.state", "!=", "cancel")],
-            ["renewal_term_id", "order_id"],
-        )
+        lines = self._renewing_lines(terms)
         quoted = lines.renewal_term_id
         ours = lines.filtered(lambda line: line.order_id.renewal_campaign_id == self).renewal_term_id
         self._drop_terms(quoted - ours)
@@ -631,6 +609,14 @@ class MaintenanceRenewalCampaign(models.Model):
             len(new_lines),
         )
         return orders
+
+    @api.model
+    def _renewing_lines(self, terms):
+        """The quotation and order lines (not cancelled) that renew ``terms``."""
+        return self.env["sale.order.line"].search_fetch(
+            [("renewal_term_id", "in", terms.ids), ("order_id.state", "!=", "cancel")],
+            ["renewal_term_id", "order_id"],
+        )
 
     def _claim_terms(self, terms):
         """Claim ``terms`` for this launch before quoting them: two launches quoting the same

@@ -38,6 +38,19 @@ class TestRenewalLaunchJobs(RenewalCase):
         campaign.action_launch()
         return campaign
 
+    def _new_member(self):
+        """A FlexNet user of Northwind who joined after a launch."""
+        return self.env["res.partner"].create(
+            {
+                "name": "Nia New",
+                "parent_id": self.accounts["NW-0042"].id,
+                "email": "nia@northwind.example.com",
+                "flexnet_user_name": "nia@northwind.example.com",
+                "flexnet_backend_id": self.backend.id,
+                "flexnet_can_login": True,
+            }
+        )
+
     def _jobs(self, campaign):
         return self.env["queue.job"].search([("graph_uuid", "=", campaign.launch_graph_uuid)], order="id")
 
@@ -185,16 +198,7 @@ class TestRenewalLaunchJobs(RenewalCase):
         campaign = self._launched()
         self.run_queued_jobs(channels=CHANNELS, models=CAMPAIGN)
         account = self.accounts["NW-0042"]
-        newcomer = self.env["res.partner"].create(
-            {
-                "name": "Nia New",
-                "parent_id": account.id,
-                "email": "nia@northwind.example.com",
-                "flexnet_user_name": "nia@northwind.example.com",
-                "flexnet_backend_id": self.backend.id,
-                "flexnet_can_login": True,
-            }
-        )
+        newcomer = self._new_member()
         campaign.action_launch()  # Add what is new
         batch = self._jobs(campaign).filtered(
             lambda j: j.method_name == "_job_launch_accounts" and j.args[0] == [account.id]
@@ -242,16 +246,7 @@ class TestRenewalLaunchJobs(RenewalCase):
         self.run_queued_jobs(channels=CHANNELS, models=CAMPAIGN)
         campaign.invalidate_recordset()
         orders, mailing = campaign.order_ids, campaign.mailing_id
-        newcomer = self.env["res.partner"].create(
-            {
-                "name": "Nia New",
-                "parent_id": self.accounts["NW-0042"].id,
-                "email": "nia@northwind.example.com",
-                "flexnet_user_name": "nia@northwind.example.com",
-                "flexnet_backend_id": self.backend.id,
-                "flexnet_can_login": True,
-            }
-        )
+        newcomer = self._new_member()
         campaign.action_launch()
         self.assertEqual(campaign.state, "launched")
         self.assertTrue(campaign.launch_jobs_pending)
